@@ -1,0 +1,1 @@
+"""PostgreSQL: engine and sessions, the tables every stateful service shares, migrations."""

@@ -1,0 +1,1 @@
+"""Kafka helpers: the producer, topic administration and the consumer runner."""

@@ -1,0 +1,332 @@
+"""The consumer runner every stateful service uses.
+
+Order per batch: decode (undecodable messages to the dead-letter topic, acked first),
+then ONE Postgres transaction holding the service's state changes and the next offsets,
+then an advisory Kafka commit so lag tools see progress. Offsets are read back from
+Postgres on every assignment, so a crash at any instant replays exactly what was not
+committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence, Set
+from typing import Generic, TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pulse.common.db.offsets import load_offsets, save_offsets
+from pulse.common.kafka.dead_letters import dead_letter, send_dead_letters
+from pulse.common.kafka.failures import Backoff, is_transient
+from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
+from pulse.common.kafka.records import (
+    BatchHandler,
+    ConsumedMessage,
+    Decoder,
+    Record,
+    UndecodableMessage,
+)
+from pulse.common.metrics import (
+    BATCH_PROCESSING_DURATION,
+    BATCH_SIZE,
+    DEAD_LETTERS,
+    KAFKA_CONSUMED,
+    KAFKA_CONSUMER_LAG,
+    OFFSET_RESETS,
+)
+from pulse.common.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Offsets = dict[TopicPartition, int]
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ConsumerRunner[object]) -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked: Set[TopicPartition]) -> None:
+        await self._runner.partitions_revoked(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: Set[TopicPartition]) -> None:
+        await self._runner.partitions_assigned(set(assigned))
+
+
+class ConsumerRunner(Generic[T]):
+    """Consumes `topics` in group `group_id` and feeds decoded batches to `handler`."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        group_id: str,
+        topics: Sequence[str],
+        decoder: Decoder[T],
+        handler: BatchHandler[T],
+        session_factory: async_sessionmaker[AsyncSession],
+        producer: PulseProducer,
+        dlq_topic: str,
+    ) -> None:
+        self._settings = settings
+        self._group_id = group_id
+        self._topics = list(topics)
+        self._decode_one = decoder
+        self._handler = handler
+        self._sessions = session_factory
+        self._producer = producer
+        self._dlq_topic = dlq_topic
+        self._stopping = asyncio.Event()
+        self._lock = asyncio.Lock()  # one batch or one rebalance step at a time
+        self._consumer: AIOKafkaConsumer | None = None
+        self._backoff = Backoff()
+
+    @property
+    def group_id(self) -> str:
+        """The consumer group, also the key of this runner's stored offsets."""
+        return self._group_id
+
+    def stop(self) -> None:
+        """Ask the loop to finish its current batch and leave the group."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until `stop()`; broker or database outages are waited out, not fatal."""
+        while not self._stopping.is_set():
+            try:
+                await self._consume()
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("consumer loop failed; restarting from stored offsets")
+                else:
+                    log.warning("consumer cannot reach a dependency: %s", exc)
+                await self._sleep(self._backoff.next_delay())
+
+    async def _consume(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.bootstrap_servers(),
+            group_id=self._group_id,
+            client_id=f"{self._group_id}-consumer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self._settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=max(self._settings.consumer_session_timeout_ms // 4, 100),
+        )
+        consumer.subscribe(self._topics, listener=_Rebalance(self))  # type: ignore[arg-type]
+        await consumer.start()
+        self._consumer = consumer
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(
+                    timeout_ms=self._settings.consumer_poll_timeout_ms,
+                    max_records=self._settings.consumer_max_batch,
+                )
+                if batches:
+                    async with self._lock:
+                        await self._process(consumer, batches)
+        finally:
+            self._consumer = None
+            await consumer.stop()
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    # -- one batch ---------------------------------------------------------------------
+
+    async def _process(
+        self, consumer: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[object]]
+    ) -> None:
+        started = time.perf_counter()
+        messages = [_to_message(m) for records in batches.values() for m in records]
+        records, letters = self._decode(messages)
+        next_offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batches.items() if msgs}  # type: ignore[attr-defined]
+        try:
+            await send_dead_letters(self._producer, letters)
+            await self._commit(records, next_offsets)
+        except Exception as exc:
+            await self._recover(consumer, exc, records, next_offsets)
+            return
+        self._backoff.reset()
+        await self._after_commit(consumer, messages, next_offsets)
+        BATCH_SIZE.labels(self._group_id).observe(len(messages))
+        BATCH_PROCESSING_DURATION.labels(self._group_id).observe(time.perf_counter() - started)
+
+    def _decode(
+        self, messages: Sequence[ConsumedMessage]
+    ) -> tuple[list[Record[T]], list[OutgoingMessage]]:
+        records: list[Record[T]] = []
+        letters: list[OutgoingMessage] = []
+        for message in messages:
+            try:
+                records.append(Record(message, self._decode_one(message)))
+            except UndecodableMessage as exc:
+                letters.append(self._letter(message, exc.reason, exc.message))
+        return records, letters
+
+    def _letter(self, message: ConsumedMessage, reason: str, error: str) -> OutgoingMessage:
+        DEAD_LETTERS.labels(self._group_id, message.topic, reason).inc()
+        log.warning(
+            "dead-lettering message",
+            extra={
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+                "reason": reason,
+                "error": error[:500],
+            },
+        )
+        return dead_letter(
+            message, dlq_topic=self._dlq_topic, group_id=self._group_id, reason=reason, error=error
+        )
+
+    async def _commit(self, records: Sequence[Record[T]], next_offsets: Offsets) -> None:
+        async with self._sessions() as session, session.begin():
+            if records:
+                await self._handler.handle(session, records)
+            await save_offsets(session, self._group_id, next_offsets)
+
+    async def _after_commit(
+        self, consumer: AIOKafkaConsumer, messages: Sequence[ConsumedMessage], next_offsets: Offsets
+    ) -> None:
+        for message in messages:
+            KAFKA_CONSUMED.labels(self._group_id, message.topic).inc()
+        for tp, next_offset in next_offsets.items():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                KAFKA_CONSUMER_LAG.labels(self._group_id, tp.topic, str(tp.partition)).set(
+                    max(highwater - next_offset, 0)
+                )
+        try:
+            # Advisory only: Postgres holds the offsets that count.
+            await consumer.commit(next_offsets)
+        except KafkaError as exc:
+            log.info("advisory Kafka commit failed: %s", exc)
+
+    # -- failures ----------------------------------------------------------------------
+
+    async def _recover(
+        self,
+        consumer: AIOKafkaConsumer,
+        exc: Exception,
+        records: Sequence[Record[T]],
+        next_offsets: Offsets,
+    ) -> None:
+        """Roll back to what Postgres holds; then retry later, or isolate the bad record."""
+        await self._reload(consumer, set(next_offsets))
+        if is_transient(exc):
+            delay = self._backoff.next_delay()
+            log.warning("batch not committed (%s); retrying in %.1fs", exc, delay)
+            await self._sleep(delay)
+            return
+        log.error("batch failed (%r); processing its records one by one", exc)
+        try:
+            await self._process_one_by_one(records, next_offsets)
+        except Exception as retry_exc:
+            await self._reload(consumer, set(next_offsets))
+            log.warning("isolating the failed batch stopped (%s); retrying later", retry_exc)
+            await self._sleep(self._backoff.next_delay())
+            return
+        for tp, offset in next_offsets.items():
+            consumer.seek(tp, offset)
+
+    async def _process_one_by_one(
+        self, records: Sequence[Record[T]], next_offsets: Offsets
+    ) -> None:
+        for record in records:
+            tp = record.message.topic_partition
+            try:
+                await self._commit([record], {tp: record.message.offset + 1})
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                await self._reload_state({tp})
+                letter = self._letter(record.message, "handler_error", repr(exc))
+                await send_dead_letters(self._producer, [letter])
+                await self._commit([], {tp: record.message.offset + 1})
+        await self._commit([], next_offsets)
+
+    async def _reload(self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
+        """Drop in-memory state and positions of `partitions`; reload both from Postgres."""
+        owned = partitions & set(consumer.assignment())
+        stored = await self._reload_state(owned)
+        await self._seek(consumer, owned, stored)
+
+    async def _reload_state(self, partitions: set[TopicPartition]) -> Offsets:
+        await self._handler.on_revoked(partitions)
+        async with self._sessions() as session, session.begin():
+            stored = await load_offsets(session, self._group_id, partitions)
+            await self._handler.on_assigned(session, partitions)
+        return stored
+
+    # -- rebalancing -------------------------------------------------------------------
+
+    async def partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        """Called by aiokafka before a rebalance; waits for the batch in flight to commit."""
+        async with self._lock:
+            if revoked:
+                log.info("partitions revoked", extra={"partitions": _names(revoked)})
+                await self._handler.on_revoked(revoked)
+
+    async def partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        """Called by aiokafka after a rebalance: load state and seek to stored offsets."""
+        consumer = self._consumer
+        if consumer is None or not assigned:
+            return
+        async with self._lock:
+            log.info("partitions assigned", extra={"partitions": _names(assigned)})
+            async with self._sessions() as session, session.begin():
+                stored = await load_offsets(session, self._group_id, assigned)
+                await self._handler.on_assigned(session, assigned)
+            await self._seek(consumer, assigned, stored)
+
+    async def _seek(
+        self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition], stored: Offsets
+    ) -> None:
+        fresh = [tp for tp in partitions if tp not in stored]
+        if fresh:
+            await consumer.seek_to_beginning(*fresh)
+        known = [tp for tp in partitions if tp in stored]
+        ends: Mapping[TopicPartition, int] = await consumer.end_offsets(known) if known else {}
+        for tp in known:
+            end = ends.get(tp)
+            if end is not None and stored[tp] > end:
+                # The topic holds fewer messages than we already processed: it was recreated
+                # (for example an in-memory broker restarted). Say so and read it from the start;
+                # event ids keep the replay from double counting.
+                OFFSET_RESETS.labels(self._group_id, tp.topic).inc()
+                log.error(
+                    "stored offset is past the partition's end; the topic lost its data. "
+                    "Reading it from the beginning",
+                    extra={
+                        "topic": tp.topic,
+                        "partition": tp.partition,
+                        "stored_offset": stored[tp],
+                        "end_offset": end,
+                    },
+                )
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, stored[tp])
+
+
+def _to_message(record: object) -> ConsumedMessage:
+    r = record  # aiokafka's ConsumerRecord, untyped
+    return ConsumedMessage(
+        topic=r.topic,  # type: ignore[attr-defined]
+        partition=r.partition,  # type: ignore[attr-defined]
+        offset=r.offset,  # type: ignore[attr-defined]
+        key=r.key,  # type: ignore[attr-defined]
+        value=r.value,  # type: ignore[attr-defined]
+        timestamp_ms=r.timestamp,  # type: ignore[attr-defined]
+        headers=tuple(r.headers or ()),  # type: ignore[attr-defined]
+    )
+
+
+def _names(partitions: set[TopicPartition]) -> list[str]:
+    return sorted(f"{tp.topic}[{tp.partition}]" for tp in partitions)

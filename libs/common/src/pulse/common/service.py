@@ -1,0 +1,167 @@
+"""The service kit: one app factory giving every service the same probes, metrics,
+auth, error shape and lifecycle (broker producer, database engine, background work)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.responses import Response
+
+from pulse.common.auth import ApiKeyRegistry
+from pulse.common.db.engine import check_database, create_engine, create_session_factory
+from pulse.common.errors import install_error_handlers
+from pulse.common.http import JSONResponse, RequestMetricsMiddleware
+from pulse.common.kafka.producer import PulseProducer
+from pulse.common.settings import Settings
+from pulse.common.topics import Topics
+
+log = logging.getLogger(__name__)
+READINESS_TIMEOUT_S = 2.0
+
+
+@dataclass(slots=True)
+class ServiceContext:
+    """What a running service holds: its settings and its connections."""
+
+    name: str
+    settings: Settings
+    topics: Topics
+    producer: PulseProducer
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+#: Extra lifecycle a service adds (e.g. a consumer runner) while the app runs.
+ServiceHook = Callable[[FastAPI, ServiceContext], AbstractAsyncContextManager[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    """What makes one service different from another."""
+
+    name: str
+    schema: str
+    description: str
+    version: str = "0.1.0"
+    routers: Sequence[APIRouter] = ()
+    hooks: Sequence[ServiceHook] = field(default_factory=tuple)
+
+
+async def _open_context(spec: ServiceSpec, settings: Settings) -> ServiceContext:
+    producer = PulseProducer(settings, client_id=f"pulse-{spec.name}")
+    try:
+        await producer.start()
+    except Exception as exc:
+        raise RuntimeError(
+            f"cannot reach Kafka at {settings.kafka_bootstrap_servers} "
+            f"(PULSE_KAFKA_BOOTSTRAP_SERVERS): {exc}"
+        ) from exc
+    engine = create_engine(settings, schema=spec.schema)
+    return ServiceContext(
+        name=spec.name,
+        settings=settings,
+        topics=Topics(settings.topic_prefix),
+        producer=producer,
+        engine=engine,
+        sessions=create_session_factory(engine),
+    )
+
+
+def _lifespan(
+    spec: ServiceSpec, settings: Settings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = await _open_context(spec, settings)
+        app.state.context = context
+        try:
+            async with _run_hooks(app, context, spec.hooks):
+                log.info("service started", extra={"schema": spec.schema})
+                yield
+        finally:
+            await context.producer.stop()
+            await context.engine.dispose()
+
+    return lifespan
+
+
+@asynccontextmanager
+async def _run_hooks(
+    app: FastAPI, context: ServiceContext, hooks: Sequence[ServiceHook]
+) -> AsyncIterator[None]:
+    if not hooks:
+        yield
+        return
+    async with hooks[0](app, context), _run_hooks(app, context, hooks[1:]):
+        yield
+
+
+async def _readiness(context: ServiceContext) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    probes = {
+        "kafka": context.producer.check_ready(),
+        "database": check_database(context.engine),
+    }
+    for name, probe in probes.items():
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT_S):
+                await probe
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"unavailable: {exc or type(exc).__name__}"
+    return checks
+
+
+def _probe_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: broker and database reachable")
+    async def readyz(request: Request) -> Response:
+        checks = await _readiness(request.app.state.context)
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_service_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
+    """The FastAPI app of one service: probes, metrics, auth, errors, OpenAPI at /docs."""
+    app = FastAPI(
+        title=f"Pulse {spec.name}",
+        description=spec.description,
+        version=spec.version,
+        lifespan=_lifespan(spec, settings),
+        default_response_class=JSONResponse,
+    )
+    app.state.api_keys = ApiKeyRegistry(settings.parsed_api_keys())
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestMetricsMiddleware, service=spec.name)
+    app.include_router(_probe_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def service_context(request: Request) -> ServiceContext:
+    """FastAPI dependency: the running service's context."""
+    context: ServiceContext = request.app.state.context
+    return context

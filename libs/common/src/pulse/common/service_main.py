@@ -1,0 +1,61 @@
+"""The command line every service shares: `python -m pulse.<service> [serve|migrate]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from pulse.common.db.migrations import upgrade_to_head
+from pulse.common.logging import configure_logging
+from pulse.common.settings import ServiceName, Settings
+
+
+def load_settings_or_exit() -> Settings:
+    """Settings from the environment; on a bad value print one line per problem and exit 2."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "settings"
+            name = f"PULSE_{field.upper()}" if field != "settings" else "settings"
+            print(f"pulse: invalid configuration {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def service_main(
+    name: ServiceName,
+    create_app: Callable[[Settings], FastAPI],
+    *,
+    schema: str,
+    migrations_dir: Path,
+) -> None:
+    """Parse the command line, then serve HTTP (default) or apply migrations."""
+    parser = argparse.ArgumentParser(prog=f"pulse-{name}", description=f"Pulse {name} service")
+    parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
+    args = parser.parse_args()
+    settings = load_settings_or_exit()
+    configure_logging(name, settings.log_level)
+    if args.command == "migrate":
+        upgrade_to_head(settings, schema=schema, migrations_dir=migrations_dir)
+        return
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port_of(name),
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        loop="uvloop",
+        http="httptools",
+    )
+    server = uvicorn.Server(config)
+    asyncio.run(server.serve())
+    if not server.started:
+        raise SystemExit(1)

@@ -1,0 +1,139 @@
+"""Pulse settings: every knob in one place, read from `PULSE_*` environment variables.
+
+Build a `Settings` at the edge (CLI, app lifespan, test fixture) and pass it down;
+nothing imports a module-level instance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The key `make run` prints; accepted only when `PULSE_ENV=dev`.
+DEV_API_KEYS = "dev:pulse-dev-key:ingest+read+write+admin"
+SCOPES = frozenset({"ingest", "read", "write", "admin"})
+
+ServiceName = Literal["ingest", "health", "alerts", "renewals"]
+SERVICE_NAMES: tuple[ServiceName, ...] = ("ingest", "health", "alerts", "renewals")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """One API key from `PULSE_API_KEYS`: who it is, its secret, what it may do."""
+
+    name: str
+    secret: str
+    scopes: frozenset[str]
+
+
+def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
+    """Parse `name:secret:scope+scope,...`, naming the bad entry when one is malformed."""
+    keys: list[ApiKey] = []
+    for position, entry in enumerate(part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        fields = entry.split(":")
+        if len(fields) != 3 or not all(fields):
+            raise ValueError(
+                f"PULSE_API_KEYS entry {position + 1} must be name:secret:scope+scope, "
+                f"got {len(fields)} ':'-separated fields"
+            )
+        name, secret, scope_text = fields
+        scopes = frozenset(scope_text.split("+"))
+        unknown = scopes - SCOPES
+        if unknown:
+            raise ValueError(
+                f"PULSE_API_KEYS entry {name!r} has unknown scope(s) {sorted(unknown)}; "
+                f"known scopes are {sorted(SCOPES)}"
+            )
+        keys.append(ApiKey(name=name, secret=secret, scopes=scopes))
+    return tuple(keys)
+
+
+class Settings(BaseSettings):
+    """Configuration shared by every Pulse process. Defaults suit `make run` on one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="PULSE_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "test", "prod"] = Field(
+        "dev", description="dev allows the built-in dev API key; prod refuses it."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    host: str = Field("127.0.0.1", description="Address the HTTP services bind to.")
+
+    ingest_port: int = Field(8001, ge=1, le=65535)
+    health_port: int = Field(8002, ge=1, le=65535)
+    alerts_port: int = Field(8003, ge=1, le=65535)
+    renewals_port: int = Field(8004, ge=1, le=65535)
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated Kafka bootstrap servers."
+    )
+    topic_prefix: str = Field(
+        "pulse",
+        pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+        description="Prefix of every topic name: pulse.events.usage, pulse.dlq, ...",
+    )
+    topic_partitions: int = Field(6, ge=1, description="Partitions of topics Pulse creates.")
+    topic_replication_factor: int = Field(1, ge=1)
+    topic_retention_ms: int = Field(7 * 24 * 3600 * 1000, ge=60_000)
+    producer_linger_ms: int = Field(5, ge=0, description="Producer batching delay.")
+    producer_max_batch_bytes: int = Field(1024 * 1024, ge=16 * 1024)
+    consumer_max_batch: int = Field(2000, ge=1, description="Most records one batch handles.")
+    consumer_poll_timeout_ms: int = Field(200, ge=1)
+    consumer_session_timeout_ms: int = Field(
+        10_000, ge=1000, description="How long a silent consumer keeps its partitions."
+    )
+
+    database_url: SecretStr = Field(
+        SecretStr("postgresql+asyncpg://postgres@127.0.0.1:5432/pulse"),
+        description="SQLAlchemy URL of PostgreSQL (asyncpg driver).",
+    )
+    database_pool_size: int = Field(10, ge=1)
+
+    api_keys: SecretStr = Field(
+        SecretStr(DEV_API_KEYS),
+        description="Comma-separated name:secret:scope+scope (scopes ingest, read, write, admin).",
+    )
+    dedupe_window_days: int = Field(7, ge=1)
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _asyncpg_driver(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url.startswith(("postgres://", "postgresql://")):
+            url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if not url.startswith("postgresql+asyncpg://"):
+            raise ValueError("PULSE_DATABASE_URL must be a postgresql:// URL")
+        return SecretStr(url)
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_outside_dev(self) -> Settings:
+        keys = parse_api_keys(self.api_keys.get_secret_value())
+        if self.env == "prod" and any(k.secret == "pulse-dev-key" for k in keys):
+            raise ValueError(
+                "PULSE_API_KEYS still holds the dev key while PULSE_ENV=prod; set real keys"
+            )
+        return self
+
+    def parsed_api_keys(self) -> tuple[ApiKey, ...]:
+        """The API keys, parsed and validated."""
+        return parse_api_keys(self.api_keys.get_secret_value())
+
+    def port_of(self, service: str) -> int:
+        """The HTTP port a service listens on."""
+        port: int = getattr(self, f"{service}_port")
+        return port
+
+    def bootstrap_servers(self) -> list[str]:
+        """Bootstrap servers as a list for aiokafka."""
+        return [s.strip() for s in self.kafka_bootstrap_servers.split(",") if s.strip()]
+
+    def sync_database_url(self) -> str:
+        """The database URL without the async driver, for tools such as psql."""
+        return self.database_url.get_secret_value().replace(
+            "postgresql+asyncpg://", "postgresql://"
+        )
