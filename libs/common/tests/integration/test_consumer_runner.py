@@ -288,3 +288,35 @@ async def test_stored_offsets_past_the_end_are_reported_and_the_topic_read_again
     assert stop(child) == 0
     log = (tmp_path / "consumer-0.log").read_text()
     assert "stored offset is past the partition's end" in log
+
+
+async def test_a_consumer_resumes_from_the_offsets_stored_in_postgres(
+    pulse_settings: Settings,
+    producer: PulseProducer,
+    topic: str,
+    counting_db: AsyncEngine,
+    start_consumer: Callable[..., subprocess.Popen[bytes]],
+) -> None:
+    await produce(producer, topic, [event(f"acct-{i}", f"e{i}") for i in range(30)])
+    per_partition: dict[int, int] = {}
+    for record in await read_all(pulse_settings, topic, 30):
+        per_partition[record.partition] = per_partition.get(record.partition, 0) + 1  # type: ignore[attr-defined]
+    # As if everything but the last 2 messages of each partition had been processed.
+    async with counting_db.begin() as connection:
+        for partition, count in per_partition.items():
+            await connection.execute(
+                text(
+                    "INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) "
+                    "VALUES (:g, :t, :p, :n)"
+                ),
+                {
+                    "g": f"{pulse_settings.topic_prefix}-counting",
+                    "t": topic,
+                    "p": partition,
+                    "n": count - 2,
+                },
+            )
+    child = start_consumer()
+
+    assert sum((await wait_for_total(counting_db, 2 * len(per_partition))).values()) == 6
+    assert stop(child) == 0

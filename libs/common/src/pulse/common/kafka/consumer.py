@@ -83,6 +83,9 @@ class ConsumerRunner(Generic[T]):
         self._lock = asyncio.Lock()  # one batch or one rebalance step at a time
         self._consumer: AIOKafkaConsumer | None = None
         self._backoff = Backoff()
+        # Next offset to process per owned partition, as Postgres has it. Records below it
+        # were already applied (a fetch that raced a seek) and are skipped.
+        self._positions: Offsets = {}
 
     @property
     def group_id(self) -> str:
@@ -115,18 +118,21 @@ class ConsumerRunner(Generic[T]):
             session_timeout_ms=self._settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=max(self._settings.consumer_session_timeout_ms // 4, 100),
         )
-        consumer.subscribe(self._topics, listener=_Rebalance(self))  # type: ignore[arg-type]
-        await consumer.start()
+        # Set before start: the first assignment may arrive while start() runs, and it
+        # must seek to the offsets stored in Postgres.
         self._consumer = consumer
+        consumer.subscribe(self._topics, listener=_Rebalance(self))  # type: ignore[arg-type]
         try:
+            await consumer.start()
             while not self._stopping.is_set():
                 batches = await consumer.getmany(
                     timeout_ms=self._settings.consumer_poll_timeout_ms,
                     max_records=self._settings.consumer_max_batch,
                 )
-                if batches:
-                    async with self._lock:
+                async with self._lock:
+                    if batches:
                         await self._process(consumer, batches)
+                    await self._check_truncation(consumer)
         finally:
             self._consumer = None
             await consumer.stop()
@@ -143,9 +149,13 @@ class ConsumerRunner(Generic[T]):
         self, consumer: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[object]]
     ) -> None:
         started = time.perf_counter()
-        messages = [_to_message(m) for records in batches.values() for m in records]
+        messages = self._unprocessed(batches)
+        if not messages:
+            return
         records, letters = self._decode(messages)
-        next_offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batches.items() if msgs}  # type: ignore[attr-defined]
+        next_offsets: Offsets = {}
+        for message in messages:
+            next_offsets[message.topic_partition] = message.offset + 1
         try:
             await send_dead_letters(self._producer, letters)
             await self._commit(records, next_offsets)
@@ -153,9 +163,19 @@ class ConsumerRunner(Generic[T]):
             await self._recover(consumer, exc, records, next_offsets)
             return
         self._backoff.reset()
+        self._positions.update(next_offsets)
         await self._after_commit(consumer, messages, next_offsets)
         BATCH_SIZE.labels(self._group_id).observe(len(messages))
         BATCH_PROCESSING_DURATION.labels(self._group_id).observe(time.perf_counter() - started)
+
+    def _unprocessed(self, batches: Mapping[TopicPartition, list[object]]) -> list[ConsumedMessage]:
+        messages: list[ConsumedMessage] = []
+        for tp, records in batches.items():
+            position = self._positions.get(tp)
+            if position is None:
+                continue  # revoked while the fetch was in flight
+            messages.extend(m for m in map(_to_message, records) if m.offset >= position)
+        return messages
 
     def _decode(
         self, messages: Sequence[ConsumedMessage]
@@ -232,6 +252,7 @@ class ConsumerRunner(Generic[T]):
             log.warning("isolating the failed batch stopped (%s); retrying later", retry_exc)
             await self._sleep(self._backoff.next_delay())
             return
+        self._positions.update(next_offsets)
         for tp, offset in next_offsets.items():
             consumer.seek(tp, offset)
 
@@ -271,6 +292,8 @@ class ConsumerRunner(Generic[T]):
         async with self._lock:
             if revoked:
                 log.info("partitions revoked", extra={"partitions": _names(revoked)})
+                for tp in revoked:
+                    self._positions.pop(tp, None)
                 await self._handler.on_revoked(revoked)
 
     async def partitions_assigned(self, assigned: set[TopicPartition]) -> None:
@@ -289,30 +312,45 @@ class ConsumerRunner(Generic[T]):
         self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition], stored: Offsets
     ) -> None:
         fresh = [tp for tp in partitions if tp not in stored]
-        if fresh:
-            await consumer.seek_to_beginning(*fresh)
-        known = [tp for tp in partitions if tp in stored]
-        ends: Mapping[TopicPartition, int] = await consumer.end_offsets(known) if known else {}
-        for tp in known:
-            end = ends.get(tp)
-            if end is not None and stored[tp] > end:
-                # The topic holds fewer messages than we already processed: it was recreated
-                # (for example an in-memory broker restarted). Say so and read it from the start;
-                # event ids keep the replay from double counting.
-                OFFSET_RESETS.labels(self._group_id, tp.topic).inc()
-                log.error(
-                    "stored offset is past the partition's end; the topic lost its data. "
-                    "Reading it from the beginning",
-                    extra={
-                        "topic": tp.topic,
-                        "partition": tp.partition,
-                        "stored_offset": stored[tp],
-                        "end_offset": end,
-                    },
-                )
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, stored[tp])
+        starts: Mapping[TopicPartition, int] = (
+            await consumer.beginning_offsets(fresh) if fresh else {}
+        )
+        for tp in partitions:
+            self._start_at(consumer, tp, stored[tp] if tp in stored else starts[tp])
+
+    async def _check_truncation(self, consumer: AIOKafkaConsumer) -> None:
+        """Notice partitions whose end lies before what we already processed.
+
+        That means the topic was recreated or lost data (an in-memory broker restarted).
+        Say so loudly and read the partition from its beginning: event ids keep the
+        replay from double counting. (End offsets are not trusted: some brokers report
+        them wrong; the high watermark of a fetch is right.)
+        """
+        lost = [
+            tp
+            for tp, position in self._positions.items()
+            if (highwater := consumer.highwater(tp)) is not None and highwater < position
+        ]
+        if not lost:
+            return
+        starts: Mapping[TopicPartition, int] = await consumer.beginning_offsets(lost)
+        for tp in lost:
+            OFFSET_RESETS.labels(self._group_id, tp.topic).inc()
+            log.error(
+                "stored offset is past the partition's end; the topic lost its data. "
+                "Reading it from the beginning",
+                extra={
+                    "topic": tp.topic,
+                    "partition": tp.partition,
+                    "stored_offset": self._positions[tp],
+                    "end_offset": consumer.highwater(tp),
+                },
+            )
+            self._start_at(consumer, tp, starts[tp])
+
+    def _start_at(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        self._positions[tp] = offset
+        consumer.seek(tp, offset)
 
 
 def _to_message(record: object) -> ConsumedMessage:
