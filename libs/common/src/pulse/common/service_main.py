@@ -7,24 +7,29 @@ import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.logging import configure_logging
 from pulse.common.settings import ServiceName, Settings
 
+S = TypeVar("S", bound=BaseSettings)
 
-def load_settings_or_exit() -> Settings:
+
+def load_settings_or_exit(settings_class: type[S]) -> S:
     """Settings from the environment; on a bad value print one line per problem and exit 2."""
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
     try:
-        return Settings()
+        return settings_class()
     except ValidationError as exc:
         for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "settings"
-            name = f"PULSE_{field.upper()}" if field != "settings" else "settings"
+            field = ".".join(str(p) for p in error["loc"])
+            name = f"{prefix}{field.upper()}" if field else "settings"
             print(f"pulse: invalid configuration {name}: {error['msg']}", file=sys.stderr)
         raise SystemExit(2) from None
 
@@ -40,7 +45,7 @@ def service_main(
     parser = argparse.ArgumentParser(prog=f"pulse-{name}", description=f"Pulse {name} service")
     parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
     args = parser.parse_args()
-    settings = load_settings_or_exit()
+    settings = load_settings_or_exit(Settings)
     configure_logging(name, settings.log_level)
     if args.command == "migrate":
         upgrade_to_head(settings, schema=schema, migrations_dir=migrations_dir)

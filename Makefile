@@ -1,0 +1,46 @@
+# Pulse: `make run` starts the whole stack, `make test` runs every test.
+# Both install what is missing first: uv (from PyPI, into .tools/ when not on PATH),
+# then the locked workspace (uv sync --frozen).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
+SYNC_STAMP := .venv/.pulse-synced
+
+.PHONY: help install run test lint fmt clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(CURDIR)/$(TOOLS)/bin/uv:
+	@echo "uv not found on PATH; installing it from PyPI into $(TOOLS)/"
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv \
+	  || { $(PYTHON) -m venv $(TOOLS)/venv && $(TOOLS)/venv/bin/pip install --quiet uv \
+	       && mkdir -p $(TOOLS)/bin && ln -sf $(CURDIR)/$(TOOLS)/venv/bin/uv $(TOOLS)/bin/uv; } \
+	  || { echo "make: cannot install uv: install pip or python3-venv for $(PYTHON), or uv itself" >&2; exit 1; }
+
+$(SYNC_STAMP): uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) | $(UV)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: $(SYNC_STAMP) ## install the workspace from uv.lock
+
+run: $(SYNC_STAMP) ## start broker, PostgreSQL and all four services (Ctrl-C stops them)
+	exec .venv/bin/pulse dev
+
+test: $(SYNC_STAMP) ## run every package's tests against a real broker and PostgreSQL
+	.venv/bin/pytest
+
+lint: $(SYNC_STAMP) ## ruff (lint and format check) and mypy --strict
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy libs services
+
+fmt: $(SYNC_STAMP) ## apply ruff's fixes and formatting
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+clean: ## remove the virtualenv, caches and the dev stack's data (.pulse/)
+	rm -rf .venv $(TOOLS) .pulse .pytest_cache .mypy_cache .ruff_cache

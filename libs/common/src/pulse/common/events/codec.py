@@ -1,0 +1,55 @@
+"""Validating events from untrusted input and turning them into JSON and back (orjson)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from pulse.common.events.envelope import Event, EventAdapter, EventEnvelope
+from pulse.common.events.errors import EventValidationError, FieldError, errors_from_pydantic
+from pulse.common.events.messages import json_type
+from pulse.common.topics import Topics
+
+
+def validate_event(obj: object, *, now: datetime | None = None) -> Event:
+    """Validate one decoded JSON value as an event; raise `EventValidationError` listing why not.
+
+    `now` (timezone-aware) fixes the clock of the 24 h future check; default: the system clock.
+    """
+    if not isinstance(obj, dict):
+        raise EventValidationError(
+            [FieldError("", f"expected a JSON object, got {json_type(obj)}")]
+        )
+    if now is not None and now.tzinfo is None:
+        raise TypeError("now must be a timezone-aware datetime")
+    try:
+        return EventAdapter.validate_python(obj, context=None if now is None else {"now": now})
+    except ValidationError as error:
+        raise EventValidationError(errors_from_pydantic(error)) from error
+
+
+def event_from_json(raw: bytes | str, *, now: datetime | None = None) -> Event:
+    """Parse and validate one JSON event; malformed JSON is an `EventValidationError` at path ``."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise EventValidationError([FieldError("", f"malformed JSON: {error}")]) from error
+    return validate_event(obj, now=now)
+
+
+def event_to_dict(event: EventEnvelope) -> dict[str, Any]:
+    """The event as JSON-ready values: decimals as strings, times as RFC 3339 `Z`, no nulls."""
+    return event.model_dump(mode="json", exclude_none=True)
+
+
+def event_to_json(event: EventEnvelope) -> bytes:
+    """The event as compact JSON bytes; `event_from_json` reads it back to an equal event."""
+    return orjson.dumps(event_to_dict(event))
+
+
+def topic_for(event: EventEnvelope, topics: Topics) -> str:
+    """The Kafka topic an event is produced to, e.g. `pulse.events.support`."""
+    return topics.for_event_type(event.type)

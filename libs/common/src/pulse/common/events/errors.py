@@ -1,0 +1,133 @@
+"""Validation errors a person can act on: the field path, what was expected, what arrived."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from pulse.common.events.envelope import EVENT_MODELS, EVENT_TYPES
+from pulse.common.events.messages import describe, json_type
+
+_KNOWN_TYPES = ", ".join(EVENT_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem: `path` like `data.priority` (`` for the input as a whole) and a message."""
+
+    path: str
+    message: str
+
+
+class EventValidationError(ValueError):
+    """An event was rejected; `errors` lists every problem found, in field order."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.path or '(event)'}: {e.message}" for e in errors))
+
+    def as_details(self) -> list[dict[str, str]]:
+        """The errors as JSON-ready `{"path", "message"}` objects."""
+        return [{"path": e.path, "message": e.message} for e in self.errors]
+
+
+def errors_from_pydantic(error: ValidationError) -> list[FieldError]:
+    """Rewrite pydantic's errors of an event into `FieldError`s with dot-joined paths."""
+    return [_field_error(detail) for detail in error.errors(include_url=False)]
+
+
+def _field_error(detail: ErrorDetails) -> FieldError:
+    kind = detail["type"]
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        return _type_error(detail)
+    loc = detail["loc"]
+    tag = loc[0] if loc and loc[0] in EVENT_MODELS else None
+    if tag is not None:
+        loc = loc[1:]  # the union member's tag is not part of the input's path
+    path = ".".join(str(part) for part in loc)
+    if kind == "extra_forbidden":
+        return FieldError(path, _unknown_field(str(loc[-1]), _model_at(tag, loc[:-1])))
+    return FieldError(path, _message(kind, detail))
+
+
+def _type_error(detail: ErrorDetails) -> FieldError:
+    raw = detail["input"]
+    if not isinstance(raw, dict):
+        return FieldError("", f"expected a JSON object, got {json_type(raw)}")
+    if "type" not in raw:
+        return FieldError("type", f"field required; expected one of: {_KNOWN_TYPES}")
+    event_type = raw["type"]
+    if not isinstance(event_type, str):
+        got = describe(event_type)
+        return FieldError("type", f"expected a string, one of: {_KNOWN_TYPES}; got {got}")
+    return FieldError("type", f"unknown event type {event_type!r}; expected one of: {_KNOWN_TYPES}")
+
+
+def _model_at(tag: str | int | None, loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model whose fields live at `loc` inside the event of type `tag`, if known."""
+    if not isinstance(tag, str):
+        return None
+    model: Any = EVENT_MODELS[tag]
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        model = field.annotation if field is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unknown_field(name: str, model: type[BaseModel] | None) -> str:
+    if model is None:
+        return f"unknown field {name!r}"
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown field {name!r}{hint}; expected one of: {', '.join(allowed)}"
+
+
+_EXPECTED = {
+    "missing": "field required",
+    "string_type": "expected a string",
+    "int_type": "expected an integer",
+    "int_parsing": "expected an integer",
+    "int_from_float": "expected an integer",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "finite_number": "expected a finite number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "list_type": "expected an array",
+    "tuple_type": "expected an array",
+}
+
+
+def _message(kind: str, detail: ErrorDetails) -> str:
+    got = detail.get("input")
+    ctx = detail.get("ctx", {})
+    if kind == "missing":
+        return "field required"
+    if kind in _EXPECTED:
+        return f"{_EXPECTED[kind]}, got {describe(got)}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return f"expected a JSON object, got {json_type(got)}"
+    bounds = {
+        "greater_than_equal": f"expected at least {ctx.get('ge')}",
+        "less_than_equal": f"expected at most {ctx.get('le')}",
+        "greater_than": f"expected more than {ctx.get('gt')}",
+        "less_than": f"expected less than {ctx.get('lt')}",
+    }
+    if kind in bounds:
+        return f"{bounds[kind]}, got {describe(got)}"
+    if kind in {"string_too_long", "string_too_short"}:
+        limit = ctx.get("max_length", ctx.get("min_length"))
+        side = "most" if kind == "string_too_long" else "least"
+        length = len(got) if isinstance(got, str) else "?"
+        return f"expected at {side} {limit} characters, got {length}"
+    if kind == "too_long":
+        return f"expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
+    return detail["msg"]

@@ -1,0 +1,118 @@
+"""Event time: RFC 3339 timestamps converted to UTC, calendar dates, and the future limit."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from pydantic import ValidationInfo
+
+from pulse.common.events.messages import describe, fail
+
+#: How far past "now" an `occurred_at` may lie before it is rejected (DESIGN §3).
+MAX_FUTURE = timedelta(hours=24)
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?",
+    re.ASCII,  # \d would otherwise match any Unicode digit
+)
+_TIMESTAMP_EXAMPLE = "'2026-11-20T10:00:00Z'"
+
+
+def parse_timestamp(value: object) -> datetime:
+    """An RFC 3339 timestamp with a timezone offset, converted to UTC."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise fail("timestamp_naive", "expected a timezone-aware datetime, got a naive one")
+        return value.astimezone(UTC)
+    if not isinstance(value, str):
+        raise fail(
+            "timestamp_type",
+            "expected an RFC 3339 timestamp string such as {example}, got {got}",
+            example=_TIMESTAMP_EXAMPLE,
+            got=describe(value),
+        )
+    match = _TIMESTAMP.fullmatch(value.strip())
+    if match is None:
+        raise fail(
+            "timestamp_format",
+            "expected an RFC 3339 timestamp such as {example}, got {got}",
+            example=_TIMESTAMP_EXAMPLE,
+            got=describe(value),
+        )
+    if match.group(8) is None:
+        raise fail(
+            "timestamp_naive",
+            "timestamp {got} has no timezone; add 'Z' for UTC or an offset such as '+02:00'",
+            got=describe(value),
+        )
+    return _timestamp_from_match(match, value)
+
+
+def _timestamp_from_match(match: re.Match[str], received: str) -> datetime:
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    micro = int((match.group(7) or "0")[:6].ljust(6, "0"))
+    try:
+        tz = _offset(match.group(8))
+        moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        raise fail(
+            "timestamp_value",
+            "timestamp {got} is not a valid date and time: {reason}",
+            got=describe(received),
+            reason=str(error),
+        ) from error
+
+
+def _offset(text: str) -> timezone:
+    if text in {"Z", "z"}:
+        return UTC
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if minutes > 59:
+        raise ValueError(f"offset minutes {minutes} out of range 0..59")
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if text[0] == "-" else delta)
+
+
+def not_far_future(moment: datetime, info: ValidationInfo) -> datetime:
+    """Reject a moment more than 24 h after "now" (`context={"now": datetime}`, else the clock)."""
+    now = _now_from(info.context)
+    if moment > now + MAX_FUTURE:
+        raise fail(
+            "timestamp_future",
+            "timestamp {got} is more than 24 h after now ({now}); send the time the event happened",
+            got=moment.isoformat().replace("+00:00", "Z"),
+            now=now.isoformat().replace("+00:00", "Z"),
+        )
+    return moment
+
+
+def _now_from(context: object) -> datetime:
+    now = context.get("now") if isinstance(context, dict) else None
+    if now is None:
+        return datetime.now(UTC)
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise TypeError(f"context 'now' must be a timezone-aware datetime, got {now!r}")
+    return now
+
+
+def parse_date(value: object) -> date:
+    """A calendar date `YYYY-MM-DD`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    match = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise fail(
+            "date_format", "expected a date such as '2027-01-31', got {got}", got=describe(value)
+        )
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError as error:
+        raise fail(
+            "date_value",
+            "{got} is not a valid date: {reason}",
+            got=describe(value),
+            reason=str(error),
+        ) from error
