@@ -9,7 +9,7 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
 SYNC_STAMP := .venv/.pulse-synced
 
-.PHONY: help install run test lint fmt clean
+.PHONY: help install run test lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,7 +36,10 @@ test: $(SYNC_STAMP) ## run every package's tests against a real broker and Postg
 lint: $(SYNC_STAMP) ## ruff (lint and format check) and mypy --strict
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy libs services
+	.venv/bin/mypy libs services bench
+
+bench: $(SYNC_STAMP) ## measure throughput and latency beside their ceilings; writes bench/results/latest.json
+	.venv/bin/python bench/run.py
 
 fmt: $(SYNC_STAMP) ## apply ruff's fixes and formatting
 	.venv/bin/ruff check --fix .

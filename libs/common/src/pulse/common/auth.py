@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pulse.common.errors import ForbiddenError, UnauthorizedError
 from pulse.common.settings import ApiKey
 
-_bearer = HTTPBearer(auto_error=False, description="An API key from PULSE_API_KEYS.")
+bearer_scheme = HTTPBearer(auto_error=False, description="An API key from PULSE_API_KEYS.")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
@@ -32,6 +32,26 @@ class ApiKeyRegistry:
         return match
 
 
+def authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, scope: str
+) -> ApiKey:
+    """The key presented, checked for `scope`: 401 without a valid key, 403 without the scope."""
+    if credentials is None:
+        raise UnauthorizedError(
+            "missing API key: send 'Authorization: Bearer <key>'", headers=_CHALLENGE
+        )
+    registry: ApiKeyRegistry = request.app.state.api_keys
+    key = registry.find(credentials.credentials)
+    if key is None:
+        raise UnauthorizedError("unknown API key", headers=_CHALLENGE)
+    if scope not in key.scopes and "admin" not in key.scopes:
+        raise ForbiddenError(
+            f"API key {key.name!r} lacks the {scope!r} scope",
+            details={"required_scope": scope, "key_scopes": sorted(key.scopes)},
+        )
+    return key
+
+
 def require_scope(scope: str) -> Callable[..., Awaitable[ApiKey]]:
     """A FastAPI dependency: 401 without a valid key, 403 when the key lacks `scope`.
 
@@ -40,21 +60,8 @@ def require_scope(scope: str) -> Callable[..., Awaitable[ApiKey]]:
 
     async def dependency(
         request: Request,
-        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),  # noqa: B008
     ) -> ApiKey:
-        if credentials is None:
-            raise UnauthorizedError(
-                "missing API key: send 'Authorization: Bearer <key>'", headers=_CHALLENGE
-            )
-        registry: ApiKeyRegistry = request.app.state.api_keys
-        key = registry.find(credentials.credentials)
-        if key is None:
-            raise UnauthorizedError("unknown API key", headers=_CHALLENGE)
-        if scope not in key.scopes and "admin" not in key.scopes:
-            raise ForbiddenError(
-                f"API key {key.name!r} lacks the {scope!r} scope",
-                details={"required_scope": scope, "key_scopes": sorted(key.scopes)},
-            )
-        return key
+        return authenticate(request, credentials, scope)
 
     return dependency

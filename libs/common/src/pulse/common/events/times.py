@@ -51,6 +51,11 @@ def parse_timestamp(value: object) -> datetime:
 
 
 def _timestamp_from_match(match: re.Match[str], received: str) -> datetime:
+    try:
+        # The C parser is fast; the regex above already enforced RFC 3339's shape.
+        return datetime.fromisoformat(match.group(0)).astimezone(UTC)
+    except ValueError:
+        pass  # e.g. a lower-case 't'/'z' or an out-of-range field: parse it by hand below
     year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
     micro = int((match.group(7) or "0")[:6].ljust(6, "0"))
     try:

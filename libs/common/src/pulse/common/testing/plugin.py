@@ -35,6 +35,10 @@ TEST_API_KEYS = (
     "test-read:read-secret:read,"
     "test-admin:admin-secret:ingest+read+write+admin"
 )
+#: Authorization headers of the test keys above.
+INGEST_KEY = {"Authorization": "Bearer ingest-secret"}
+READ_KEY = {"Authorization": "Bearer read-secret"}
+ADMIN_KEY = {"Authorization": "Bearer admin-secret"}
 _INTEGRATION_MARKER = "integration: needs the real broker and PostgreSQL"
 
 

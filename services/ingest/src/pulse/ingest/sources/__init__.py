@@ -1,0 +1,1 @@
+"""Vendor webhook adapters: each turns one vendor's payload into Pulse envelopes."""

@@ -1,0 +1,114 @@
+"""What every vendor adapter provides: signature check and payload → Pulse envelopes.
+
+Adapters are pure: no I/O, no clock. The route gives them the raw body, the headers, the
+time, and a snapshot of the account references they asked for; they answer with raw
+envelopes (validated afterwards like any event sent to /v1/events), the references they
+learned, and the vendor objects they could not map to an account, each with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+#: The default time a signed request may be old (or early) before it is refused.
+DEFAULT_SIGNATURE_TOLERANCE_S = 300
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Reference:
+    """A vendor's name for an account: `Reference("stripe", "customer", "cus_123")`."""
+
+    source: str
+    kind: str
+    value: str
+
+
+class SignatureError(Exception):
+    """The request's signature is missing, malformed, stale or wrong; the message says which."""
+
+
+class PayloadError(Exception):
+    """The payload is JSON but not the vendor's shape; `path` points at the problem."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path or '(payload)'}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Unmapped:
+    """A vendor object that could not become an event: where it is, and why."""
+
+    path: str  # e.g. "batch.3" or "data.object.customer"
+    reason: str  # a sentence a person can act on, naming how to map it
+    vendor_id: str | None = None  # the vendor's event/object id, when there is one
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A vendor event Pulse deliberately does not turn into an event (e.g. `invoice.voided`)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Normalised:
+    """The outcome of one webhook call."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    learned: dict[Reference, str] = field(default_factory=dict)
+    unmapped: list[Unmapped] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceContext:
+    """What an adapter may know beyond the payload."""
+
+    now: datetime
+    #: account references asked for by `references_needed`, those that are known
+    known: Mapping[Reference, str] = field(default_factory=dict)
+    #: Statuspage component id → the accounts it serves (`*` for every account)
+    component_accounts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: every account ingest has seen, for outages that hit everyone
+    all_accounts: tuple[str, ...] = ()
+
+
+class SourceAdapter(Protocol):
+    """One vendor's webhook: `/v1/sources/{name}`."""
+
+    name: str
+    #: the header carrying the signature, documented in OpenAPI and error messages
+    signature_header: str
+
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        body: bytes,
+        secret: str,
+        now: datetime,
+        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
+    ) -> None:
+        """Raise `SignatureError` unless `body` carries a valid, fresh signature for `secret`.
+
+        `headers` has lower-case names.
+        """
+        ...
+
+    def references_needed(self, payload: Any) -> set[Reference]:
+        """The account references `normalise` will look up for this payload."""
+        ...
+
+    def normalise(self, payload: Any, context: SourceContext) -> Normalised:
+        """Turn the decoded JSON payload into raw Pulse envelopes (not yet validated).
+
+        Raise `PayloadError` when the payload is not this vendor's shape at all. Every
+        envelope gets `source` = the adapter name and a deterministic `id` derived from the
+        vendor's own event id (so a redelivered webhook produces the same id).
+        """
+        ...

@@ -1,0 +1,75 @@
+"""What ingest's routes share while the app runs, built once at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+
+from pulse.common.service import ServiceContext, ServiceHook
+from pulse.ingest.config import IngestSettings
+from pulse.ingest.publisher import EventPublisher
+from pulse.ingest.ratelimit import RateLimiter
+from pulse.ingest.references import KnownAccounts
+from pulse.ingest.sources.base import SourceAdapter
+
+log = logging.getLogger(__name__)
+
+#: Kafka fails unacked messages after producer_request_timeout_ms; this is only a backstop.
+ACK_GRACE_S = 5.0
+
+
+@dataclass(slots=True)
+class IngestState:
+    """Settings, the publisher, the rate limiter, known accounts and the vendor adapters."""
+
+    context: ServiceContext
+    config: IngestSettings
+    publisher: EventPublisher
+    limiter: RateLimiter
+    known_accounts: KnownAccounts
+    adapters: Mapping[str, SourceAdapter]
+
+
+def ingest_state(request: Request) -> IngestState:
+    """FastAPI dependency: the running ingest's state."""
+    state: IngestState = request.app.state.ingest
+    return state
+
+
+def ingest_hook(config: IngestSettings, adapters: Mapping[str, SourceAdapter]) -> ServiceHook:
+    """A service hook that builds `IngestState` and runs the known-accounts writer."""
+
+    @asynccontextmanager
+    async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+        known = KnownAccounts(context.sessions)
+        await known.load()
+        app.state.ingest = IngestState(
+            context=context,
+            config=config,
+            publisher=EventPublisher(
+                context.producer,
+                context.topics,
+                timeout_s=context.settings.producer_request_timeout_ms / 1000 + ACK_GRACE_S,
+                retry_after_s=config.retry_after_s,
+            ),
+            limiter=RateLimiter(config.rate_limit_events_per_s, config.rate_limit_burst),
+            known_accounts=known,
+            adapters=adapters,
+        )
+        writer = asyncio.create_task(known.run(), name="known-accounts")
+        try:
+            yield
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            try:
+                await known.flush()
+            except Exception:
+                log.exception("could not store the accounts seen last")
+
+    return hook

@@ -1,0 +1,78 @@
+"""Batch validation: valid items go on, invalid ones are reported, outages fan out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pulse.common.events import OutageStarted
+from pulse.ingest.batch import validate_batch
+from pulse.ingest.body import MalformedLine
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def usage(account: str = "acme", **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "usage.activity",
+        "account_id": account,
+        "occurred_at": "2026-11-20T10:00:00Z",
+        "data": {"user_id": "u1"},
+        **extra,
+    }
+
+
+def outage(accounts: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "outage.started",
+        "account_id": "statuspage",
+        "occurred_at": "2026-11-20T10:00:00Z",
+        "data": {"incident_id": "inc-1", "severity": "major", "affected_account_ids": accounts},
+        **extra,
+    }
+
+
+def test_invalid_items_are_reported_and_the_rest_goes_on() -> None:
+    items = [
+        usage(),
+        {"type": "usage.activity", "id": "mine", "account_id": "a b"},
+        MalformedLine(3, "malformed JSON on line 3"),
+        "not an object",
+        usage("globex"),
+    ]
+    outcome = validate_batch(items, now=NOW)
+    assert [e.account_id for e in outcome.events] == ["acme", "globex"]
+    assert [r.index for r in outcome.rejected] == [1, 2, 3]
+    first = outcome.rejected[0]
+    assert first.id == "mine"
+    assert first.event_type == "usage.activity"
+    assert [e.path for e in first.errors] == ["account_id", "occurred_at", "data"]
+    assert outcome.rejected[1].as_dict() == {
+        "index": 2,
+        "id": None,
+        "errors": [{"path": "", "message": "malformed JSON on line 3"}],
+    }
+    assert outcome.rejected[2].reason == "not_an_event"
+
+
+def test_the_same_event_twice_is_produced_once() -> None:
+    outcome = validate_batch([usage(), usage(), usage(id="x"), usage(id="x")], now=NOW)
+    assert len(outcome.events) == 2
+    assert outcome.ids[1] == "x"
+
+
+def test_outage_fans_out_one_event_per_account_with_stable_ids() -> None:
+    outcome = validate_batch([outage(["acme", "globex", "acme"])], now=NOW)
+    assert [e.account_id for e in outcome.events] == ["acme", "globex"]
+    assert all(isinstance(e, OutageStarted) for e in outcome.events)
+    assert all(e.data.affected_account_ids == () for e in outcome.events)  # type: ignore[union-attr]
+    assert len(set(outcome.ids)) == 2
+    again = validate_batch([outage(["acme", "globex", "acme"])], now=NOW)
+    assert again.ids == outcome.ids  # a retried request yields the same ids
+    other = validate_batch([outage(["acme"], id="inc-1-start")], now=NOW)
+    assert other.ids[0] != outcome.ids[0]
+
+
+def test_outage_without_affected_accounts_stays_one_event() -> None:
+    outcome = validate_batch([outage([])], now=NOW)
+    assert [e.account_id for e in outcome.events] == ["statuspage"]
