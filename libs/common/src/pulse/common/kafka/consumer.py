@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence, Set
 from typing import Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -117,6 +118,10 @@ class ConsumerRunner(Generic[T]):
             auto_offset_reset="earliest",
             session_timeout_ms=self._settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=max(self._settings.consumer_session_timeout_ms // 4, 100),
+            # Range gives one member partition N of EVERY topic: an account's events, keyed
+            # alike on all topics, then reach one member, which alone owns its state.
+            # (aiokafka's default, round robin, would split an account across members.)
+            partition_assignment_strategy=(RangePartitionAssignor,),
         )
         # Set before start: the first assignment may arrive while start() runs, and it
         # must seek to the offsets stored in Postgres.

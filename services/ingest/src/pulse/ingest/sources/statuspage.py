@@ -1,0 +1,318 @@
+"""Statuspage: incidents and component outages become `outage.started` / `outage.resolved`.
+
+One envelope per webhook names every affected account in `affected_account_ids` (ingest fans
+it out): the accounts `PULSE_INGEST_STATUSPAGE_COMPONENT_ACCOUNTS` lists for the affected
+components, every known account for a component listed with `"*"` or when the setting is
+empty. An incident's components are its `components` and the `affected_components` of its
+updates. Its envelope id names the incident and the phase (started, resolved), so an
+account hears of an incident's start once however many updates follow, and an account whose
+component joins the incident later still hears of it. Scheduled maintenance is ignored.
+
+Statuspage does not sign webhooks, and a subscriber is only a URL: the request must carry
+the configured token in `X-Pulse-Webhook-Token` (added by a proxy or gateway in front of
+ingest), or as the password of HTTP Basic authentication, which senders build from a URL of
+the form `https://pulse:TOKEN@host/v1/sources/statuspage`. The adapter sees headers and the
+body only, never the query string, so a `?token=` in the URL cannot be checked here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pulse.common.events.messages import describe, json_type
+from pulse.ingest.sources.base import (
+    DEFAULT_SIGNATURE_TOLERANCE_S,
+    Ignored,
+    Normalised,
+    PayloadError,
+    Reference,
+    SignatureError,
+    SourceContext,
+    Unmapped,
+)
+
+NAME = "statuspage"
+TOKEN_HEADER = "x-pulse-webhook-token"
+COMPONENT_ACCOUNTS_SETTING = "PULSE_INGEST_STATUSPAGE_COMPONENT_ACCOUNTS"
+EVERY_ACCOUNT = "*"
+_MAX_COMPONENT_LABEL = 256
+_STARTED_STATUSES = {"investigating", "identified", "monitoring"}
+_RESOLVED_STATUSES = {"resolved", "postmortem"}
+_SEVERITY_OF_IMPACT = {"none": "minor", "minor": "minor", "major": "major", "critical": "critical"}
+_SEVERITY_OF_COMPONENT_STATUS = {
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Outage:
+    """What Pulse takes from an incident or a component update."""
+
+    phase: str  # "started" or "resolved"
+    event_id: str
+    incident_id: str
+    occurred_at: str
+    severity: str | None
+    component_ids: tuple[str, ...]
+    component_names: tuple[str, ...]
+    path: str  # where the components are, for Unmapped
+    vendor_id: str
+
+
+class StatuspageAdapter:
+    """`/v1/sources/statuspage`: Statuspage webhook subscriptions."""
+
+    name: str = NAME
+    signature_header: str = TOKEN_HEADER
+
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        body: bytes,
+        secret: str,
+        now: datetime,
+        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
+    ) -> None:
+        """The shared token, from X-Pulse-Webhook-Token or a Basic password; nothing is signed."""
+        del body, now, tolerance_s
+        token = headers.get(TOKEN_HEADER)
+        if token is None:
+            token = _basic_password(headers.get("authorization"))
+        if token is None:
+            raise SignatureError(
+                "missing X-Pulse-Webhook-Token header (or Basic authentication carrying the "
+                "token); Statuspage does not sign webhooks, so Pulse checks a shared token"
+            )
+        if not token.strip():
+            raise SignatureError("malformed X-Pulse-Webhook-Token: the token is empty")
+        if not hmac.compare_digest(token.strip().encode(), secret.encode()):
+            raise SignatureError("X-Pulse-Webhook-Token does not match the configured token")
+
+    def references_needed(self, payload: Any) -> set[Reference]:
+        """None: accounts come from settings, not from references."""
+        return set()
+
+    def normalise(self, payload: Any, context: SourceContext) -> Normalised:
+        """One incident or component update → at most one envelope naming its accounts."""
+        outcome = Normalised()
+        read = _read(_object(payload, ""))
+        if isinstance(read, Ignored):
+            outcome.ignored.append(read)
+            return outcome
+        accounts = _affected_accounts(read.component_ids, context)
+        if accounts:
+            outcome.events.append(_envelope(read, accounts))
+        else:
+            outcome.unmapped.append(
+                Unmapped(read.path, _unmapped_reason(read, context), read.vendor_id)
+            )
+        return outcome
+
+
+def _read(payload: Mapping[str, Any]) -> _Outage | Ignored:
+    if "incident" in payload:
+        return _read_incident(_object(payload["incident"], "incident"))
+    if "component_update" in payload:
+        return _read_component(payload)
+    raise PayloadError(
+        "", "expected a Statuspage webhook with an 'incident' or a 'component_update' object"
+    )
+
+
+def _read_incident(incident: Mapping[str, Any]) -> _Outage | Ignored:
+    incident_id = _required(incident, "id", "incident")
+    status = _required(incident, "status", "incident").lower()
+    if status in _STARTED_STATUSES:
+        phase, times = "started", ("started_at", "created_at")
+    elif status in _RESOLVED_STATUSES:
+        phase, times = "resolved", ("resolved_at", "updated_at")
+    else:
+        return Ignored(
+            "incident.status",
+            f"incident status {status!r} is scheduled maintenance or unknown, not an outage",
+        )
+    ids, names = _incident_components(incident)
+    return _Outage(
+        phase=phase,
+        event_id=f"{NAME}:incident:{incident_id}:{phase}",
+        incident_id=incident_id,
+        occurred_at=_first_time(incident, times, "incident"),
+        severity=_SEVERITY_OF_IMPACT.get((_text(incident.get("impact")) or "").lower()),
+        component_ids=ids,
+        component_names=names,
+        path="incident.components",
+        vendor_id=incident_id,
+    )
+
+
+def _read_component(payload: Mapping[str, Any]) -> _Outage | Ignored:
+    update = _object(payload["component_update"], "component_update")
+    component = _optional_object(payload, "component")
+    component_id = _text(update.get("component_id")) or _text(component.get("id"))
+    if component_id is None:
+        raise PayloadError("component_update.component_id", "expected the component's id")
+    new_status = _required(update, "new_status", "component_update").lower()
+    severity = _SEVERITY_OF_COMPONENT_STATUS.get(new_status)
+    if severity is None and new_status != "operational":
+        return Ignored(
+            "component_update.new_status",
+            f"component status {new_status!r} is not an outage nor its end",
+        )
+    occurred_at = _required(update, "created_at", "component_update")
+    update_id = _text(update.get("id")) or f"{new_status}:{occurred_at}"
+    name = _text(component.get("name"))
+    return _Outage(
+        phase="resolved" if severity is None else "started",
+        event_id=f"{NAME}:component:{component_id}:{update_id}",
+        incident_id=f"component:{component_id}",
+        occurred_at=occurred_at,
+        severity=severity,
+        component_ids=(component_id,),
+        component_names=() if name is None else (name,),
+        path="component_update.component_id",
+        vendor_id=update_id,
+    )
+
+
+def _incident_components(incident: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Ids and names of `components` and of every update's `affected_components`."""
+    found: dict[str, str | None] = {}
+    for path, entry, id_field in _component_entries(incident):
+        component_id = _required(entry, id_field, path)
+        if found.get(component_id) is None:
+            found[component_id] = _text(entry.get("name"))
+    names = tuple(dict.fromkeys(name for name in found.values() if name is not None))
+    return tuple(found), names
+
+
+def _component_entries(
+    incident: Mapping[str, Any],
+) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+    """Each component object of an incident: its path, itself, the field holding its id."""
+    for index, component in enumerate(_list(incident, "components", "incident")):
+        path = f"incident.components.{index}"
+        yield path, _object(component, path), "id"
+    for index, update in enumerate(_list(incident, "incident_updates", "incident")):
+        update_path = f"incident.incident_updates.{index}"
+        affected = _list(_object(update, update_path), "affected_components", update_path)
+        for position, component in enumerate(affected):
+            path = f"{update_path}.affected_components.{position}"
+            yield path, _object(component, path), "code"
+
+
+def _affected_accounts(component_ids: tuple[str, ...], context: SourceContext) -> tuple[str, ...]:
+    if not context.component_accounts:
+        return context.all_accounts
+    listed: list[str] = []
+    everyone = False
+    for component_id in component_ids:
+        served = context.component_accounts.get(component_id, ())
+        everyone = everyone or EVERY_ACCOUNT in served
+        listed.extend(account for account in served if account != EVERY_ACCOUNT)
+    if everyone:
+        listed.extend(context.all_accounts)
+    return tuple(dict.fromkeys(listed))
+
+
+def _unmapped_reason(outage: _Outage, context: SourceContext) -> str:
+    if not context.component_accounts:
+        return (
+            f"no account to attribute the outage to: {COMPONENT_ACCOUNTS_SETTING} is empty, "
+            "which means every account, and ingest has seen no account yet; list the accounts "
+            f"each component serves in {COMPONENT_ACCOUNTS_SETTING}"
+        )
+    if not outage.component_ids:
+        return (
+            f"incident {outage.incident_id} names no component, so "
+            f"{COMPONENT_ACCOUNTS_SETTING} maps it to no account; add its components in "
+            "Statuspage"
+        )
+    return (
+        f"no account is served by components {', '.join(outage.component_ids)}: add them to "
+        f'{COMPONENT_ACCOUNTS_SETTING} (e.g. {{"{outage.component_ids[0]}": ["acme"]}}, or '
+        f'["{EVERY_ACCOUNT}"] for every account)'
+    )
+
+
+def _envelope(outage: _Outage, accounts: tuple[str, ...]) -> dict[str, Any]:
+    data: dict[str, object] = {
+        "incident_id": outage.incident_id,
+        "severity": outage.severity,
+        "component": ", ".join(outage.component_names)[:_MAX_COMPONENT_LABEL] or None,
+        "affected_account_ids": list(accounts),
+    }
+    return {
+        "id": outage.event_id,
+        "type": f"outage.{outage.phase}",
+        "account_id": accounts[0],
+        "occurred_at": outage.occurred_at,
+        "source": NAME,
+        "data": {key: value for key, value in data.items() if value is not None},
+    }
+
+
+def _basic_password(authorization: str | None) -> str | None:
+    """The password of `Authorization: Basic ...`; None for no or another scheme."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise SignatureError(f"malformed Basic authorization: {error}") from error
+    _user, colon, password = decoded.partition(":")
+    if not colon:
+        raise SignatureError("malformed Basic authorization: expected user:token")
+    return password
+
+
+def _first_time(body: Mapping[str, Any], fields: tuple[str, ...], path: str) -> str:
+    for field in fields:
+        value = body.get(field)
+        if isinstance(value, str) and value.strip():
+            return value
+    raise PayloadError(f"{path}.{fields[-1]}", f"expected a timestamp in {' or '.join(fields)}")
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _required(body: Mapping[str, Any], field: str, path: str) -> str:
+    value = _text(body.get(field))
+    if value is None:
+        got = describe(body[field]) if field in body else "nothing"
+        raise PayloadError(f"{path}.{field}", f"expected a non-empty string, got {got}")
+    return value
+
+
+def _list(body: Mapping[str, Any], field: str, path: str) -> list[Any]:
+    value = body.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{path}.{field}", f"expected an array, got {json_type(value)}")
+    return value
+
+
+def _optional_object(body: Mapping[str, Any], field: str) -> Mapping[str, Any]:
+    value = body.get(field)
+    return {} if value is None else _object(value, field)
+
+
+def _object(value: object, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise PayloadError(path, f"expected an object, got {json_type(value)}")
+    return value
