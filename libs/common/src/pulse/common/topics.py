@@ -65,6 +65,12 @@ class Topics:
         return f"{self.prefix}.health.scores"
 
     @property
+    def health_commands(self) -> str:
+        """Changes people make over health's API (CSM sentiment), keyed by account like the
+        events, so the process that owns an account applies them in order with its events."""
+        return f"{self.prefix}.health.commands"
+
+    @property
     def dlq(self) -> str:
         """Dead letters: messages no consumer could decode or validate."""
         return f"{self.prefix}.dlq"
@@ -72,4 +78,4 @@ class Topics:
     @property
     def all(self) -> tuple[str, ...]:
         """Every topic Pulse creates at start."""
-        return (*self.all_events, self.health_scores, self.dlq)
+        return (*self.all_events, self.health_commands, self.health_scores, self.dlq)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from typing import Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -92,6 +92,15 @@ class ConsumerRunner(Generic[T]):
     def group_id(self) -> str:
         """The consumer group, also the key of this runner's stored offsets."""
         return self._group_id
+
+    async def run_exclusive(self, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        """Run `work` in one transaction, never concurrently with a batch or a rebalance.
+
+        For changes the service makes on its own (timers, re-scoring): they touch the same
+        state the handler does, so they must not interleave with a batch.
+        """
+        async with self._lock, self._sessions.begin() as session:
+            await work(session)
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch and leave the group."""

@@ -1,0 +1,231 @@
+"""Reading and writing health's tables; every function runs in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pulse.health.tables import account_states, score_history, scores, scoring_models
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAccount:
+    """One `account_states` row."""
+
+    account_id: str
+    partition: int
+    state: dict[str, Any]
+
+
+async def load_accounts(
+    session: AsyncSession, account_ids: Iterable[str]
+) -> dict[str, StoredAccount]:
+    """The stored state of those accounts that have one."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    t = account_states
+    rows = await session.execute(
+        select(t.c.account_id, t.c.partition, t.c.state).where(t.c.account_id.in_(ids))
+    )
+    return {a: StoredAccount(a, p, s) for a, p, s in rows}
+
+
+async def load_partitions(session: AsyncSession, partitions: Iterable[int]) -> list[StoredAccount]:
+    """Every account whose events arrive on one of `partitions`."""
+    t = account_states
+    rows = await session.execute(
+        select(t.c.account_id, t.c.partition, t.c.state).where(
+            t.c.partition.in_(sorted(partitions))
+        )
+    )
+    return [StoredAccount(a, p, s) for a, p, s in rows]
+
+
+async def save_accounts(
+    session: AsyncSession, rows: Sequence[tuple[StoredAccount, datetime | None]]
+) -> None:
+    """Upsert account states with their next-change time."""
+    if not rows:
+        return
+    statement = insert(account_states).values(
+        [
+            {
+                "account_id": stored.account_id,
+                "partition": stored.partition,
+                "state": stored.state,
+                "next_change_at": next_change,
+            }
+            for stored, next_change in rows
+        ]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id"],
+            set_={
+                "partition": statement.excluded.partition,
+                "state": statement.excluded.state,
+                "next_change_at": statement.excluded.next_change_at,
+                "updated_at": func.now(),
+            },
+        )
+    )
+
+
+async def save_scores(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Upsert current scores (`scores` columns as keys)."""
+    if not rows:
+        return
+    statement = insert(scores).values(list(rows))
+    columns = [c.name for c in scores.columns if c.name != "account_id"]
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id"],
+            set_={name: statement.excluded[name] for name in columns},
+        )
+    )
+
+
+async def add_history(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append history points; a point at the same instant replaces the earlier one."""
+    if not rows:
+        return
+    statement = insert(score_history).values(list(rows))
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id", "at"],
+            set_={
+                "score": statement.excluded.score,
+                "band": statement.excluded.band,
+                "model_version": statement.excluded.model_version,
+                "components": statement.excluded.components,
+            },
+        )
+    )
+
+
+async def get_score(session: AsyncSession, account_id: str) -> dict[str, Any] | None:
+    """The current score row of an account, or None."""
+    row = (await session.execute(select(scores).where(scores.c.account_id == account_id))).first()
+    return dict(row._mapping) if row is not None else None
+
+
+async def get_history(
+    session: AsyncSession, account_id: str, start: datetime | None, end: datetime | None, limit: int
+) -> list[dict[str, Any]]:
+    """History points of an account in [start, end], oldest first."""
+    t = score_history
+    query = select(t.c.at, t.c.score, t.c.band, t.c.model_version).where(
+        t.c.account_id == account_id
+    )
+    if start is not None:
+        query = query.where(t.c.at >= start)
+    if end is not None:
+        query = query.where(t.c.at <= end)
+    rows = await session.execute(query.order_by(t.c.at).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFilter:
+    """Filters of the account list."""
+
+    band: str | None = None
+    segment: str | None = None
+    owner: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+
+
+#: Sort keys of the account list: (column, descending).
+SORTS = {
+    "score": (scores.c.score, False),
+    "-score": (scores.c.score, True),
+    "account_id": (scores.c.account_id, False),
+    "-account_id": (scores.c.account_id, True),
+    "computed_at": (scores.c.computed_at, False),
+    "-computed_at": (scores.c.computed_at, True),
+}
+
+
+async def list_scores(
+    session: AsyncSession,
+    filters: AccountFilter,
+    sort: str,
+    limit: int,
+    after: tuple[Any, str] | None,
+) -> list[dict[str, Any]]:
+    """One page of accounts, keyset-paginated on (sort column, account_id)."""
+    column, descending = SORTS[sort]
+    query = select(scores)
+    if filters.band is not None:
+        query = query.where(scores.c.band == filters.band)
+    if filters.segment is not None:
+        query = query.where(scores.c.segment == filters.segment)
+    if filters.owner is not None:
+        query = query.where(scores.c.owner == filters.owner)
+    if filters.min_score is not None:
+        query = query.where(scores.c.score >= filters.min_score)
+    if filters.max_score is not None:
+        query = query.where(scores.c.score <= filters.max_score)
+    if after is not None:
+        value, account_id = after
+        if column is scores.c.account_id:
+            query = query.where(column < account_id if descending else column > account_id)
+        elif descending:
+            query = query.where(
+                or_(column < value, and_(column == value, scores.c.account_id > account_id))
+            )
+        else:
+            query = query.where(
+                or_(column > value, and_(column == value, scores.c.account_id > account_id))
+            )
+    if column is scores.c.account_id:
+        order = [column.desc() if descending else column.asc()]
+    else:
+        order = [column.desc() if descending else column.asc(), scores.c.account_id.asc()]
+    rows = await session.execute(query.order_by(*order).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+async def active_model(session: AsyncSession) -> tuple[str, str] | None:
+    """(version, YAML body) of the active scoring model, if one was stored."""
+    t = scoring_models
+    row = (await session.execute(select(t.c.version, t.c.body).where(t.c.active))).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def store_model(session: AsyncSession, version: str, fingerprint: str, body: str) -> str:
+    """Make a model the active one; an identical model already stored is re-activated.
+
+    Returns the active version (the earlier version when the content is the same).
+    """
+    t = scoring_models
+    existing = (
+        await session.execute(select(t.c.version).where(t.c.fingerprint == fingerprint))
+    ).scalar()
+    await session.execute(update(t).where(t.c.active).values(active=False))
+    if existing is not None:
+        await session.execute(update(t).where(t.c.version == existing).values(active=True))
+        return str(existing)
+    await session.execute(
+        insert(t).values(version=version, fingerprint=fingerprint, body=body, active=True)
+    )
+    return version
+
+
+async def list_models(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every stored model version, newest first, without bodies."""
+    t = scoring_models
+    rows = await session.execute(
+        select(t.c.version, t.c.fingerprint, t.c.active, t.c.created_at).order_by(
+            t.c.created_at.desc()
+        )
+    )
+    return [dict(r._mapping) for r in rows]

@@ -1,0 +1,77 @@
+"""Tables of the `health` schema (created by its Alembic migrations)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+#: Everything needed to score an account (`AccountState.to_dict()`), one row per account.
+account_states = Table(
+    "account_states",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    # The Kafka partition the account's events arrive on: a process that is assigned
+    # that partition loads exactly these rows.
+    Column("partition", Integer, nullable=False),
+    Column("state", JSONB, nullable=False),
+    Column("next_change_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("account_states_partition", "partition"),
+)
+
+#: The current score of each account, as the API serves it.
+scores = Table(
+    "scores",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("band", Text, nullable=False),
+    Column("segment", Text, nullable=False),
+    Column("owner", Text, nullable=True),
+    Column("model_version", Text, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("components", JSONB, nullable=False),
+    Column("drivers", JSONB, nullable=False, server_default="{}"),
+    Column("trend", JSONB, nullable=False, server_default="{}"),
+    Index("scores_band_score", "band", "score"),
+    Index("scores_segment", "segment"),
+    Index("scores_owner", "owner"),
+)
+
+#: A point whenever the band changes or the score moves by 1 or more, and daily.
+score_history = Table(
+    "score_history",
+    metadata,
+    Column("account_id", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("band", Text, nullable=False),
+    Column("model_version", Text, nullable=False),
+    Column("components", JSONB, nullable=False),
+    PrimaryKeyConstraint("account_id", "at"),
+)
+
+#: Every scoring model ever used; exactly one is active.
+scoring_models = Table(
+    "scoring_models",
+    metadata,
+    Column("version", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False, unique=True),
+    Column("body", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
