@@ -55,7 +55,7 @@ class OutboxRelay:
         sessions: async_sessionmaker[AsyncSession],
         producer: PulseProducer,
         *,
-        idle_interval_s: float = 0.05,
+        idle_interval_s: float = 0.1,
     ) -> None:
         self._sessions = sessions
         self._producer = producer
@@ -103,6 +103,6 @@ class OutboxRelay:
             if published == 0:
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_interval_s * 20)
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_interval_s)
                 except TimeoutError:
                     pass
