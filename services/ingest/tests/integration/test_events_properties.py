@@ -73,20 +73,13 @@ def test_valid_accepted_and_mutated_rejected_at_the_path(pulse_settings: Setting
             for index, path in expected.items():
                 assert path in got[index], (index, got[index])
             assert len(body["ids"]) == body["accepted"]
-            assert (
-                body["accepted"] >= 1
-                or len(expected) == len(batch)
-                or _all_fan_out_empty(batch, expected)
-            )
+            if len(expected) < len(batch):  # at least one valid event went through
+                assert body["accepted"] >= 1
 
         check()
     finally:
         loop.run_until_complete(stack.aclose())
         loop.close()
-
-
-def _all_fan_out_empty(batch: list[dict[str, Any]], rejected: dict[int, str]) -> bool:
-    return all(i in rejected for i in range(len(batch)))
 
 
 async def _start(stack: AsyncExitStack, settings: Settings) -> httpx.AsyncClient:
