@@ -51,11 +51,14 @@ def parse_timestamp(value: object) -> datetime:
 
 
 def _timestamp_from_match(match: re.Match[str], received: str) -> datetime:
-    try:
-        # The C parser is fast; the regex above already enforced RFC 3339's shape.
-        return datetime.fromisoformat(match.group(0)).astimezone(UTC)
-    except ValueError:
-        pass  # e.g. a lower-case 't'/'z' or an out-of-range field: parse it by hand below
+    zone = match.group(8)
+    # fromisoformat reads offset minutes up to 99 ("+01:60" as +02:00); leave those to _offset.
+    if zone in {"Z", "z"} or int(zone[4:6]) <= 59:
+        try:
+            # The C parser is fast; the regex above already enforced RFC 3339's shape.
+            return datetime.fromisoformat(match.group(0)).astimezone(UTC)
+        except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00:00+01:00 in UTC
+            pass  # e.g. a lower-case 't'/'z' or an out-of-range field: parse it by hand below
     year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
     micro = int((match.group(7) or "0")[:6].ljust(6, "0"))
     try:

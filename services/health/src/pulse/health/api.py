@@ -1,0 +1,203 @@
+"""Health's HTTP API (DESIGN §4): scores, history, the account list, the scoring model."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from pulse.common.auth import require_scope
+from pulse.common.errors import NotFoundError, PulseError, UnavailableError
+from pulse.common.kafka.producer import OutgoingMessage, ProduceError
+from pulse.common.service import ServiceContext, service_context
+from pulse.health import store
+from pulse.health.messages import SetCsmSentiment
+from pulse.health.scoring.model import ModelError, load_model
+
+router = APIRouter(prefix="/v1", tags=["health"])
+AccountId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")]
+Band = Literal["green", "yellow", "red"]
+Segment = Literal["high_touch", "low_touch", "tech_touch"]
+
+
+class InvalidModelError(PulseError):
+    """The scoring model does not validate (422), with a path per problem."""
+
+    status_code = 422
+    code = "invalid_scoring_model"
+
+
+class BadCursorError(PulseError):
+    """A cursor that this API did not hand out (422)."""
+
+    status_code = 422
+    code = "invalid_cursor"
+
+
+class SentimentBody(BaseModel):
+    """A CSM's judgement of the account."""
+
+    value: Band
+    note: str | None = Field(None, max_length=2000)
+
+
+def _not_found(account_id: str) -> NotFoundError:
+    return NotFoundError(f"no health score for account {account_id!r}")
+
+
+@router.get("/accounts/{account_id}/health", summary="An account's health, explained")
+async def get_health(
+    account_id: AccountId,
+    _: Any = Depends(require_scope("read")),  # noqa: B008
+    context: ServiceContext = Depends(service_context),  # noqa: B008
+) -> dict[str, Any]:
+    """Score, band, segment, components, drivers of 7 and 30 days, trend; 404 when unknown."""
+    async with context.sessions() as session:
+        row = await store.get_score(session, account_id)
+    if row is None:
+        raise _not_found(account_id)
+    return {
+        "account_id": row["account_id"],
+        "score": row["score"],
+        "band": row["band"],
+        "segment": row["segment"],
+        "owner": row["owner"],
+        "model_version": row["model_version"],
+        "computed_at": row["computed_at"],
+        "as_of": row["computed_at"],
+        "components": row["components"],
+        "drivers": row["drivers"],
+        "trend": row["trend"],
+    }
+
+
+@router.get("/accounts/{account_id}/health/history", summary="An account's score history")
+async def get_history(
+    account_id: AccountId,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    _: Any = Depends(require_scope("read")),  # noqa: B008
+    context: ServiceContext = Depends(service_context),  # noqa: B008
+) -> dict[str, Any]:
+    """Points whenever the band changed or the score moved by 1 or more, and daily."""
+    async with context.sessions() as session:
+        if await store.get_score(session, account_id) is None:
+            raise _not_found(account_id)
+        points = await store.get_history(session, account_id, start, end, limit)
+    return {"account_id": account_id, "points": points}
+
+
+@router.get("/accounts", summary="Accounts by health, filtered and paginated")
+async def list_accounts(
+    band: Band | None = None,
+    segment: Segment | None = None,
+    owner: Annotated[str | None, Query(max_length=256)] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    sort: Literal[
+        "score", "-score", "account_id", "-account_id", "computed_at", "-computed_at"
+    ] = "score",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    _: Any = Depends(require_scope("read")),  # noqa: B008
+    context: ServiceContext = Depends(service_context),  # noqa: B008
+) -> dict[str, Any]:
+    """Keyset pagination: pass `next_cursor` back as `cursor` for the next page."""
+    filters = store.AccountFilter(band, segment, owner, min_score, max_score)
+    after = _read_cursor(cursor, sort) if cursor else None
+    async with context.sessions() as session:
+        rows = await store.list_scores(session, filters, sort, limit + 1, after)
+    page, more = rows[:limit], len(rows) > limit
+    column = sort.lstrip("-")
+    next_cursor = _make_cursor(sort, page[-1][column], page[-1]["account_id"]) if more else None
+    return {
+        "accounts": [
+            {k: r[k] for k in ("account_id", "score", "band", "segment", "owner", "computed_at")}
+            for r in page
+        ],
+        "next_cursor": next_cursor,
+    }
+
+
+def _make_cursor(sort: str, value: Any, account_id: str) -> str:
+    raw = orjson.dumps([sort, value, account_id], option=orjson.OPT_UTC_Z)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str, sort: str) -> tuple[Any, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, account_id = orjson.loads(raw)
+    except (ValueError, TypeError, orjson.JSONDecodeError) as error:
+        raise BadCursorError("cursor is not one this API handed out") from error
+    if cursor_sort != sort or not isinstance(account_id, str):
+        raise BadCursorError(f"cursor belongs to sort {cursor_sort!r}, not {sort!r}")
+    if sort.lstrip("-") == "computed_at" and isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value, account_id
+
+
+@router.get("/scoring-model", summary="The active scoring model")
+async def get_model(
+    request: Request,
+    _: Any = Depends(require_scope("read")),  # noqa: B008
+    context: ServiceContext = Depends(service_context),  # noqa: B008
+) -> dict[str, Any]:
+    """The model the scores are computed with, and every version stored."""
+    model = request.app.state.health.keeper.model
+    async with context.sessions() as session:
+        versions = await store.list_models(session)
+    return {"version": model.version, "model": model.model_dump(mode="json"), "versions": versions}
+
+
+@router.put("/scoring-model", summary="Replace the scoring model (admin)")
+async def put_model(
+    request: Request,
+    body: Annotated[str, Body(media_type="application/yaml")],
+    _: Any = Depends(require_scope("admin")),  # noqa: B008
+    context: ServiceContext = Depends(service_context),  # noqa: B008
+) -> dict[str, Any]:
+    """Validate the YAML model, store it as the active version; every account is then
+    re-scored from stored state (history records the model version)."""
+    try:
+        model = load_model(body)
+    except ModelError as error:
+        details = [{"path": path, "message": message} for path, message in error.errors]
+        raise InvalidModelError(f"scoring model invalid: {error}", details=details) from error
+    async with context.sessions.begin() as session:
+        version = await store.store_model(session, model.version, model.fingerprint(), body)
+    await request.app.state.health.apply_model_now()
+    return {"version": version, "fingerprint": model.fingerprint()}
+
+
+@router.put(
+    "/accounts/{account_id}/csm-sentiment",
+    status_code=202,
+    summary="Set the CSM's sentiment (write or admin)",
+)
+async def put_sentiment(
+    account_id: AccountId,
+    body: SentimentBody,
+    _: Any = Depends(require_scope("write")),  # noqa: B008
+    context: ServiceContext = Depends(service_context),  # noqa: B008
+) -> dict[str, Any]:
+    """Queued for the account's owner process; the score reflects it within seconds."""
+    at = datetime.now(UTC)
+    digest = hashlib.sha256(f"{account_id}\x00{at.isoformat()}".encode()).hexdigest()[:32]
+    command = SetCsmSentiment(f"cmd_{digest}", account_id, body.value, body.note, at)
+    message = OutgoingMessage(
+        context.topics.health_commands, account_id.encode(), command.to_json()
+    )
+    try:
+        await context.producer.send_and_wait_all([message])
+    except ProduceError as error:
+        raise UnavailableError(
+            f"Kafka did not take the change ({error}); retry", headers={"Retry-After": "2"}
+        ) from error
+    return {"account_id": account_id, "csm_sentiment": body.value, "id": command.id}

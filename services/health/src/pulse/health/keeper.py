@@ -1,0 +1,317 @@
+"""The health keeper: applies events to account state and keeps every score current.
+
+It is the consumer runner's batch handler. For each batch, inside the runner's single
+transaction: claim event ids (duplicates change nothing), apply events and commands to
+the cached state of their accounts, re-score the accounts that changed, and write state,
+scores, history and outbox rows. The runner adds the offsets and commits once.
+
+Time passes without events: each account has a "next change due" moment (a window edge,
+an invoice growing more overdue); `tick` re-scores the accounts that are due.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import logging
+from collections.abc import Callable, Iterable, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from aiokafka import TopicPartition
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pulse.common.db.dedupe import claim_new_event_ids
+from pulse.common.kafka.outbox import add_to_outbox
+from pulse.common.kafka.producer import OutgoingMessage
+from pulse.common.kafka.records import Record
+from pulse.common.topics import Topics
+from pulse.health import store
+from pulse.health.messages import Incoming, SetCsmSentiment
+from pulse.health.scoring.model import ScoringModel
+from pulse.health.scoring.score import AccountScore, Component, drivers, score_account
+from pulse.health.scoring.state import AccountState
+
+log = logging.getLogger(__name__)
+
+#: Days of daily score snapshots kept per account, for 7- and 30-day drivers and trends.
+MEMORY_DAYS = 31
+#: Moves smaller than this do not add a history point (unless the band changes).
+HISTORY_MIN_MOVE = 1.0
+TOP_DRIVERS = 5
+
+
+@dataclass(slots=True)
+class CachedAccount:
+    """An owned account: its state and what the last scoring said."""
+
+    account_id: str
+    partition: int
+    state: AccountState
+    #: ISO date → {"score": float, "contributions": {measure: contribution}}
+    daily: dict[str, dict[str, Any]] = field(default_factory=dict)
+    score: float | None = None
+    band: str | None = None
+    history_day: str | None = None
+    next_due: datetime | None = None
+
+    def to_row(self) -> store.StoredAccount:
+        """The `account_states` row."""
+        return store.StoredAccount(
+            self.account_id,
+            self.partition,
+            {
+                "state": self.state.to_dict(),
+                "daily": self.daily,
+                "score": self.score,
+                "band": self.band,
+                "history_day": self.history_day,
+            },
+        )
+
+    @classmethod
+    def from_row(cls, row: store.StoredAccount) -> CachedAccount:
+        """Rebuild from an `account_states` row."""
+        body = row.state
+        return cls(
+            account_id=row.account_id,
+            partition=row.partition,
+            state=AccountState.from_dict(body["state"]),
+            daily=body.get("daily", {}),
+            score=body.get("score"),
+            band=body.get("band"),
+            history_day=body.get("history_day"),
+        )
+
+
+class HealthKeeper:
+    """Batch handler of the health consumer; also re-scores on time and on model change."""
+
+    def __init__(
+        self,
+        *,
+        model: ScoringModel,
+        topics: Topics,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.model = model
+        self._topics = topics
+        self._clock = clock
+        self._accounts: dict[str, CachedAccount] = {}
+        self._owned: set[int] = set()
+        self._due: list[tuple[datetime, str]] = []
+
+    @property
+    def cached_accounts(self) -> int:
+        """How many accounts are in memory."""
+        return len(self._accounts)
+
+    async def handle(self, session: AsyncSession, records: Sequence[Record[Incoming]]) -> None:
+        """Apply one batch inside the runner's transaction."""
+        now = self._clock()
+        fresh = await claim_new_event_ids(
+            session, ((r.value.account_id, r.value.id) for r in records)
+        )
+        await self._load(session, {r.value.account_id: r.message.partition for r in records})
+        touched: dict[str, CachedAccount] = {}
+        for record in records:
+            item = record.value
+            if (item.account_id, item.id) not in fresh:
+                continue  # a duplicate id: already applied
+            fresh.discard((item.account_id, item.id))  # the same id twice in one batch
+            account = self._accounts[item.account_id]
+            if isinstance(item, SetCsmSentiment):
+                account.state.set_csm_sentiment(item.value, item.note, item.at)
+                touched[item.account_id] = account
+            elif account.state.apply(item, now):
+                touched[item.account_id] = account
+        await self._rescore(session, touched.values(), now)
+
+    async def on_assigned(self, session: AsyncSession, partitions: Set[TopicPartition]) -> None:
+        """Load the state of every account on newly owned partition numbers."""
+        numbers = {tp.partition for tp in partitions} - self._owned
+        self._owned |= {tp.partition for tp in partitions}
+        if not numbers:
+            return
+        for row in await store.load_partitions(session, numbers):
+            account = CachedAccount.from_row(row)
+            self._accounts[row.account_id] = account
+            self._schedule(account, self.model, self._clock())
+        log.info(
+            "loaded accounts", extra={"partitions": sorted(numbers), "cached": len(self._accounts)}
+        )
+
+    async def on_revoked(self, partitions: Set[TopicPartition]) -> None:
+        """Forget accounts of partition numbers no longer owned (their state is committed)."""
+        numbers = {tp.partition for tp in partitions}
+        self._owned -= numbers
+        self._accounts = {a: c for a, c in self._accounts.items() if c.partition not in numbers}
+
+    async def tick(self, session: AsyncSession) -> int:
+        """Re-score the owned accounts whose next change is due; how many were re-scored."""
+        now = self._clock()
+        due: dict[str, CachedAccount] = {}
+        while self._due and self._due[0][0] <= now:
+            at, account_id = heapq.heappop(self._due)
+            account = self._accounts.get(account_id)
+            if account is not None and account.next_due == at:
+                due[account_id] = account
+        await self._rescore(session, due.values(), now)
+        return len(due)
+
+    async def use_model(self, session: AsyncSession, model: ScoringModel) -> int:
+        """Switch to `model` and re-score every owned account from its stored state."""
+        self.model = model
+        accounts = list(self._accounts.values())
+        await self._rescore(session, accounts, self._clock())
+        return len(accounts)
+
+    async def _load(self, session: AsyncSession, partition_of: dict[str, int]) -> None:
+        missing = [a for a in partition_of if a not in self._accounts]
+        if not missing:
+            return
+        stored = await store.load_accounts(session, missing)
+        for account_id in missing:
+            row = stored.get(account_id)
+            self._accounts[account_id] = (
+                CachedAccount.from_row(row)
+                if row is not None
+                else CachedAccount(account_id, partition_of[account_id], AccountState())
+            )
+
+    async def _rescore(
+        self, session: AsyncSession, accounts: Iterable[CachedAccount], now: datetime
+    ) -> None:
+        states: list[tuple[store.StoredAccount, datetime | None]] = []
+        score_rows: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        outbox: list[tuple[str, OutgoingMessage]] = []
+        today = now.date().isoformat()
+        for account in accounts:
+            account.state.prune(now)
+            result = score_account(self.model, account.state, now)
+            components = [_component_dict(c) for c in result.components]
+            previous_score, previous_band = account.score, account.band
+            score_rows.append(self._score_row(account, result, components, now))
+            moved = previous_score is None or abs(result.score - previous_score) >= HISTORY_MIN_MOVE
+            if moved or result.band != previous_band or account.history_day != today:
+                history.append(
+                    {
+                        "account_id": account.account_id,
+                        "at": now,
+                        "score": result.score,
+                        "band": result.band,
+                        "model_version": result.model_version,
+                        "components": components,
+                    }
+                )
+                account.history_day = today
+            if result.score != previous_score or result.band != previous_band:
+                outbox.append(
+                    self._score_message(account, result, previous_score, previous_band, now)
+                )
+            account.score, account.band = result.score, result.band
+            account.daily[today] = {
+                "score": result.score,
+                "contributions": {c.measure: c.contribution for c in result.components},
+            }
+            _forget_old_days(account.daily, now)
+            self._schedule(account, self.model, now)
+            states.append((account.to_row(), account.next_due))
+        await store.save_accounts(session, states)
+        await store.save_scores(session, score_rows)
+        await store.add_history(session, history)
+        await add_to_outbox(session, outbox)
+
+    def _score_row(
+        self,
+        account: CachedAccount,
+        result: AccountScore,
+        components: list[dict[str, Any]],
+        now: datetime,
+    ) -> dict[str, Any]:
+        trend: dict[str, float | None] = {}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for label, days in (("7d", 7), ("30d", 30)):
+            past = account.daily.get((now - timedelta(days=days)).date().isoformat())
+            trend[f"delta_{label}"] = (
+                round(result.score - past["score"], 1) if past is not None else None
+            )
+            past_components = (
+                [
+                    Component(measure, "", None, None, 0.0, contribution)
+                    for measure, contribution in past["contributions"].items()
+                ]
+                if past is not None
+                else None
+            )
+            found[label] = [
+                _plain(d) for d in drivers(result.components, past_components, label)[:TOP_DRIVERS]
+            ]
+        return {
+            "account_id": account.account_id,
+            "score": result.score,
+            "band": result.band,
+            "segment": result.segment,
+            "owner": account.state.owner,
+            "model_version": result.model_version,
+            "computed_at": now,
+            "components": components,
+            "drivers": found,
+            "trend": trend,
+        }
+
+    def _score_message(
+        self,
+        account: CachedAccount,
+        result: AccountScore,
+        previous_score: float | None,
+        previous_band: str | None,
+        now: datetime,
+    ) -> tuple[str, OutgoingMessage]:
+        body = {
+            "account_id": account.account_id,
+            "score": result.score,
+            "band": result.band,
+            "previous_score": previous_score,
+            "previous_band": previous_band,
+            "segment": result.segment,
+            "model_version": result.model_version,
+            "computed_at": now,
+            "top_drivers": [_plain(d) for d in drivers(result.components, None, "now")[:3]],
+        }
+        digest = hashlib.sha256(
+            orjson.dumps([account.account_id, now, result.score, result.model_version])
+        ).hexdigest()[:32]
+        message_id = f"hs_{digest}"
+        value = orjson.dumps({"id": message_id, **body}, option=orjson.OPT_UTC_Z)
+        return message_id, OutgoingMessage(
+            self._topics.health_scores, account.account_id.encode(), value
+        )
+
+    def _schedule(self, account: CachedAccount, model: ScoringModel, now: datetime) -> None:
+        account.next_due = account.state.next_change_at(model, now)
+        if account.next_due is not None:
+            heapq.heappush(self._due, (account.next_due, account.account_id))
+
+
+def _component_dict(component: Component) -> dict[str, Any]:
+    return _plain(component)
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A dataclass or pydantic object as a JSON-ready dict."""
+    loaded: dict[str, Any] = orjson.loads(
+        orjson.dumps(
+            value, default=lambda v: v.model_dump() if hasattr(v, "model_dump") else str(v)
+        )
+    )
+    return loaded
+
+
+def _forget_old_days(daily: dict[str, dict[str, Any]], now: datetime) -> None:
+    oldest = (now - timedelta(days=MEMORY_DAYS)).date().isoformat()
+    for day in [d for d in daily if d < oldest]:
+        del daily[day]

@@ -1,0 +1,122 @@
+"""What runs inside the health process beside HTTP: consumer, timer, outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pulse.common.kafka.admin import ensure_topics
+from pulse.common.kafka.consumer import ConsumerRunner
+from pulse.common.kafka.outbox import OutboxRelay
+from pulse.common.service import ServiceContext, ServiceHook
+from pulse.health import store
+from pulse.health.keeper import HealthKeeper
+from pulse.health.messages import Incoming, decoder
+from pulse.health.scoring.model import (
+    ScoringModel,
+    default_model,
+    default_model_text,
+    load_model,
+)
+
+log = logging.getLogger(__name__)
+
+GROUP_ID = "pulse-health"
+STOP_TIMEOUT_S = 8.0
+
+
+class HealthRuntime:
+    """The keeper and the loops that feed it, started and stopped with the app."""
+
+    def __init__(self, context: ServiceContext, model: ScoringModel, tick_s: float) -> None:
+        topics = context.topics
+        self.keeper = HealthKeeper(model=model, topics=topics)
+        self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
+            settings=context.settings,
+            group_id=GROUP_ID,
+            topics=[*topics.all_events, topics.health_commands],
+            decoder=decoder(topics.health_commands),
+            handler=self.keeper,
+            session_factory=context.sessions,
+            producer=context.producer,
+            dlq_topic=topics.dlq,
+        )
+        self.relay = OutboxRelay(context.sessions, context.producer)
+        self._context = context
+        self._tick_s = tick_s
+        self._model_changed = asyncio.Event()
+
+    async def apply_model_now(self) -> None:
+        """A new model was stored: switch at once instead of at the next tick."""
+        self._model_changed.set()
+
+    async def ticker(self) -> None:
+        """Each tick: adopt a newly stored model, then re-score the accounts that are due."""
+        while True:
+            try:
+                await asyncio.wait_for(self._model_changed.wait(), timeout=self._tick_s)
+            except TimeoutError:
+                pass
+            self._model_changed.clear()
+            try:
+                await self.runner.run_exclusive(self._adopt_stored_model)
+                await self.runner.run_exclusive(self._rescore_due)
+                self.relay.wake()
+            except Exception:
+                log.exception("re-scoring tick failed; retrying next tick")
+
+    async def _adopt_stored_model(self, session: AsyncSession) -> None:
+        stored = await store.active_model(session)
+        if stored is None or stored[0] == self.keeper.model.version:
+            return
+        count = await self.keeper.use_model(session, load_model(stored[1]))
+        log.info("scoring model changed", extra={"version": stored[0], "rescored": count})
+
+    async def _rescore_due(self, session: AsyncSession) -> None:
+        await self.keeper.tick(session)
+
+
+async def initial_model(context: ServiceContext) -> ScoringModel:
+    """The stored active model; on first start the shipped default, stored as version one."""
+    async with context.sessions.begin() as session:
+        stored = await store.active_model(session)
+        if stored is not None:
+            return load_model(stored[1])
+        model, body = default_model(), default_model_text()
+        await store.store_model(session, model.version, model.fingerprint(), body)
+        return model
+
+
+def health_hook(tick_s: float) -> ServiceHook:
+    """Start the runtime with the app; stop its loops cleanly with it."""
+
+    @asynccontextmanager
+    async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+        await ensure_topics(context.settings, context.topics.all)
+        runtime = HealthRuntime(context, await initial_model(context), tick_s)
+        app.state.health = runtime
+        consumer = asyncio.create_task(runtime.runner.run(), name="health-consumer")
+        others = [
+            asyncio.create_task(runtime.relay.run(), name="health-outbox"),
+            asyncio.create_task(runtime.ticker(), name="health-ticker"),
+        ]
+        try:
+            yield
+        finally:
+            runtime.runner.stop()
+            for task in others:
+                task.cancel()
+            try:
+                async with asyncio.timeout(STOP_TIMEOUT_S):
+                    await consumer
+            except TimeoutError:
+                log.error("consumer did not stop in time; cancelling it")
+                consumer.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+
+    return hook

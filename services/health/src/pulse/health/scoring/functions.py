@@ -1,0 +1,105 @@
+"""Scoring functions: how a measure's value maps to a score from 0 to 100."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Problems = list[tuple[str, str]]
+
+
+class _Function(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Function):
+    """From value `min` upwards (until the next step), the score is `score`."""
+
+    min: Finite
+    score: Score
+
+
+class StepScoring(_Function):
+    """Threshold steps sorted by `min`; a value below the first step scores as the first."""
+
+    steps: list[Step] = Field(min_length=1)
+
+    def score(self, value: float) -> float:
+        """The score of the last step whose `min` is at most `value`."""
+        i = bisect_right(self._mins, value)
+        return self.steps[max(i - 1, 0)].score
+
+    @cached_property
+    def _mins(self) -> list[float]:
+        return [step.min for step in self.steps]
+
+    def problems(self) -> Problems:
+        """Steps out of order, as (path below `scoring`, message)."""
+        return [
+            (
+                f".steps[{i}].min",
+                f"{step.min:g} is not above the previous step's min {before.min:g}; "
+                "sort steps by min, ascending",
+            )
+            for i, (before, step) in enumerate(zip(self.steps, self.steps[1:], strict=False), 1)
+            if step.min <= before.min
+        ]
+
+
+class LinearScoring(_Function):
+    """Points `[value, score]` sorted by value, joined by straight lines, flat beyond the ends."""
+
+    linear: list[tuple[Finite, Score]] = Field(min_length=2)
+
+    def score(self, value: float) -> float:
+        """The interpolated score; the first or last point's score outside their range."""
+        i = bisect_right(self._values, value)
+        if i == 0:
+            return self.linear[0][1]
+        if i == len(self.linear):
+            return self.linear[-1][1]
+        (v0, s0), (v1, s1) = self.linear[i - 1], self.linear[i]
+        return s0 + (s1 - s0) * (value - v0) / (v1 - v0)
+
+    @cached_property
+    def _values(self) -> list[float]:
+        return [v for v, _ in self.linear]
+
+    def problems(self) -> Problems:
+        """Points out of order, as (path below `scoring`, message)."""
+        return [
+            (
+                f".linear[{i}][0]",
+                f"{point[0]:g} is not above the previous point's value {before[0]:g}; "
+                "sort points by value, ascending",
+            )
+            for i, (before, point) in enumerate(zip(self.linear, self.linear[1:], strict=False), 1)
+            if point[0] <= before[0]
+        ]
+
+
+def _function_tag(value: Any) -> Literal["steps", "linear"] | None:
+    if isinstance(value, dict):
+        if "steps" in value:
+            return "steps"
+        if "linear" in value:
+            return "linear"
+        return None
+    return "steps" if isinstance(value, StepScoring) else "linear"
+
+
+ScoringFunction = Annotated[
+    Annotated[StepScoring, Tag("steps")] | Annotated[LinearScoring, Tag("linear")],
+    Discriminator(
+        _function_tag,
+        custom_error_type="scoring_function",
+        custom_error_message=(
+            "expected {steps: [{min, score}, ...]} or {linear: [[value, score], ...]}"
+        ),
+    ),
+]

@@ -1,0 +1,71 @@
+"""One measure over one account on one day: the unit `evaluate` computes values from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pulse.health.scoring.facts import AccountFacts
+from pulse.health.scoring.model import Measure, ScoringModel
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One measure over one account's facts on day `today`, with the series it selects."""
+
+    measure: Measure
+    facts: AccountFacts
+    series: list[int]
+    today: int
+
+    @property
+    def first_day(self) -> int:
+        """The first day of the measure's window."""
+        assert self.measure.window_days is not None, "the model check requires a window"
+        return self.today - self.measure.window_days + 1
+
+
+def readings(model: ScoringModel, facts: AccountFacts, today: int) -> list[Reading]:
+    """Every measure of the model over the account, in model order."""
+    selected = _series_by_measure(model, facts)
+    return [
+        Reading(measure, facts, series, today)
+        for measure, series in zip(model.measures, selected, strict=True)
+    ]
+
+
+_MATCHERS: dict[int, tuple[ScoringModel, dict[str, tuple[int, ...]]]] = {}
+_MAX_MODELS = 8
+_MAX_KEYS = 50_000
+
+
+def _series_by_measure(model: ScoringModel, facts: AccountFacts) -> list[list[int]]:
+    """Per measure, the ids of the account's series its reads select (each once).
+
+    Which measures select a series key is worked out once per model and key, for all
+    accounts (keys of closed dimensions are few); the entry holds the model so its id
+    cannot be reused while cached.
+    """
+    cached = _MATCHERS.get(id(model))
+    if cached is None or cached[0] is not model:
+        if len(_MATCHERS) >= _MAX_MODELS:
+            _MATCHERS.clear()
+        cached = _MATCHERS[id(model)] = (model, {})
+    matcher = cached[1]
+    selected: list[list[int]] = [[] for _ in model.measures]
+    for series, key in enumerate(facts.daily.keys):
+        positions = matcher.get(key)
+        if positions is None:
+            if len(matcher) >= _MAX_KEYS:
+                matcher.clear()
+            positions = matcher[key] = _measures_reading(model, key)
+        for position in positions:
+            selected[position].append(series)
+    return selected
+
+
+def _measures_reading(model: ScoringModel, key: str) -> tuple[int, ...]:
+    return tuple(
+        position
+        for position, measure in enumerate(model.measures)
+        if any(read.compiled.matches_key(key) for read in measure.reads)
+    )

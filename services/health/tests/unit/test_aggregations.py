@@ -1,0 +1,441 @@
+"""Every aggregation kind over hand-made accounts, with the numbers worked out in the test."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from pulse.common.events import Event
+from pulse.health.scoring.days import day_of, midnight
+from pulse.health.scoring.model import ScoringModel, load_model
+from pulse.health.scoring.score import score_account
+from pulse.health.scoring.state import AccountState
+
+Make = Callable[..., Event]
+DAY = timedelta(days=1)
+
+
+def one_measure(body: str) -> ScoringModel:
+    """A model of one measure `m` in group `g`; `body` is the rest of the measure's YAML
+    (scored linearly 0-100 over 0 to a million unless it says how)."""
+    if "scoring:" not in body:
+        body += "\nscoring: {linear: [[0, 0], [1000000, 100]]}"
+    measure = textwrap.indent(textwrap.dedent(body).strip(), "    ")
+    return load_model(
+        "version: t\ngroups: {g: {weight: 1}}\nmeasures:\n"
+        f"  - name: m\n    group: g\n    description: test\n{measure}\n"
+    )
+
+
+def value(model: ScoringModel, state: AccountState, as_of: datetime) -> float | None:
+    return score_account(model, state, as_of).components[0].value
+
+
+def fed(*events: Event) -> AccountState:
+    """A state fed `events` in this order (an event 30 days older than one before is late)."""
+    state = AccountState()
+    for e in events:
+        assert state.apply(e)
+    return state
+
+
+# -- count -----------------------------------------------------------------------------
+
+
+def test_count_includes_the_days_of_the_window_ending_today(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: support.ticket.opened}]\naggregation: {kind: count}\nwindow_days: 30"
+    )
+    state = fed(
+        *(
+            event("support.ticket.opened", now - days * DAY, ticket_id=f"t{days}")
+            for days in (45, 30, 29, 14, 13, 0)
+        )
+    )
+    # days 0, 13, 14 and 29 ago fall in the 30 days ending today; 30 and 45 days ago do not
+    assert value(model, state, now) == 4.0
+    # the day after, the ticket of 29 days ago has left the window
+    assert value(model, state, now + DAY) == 3.0
+
+
+def test_phone_calls_outside_window_do_not_count(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: support.ticket.opened, where: {channel: phone}}]\n"
+        "aggregation: {kind: count}\nwindow_days: 14"
+    )
+    state = fed(
+        event("support.ticket.opened", now, ticket_id="a", channel="phone"),
+        event("support.ticket.opened", now - 13 * DAY, ticket_id="b", channel="phone"),
+        event("support.ticket.opened", now - 14 * DAY, ticket_id="c", channel="phone"),
+        event("support.ticket.opened", now - DAY, ticket_id="d", channel="email"),
+        event("support.ticket.opened", now - DAY, ticket_id="e"),
+    )
+    assert value(model, state, now) == 2.0
+
+
+def test_count_weighted_by_severity(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: outage.started}]\n"
+        "aggregation: {kind: count, weights: {field: severity, "
+        "values: {minor: 1, major: 2, critical: 4}, default: 0.5}}\nwindow_days: 30"
+    )
+    state = fed(
+        event("outage.started", now, incident_id="i1", severity="minor"),
+        event("outage.started", now - DAY, incident_id="i2", severity="major"),
+        event("outage.started", now - 2 * DAY, incident_id="i3", severity="critical"),
+        event("outage.started", now - 3 * DAY, incident_id="i4", severity="critical"),
+        event("outage.started", now - 4 * DAY, incident_id="i5"),  # no severity: default
+    )
+    assert value(model, state, now) == 1 + 2 + 4 + 4 + 0.5
+
+
+def test_counts_of_overlapping_reads_count_each_event_once(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads:\n  - {type: support.ticket.opened, where: {channel: phone}}\n"
+        "  - {type: support.ticket.opened, where: {priority: urgent}}\n"
+        "aggregation: {kind: count}\nwindow_days: 7"
+    )
+    state = fed(
+        event("support.ticket.opened", now, ticket_id="a", channel="phone", priority="urgent"),
+        event("support.ticket.opened", now, ticket_id="b", channel="phone"),
+        event("support.ticket.opened", now, ticket_id="c", priority="urgent"),
+        event("support.ticket.opened", now, ticket_id="d", priority="low"),
+    )
+    assert value(model, state, now) == 3.0
+
+
+# -- sum, average, latest -------------------------------------------------------------
+
+
+def test_sum_of_invoice_amounts(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: invoice.issued}]\naggregation: {kind: sum}\nwindow_days: 90"
+    )
+    due = (now + 30 * DAY).isoformat()
+
+    def issued(days_ago: int, invoice_id: str, amount: object) -> Event:
+        at = now - days_ago * DAY
+        return event(
+            "invoice.issued", at, invoice_id=invoice_id, amount=amount, currency="EUR", due_at=due
+        )
+
+    state = fed(issued(90, "c", 999), issued(89, "b", 200), issued(0, "a", "100.50"))
+    assert value(model, state, now) == 300.5
+
+
+def test_sum_of_usage_quantity_defaults_to_one(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: usage.activity}]\naggregation: {kind: sum, field: quantity}\nwindow_days: 7"
+    )
+    state = fed(
+        event("usage.activity", now, user_id="u1", quantity=2.5),
+        event("usage.activity", now - DAY, user_id="u1"),
+        event("usage.activity", now - 2 * DAY, user_id="u2", quantity=3),
+        event("usage.activity", now - 3 * DAY, user_id="u2", quantity=0),
+    )
+    assert value(model, state, now) == 6.5
+
+
+def test_average_csat_from_tickets_and_surveys(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads:\n  - {type: support.ticket.resolved}\n"
+        "  - {type: survey.response, where: {kind: csat}}\n"
+        "aggregation: {kind: average}\nwindow_days: 90"
+    )
+    state = fed(
+        event("support.ticket.resolved", now - 90 * DAY, ticket_id="d", csat=1),  # too old
+        event("support.ticket.resolved", now, ticket_id="a", csat=4),
+        event("support.ticket.resolved", now - DAY, ticket_id="b"),  # no rating: not averaged
+        event("support.ticket.resolved", now - 2 * DAY, ticket_id="c", csat=2),
+        event("survey.response", now - 3 * DAY, kind="csat", score=5),
+        event("survey.response", now - 3 * DAY, kind="nps", score=0),  # another kind
+    )
+    assert value(model, state, now) == pytest.approx((4 + 2 + 5) / 3, abs=1e-4)
+
+
+def test_average_without_values_is_missing(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: support.ticket.resolved}]\naggregation: {kind: average}\nwindow_days: 90"
+    )
+    state = fed(event("support.ticket.resolved", now, ticket_id="a"))
+    assert value(model, state, now) is None
+
+
+def test_latest_is_by_event_time_not_arrival(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: survey.response, where: {kind: nps}}]\n"
+        "aggregation: {kind: latest}\nwindow_days: 7"
+    )
+    state = fed(
+        event("survey.response", now - 10 * DAY, kind="nps", score=3),
+        event("survey.response", now - 2 * DAY, kind="nps", score=9),
+        event("survey.response", now - 5 * DAY, kind="nps", score=6),  # arrives last, older
+    )
+    assert value(model, state, now) == 9.0
+    # 7-day window: the answer of 2 days ago is in it until the 6th day after
+    assert value(model, state, now + 4 * DAY) == 9.0
+    assert value(model, state, now + 5 * DAY) is None
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 5)
+
+
+# -- distinct counts and ratios --------------------------------------------------------
+
+
+def test_distinct_users_and_features_in_30_days(event: Make, now: datetime) -> None:
+    users = one_measure(
+        "reads: [{type: usage.activity}]\naggregation: {kind: distinct_count, field: user_id}\n"
+        "window_days: 30"
+    )
+    features = one_measure(
+        "reads: [{type: usage.activity}]\naggregation: {kind: distinct_count, field: feature}\n"
+        "window_days: 30"
+    )
+    state = fed(
+        event("usage.activity", now - 40 * DAY, user_id="u2"),
+        event("usage.activity", now, user_id="u1", feature="reports"),
+        event("usage.activity", now - 3 * DAY, user_id="u1", feature="export"),
+        event("usage.activity", now - 29 * DAY, user_id="u2", feature="reports"),
+        event("usage.activity", now - 30 * DAY, user_id="u3", feature="admin"),
+    )
+    assert value(users, state, now) == 2.0  # u1, u2 (u3 was 30 days ago)
+    assert value(features, state, now) == 2.0  # reports, export
+    assert value(users, state, now + DAY) == 1.0  # u2 leaves the window
+    assert state.next_change_at(users, now) == midnight(day_of(now) + 1)
+
+
+def test_active_users_over_licensed_seats(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: usage.activity}]\naggregation: {kind: ratio_to_attribute, "
+        "of: distinct_count, field: user_id, attribute: licensed_seats}\nwindow_days: 30"
+    )
+    state = fed(*(event("usage.activity", now, user_id=f"u{i}") for i in range(3)))
+    assert value(model, state, now) is None  # seats unknown
+    state.apply(event("account.updated", now, licensed_seats=10))
+    assert value(model, state, now) == 0.3
+    state.apply(event("account.updated", now + timedelta(seconds=1), licensed_seats=0))
+    assert value(model, state, now) is None  # no seats: no ratio
+
+
+def test_count_over_arr(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: support.ticket.opened}]\naggregation: {kind: ratio_to_attribute, "
+        "of: count, attribute: arr}\nwindow_days: 30"
+    )
+    state = fed(
+        event("account.updated", now, arr="1000"),
+        event("support.ticket.opened", now, ticket_id="a"),
+        event("support.ticket.opened", now, ticket_id="b"),
+    )
+    assert value(model, state, now) == 0.002
+
+
+def test_usage_trend_compares_complete_days(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: usage.activity}]\n"
+        "aggregation: {kind: trend_ratio, short_days: 7, baseline_days: 28}"
+    )
+    events = [event("usage.activity", now - d * DAY, user_id=f"a{d}") for d in range(8, 36)]
+    events += [event("usage.activity", now - d * DAY, user_id=f"b{d}") for d in range(1, 8)]
+    events += [event("usage.activity", now - d * DAY, user_id=f"c{d}") for d in range(1, 8)]
+    events += [event("usage.activity", now, user_id=f"today{i}") for i in range(50)]
+    state = fed(*events)
+    # last 7 complete days: 14 events, 2 a day; the 28 before: 28 events, 1 a day; today ignored
+    assert value(model, state, now) == 2.0
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 1)
+
+
+def test_trend_without_baseline_is_missing(event: Make, now: datetime) -> None:
+    model = one_measure("reads: [{type: usage.activity}]\naggregation: {kind: trend_ratio}")
+    state = fed(event("usage.activity", now - DAY, user_id="u"))
+    assert value(model, state, now) is None
+
+
+# -- days since, open items ------------------------------------------------------------
+
+
+def test_days_since_last_executive_touchpoint(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads:\n  - {type: engagement.touchpoint, where: {with_executive: true}}\n"
+        "  - {type: account.signal, where: {kind: executive_sponsor_meeting}}\n"
+        "aggregation: {kind: days_since_last}"
+    )
+    state = AccountState()
+    assert value(model, state, now) is None
+    state.apply(event("engagement.touchpoint", now - 12 * DAY, kind="qbr", with_executive=True))
+    state.apply(event("engagement.touchpoint", now - 2 * DAY, kind="call", with_executive=False))
+    state.apply(event("account.signal", now - 20 * DAY, kind="executive_sponsor_meeting"))
+    assert value(model, state, now) == 12.0
+    assert value(model, state, now + 10 * DAY) == 22.0
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 1)
+
+
+def test_days_since_last_reaches_beyond_the_kept_days(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: engagement.touchpoint}]\naggregation: {kind: days_since_last}"
+    )
+    state = fed(event("engagement.touchpoint", now, kind="qbr"))
+    state.prune(now + 400 * DAY)
+    assert value(model, state, now + 400 * DAY) == 400.0
+
+
+def test_open_urgent_and_high_tickets(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: support.ticket.opened, where: {priority: [urgent, high]}}]\n"
+        "aggregation: {kind: open_count}"
+    )
+    state = fed(
+        event("support.ticket.opened", now - 9 * DAY, ticket_id="t1", priority="urgent"),
+        event("support.ticket.opened", now - 8 * DAY, ticket_id="t2", priority="high"),
+        event("support.ticket.resolved", now - 7 * DAY, ticket_id="t2"),
+        event("support.ticket.opened", now - 6 * DAY, ticket_id="t3", priority="low"),
+        event("support.ticket.resolved", now - 5 * DAY, ticket_id="t4"),  # resolution first,
+        event("support.ticket.opened", now - 6 * DAY, ticket_id="t4", priority="urgent"),  # late
+        event("support.ticket.resolved", now - 4 * DAY, ticket_id="t5"),
+        event("support.ticket.opened", now - 3 * DAY, ticket_id="t5", priority="high"),  # reopened
+    )
+    assert value(model, state, now) == 2.0  # t1 and t5
+    assert state.next_change_at(model, now) is None
+
+
+def test_open_invoice_amount_in_the_account_currency(event: Make, now: datetime) -> None:
+    model = one_measure("reads: [{type: invoice.issued}]\naggregation: {kind: open_amount}")
+    due = (now + 30 * DAY).isoformat()
+    state = AccountState()
+    assert value(model, state, now) is None  # no invoice ever: billing unknown
+    for e in (
+        event("account.updated", now, currency="EUR"),
+        event("invoice.issued", now, invoice_id="a", amount="100", currency="EUR", due_at=due),
+        event("invoice.issued", now, invoice_id="b", amount="50", currency="EUR", due_at=due),
+        event("invoice.paid", now + timedelta(hours=1), invoice_id="b"),
+        event("invoice.issued", now, invoice_id="c", amount="30", currency="USD", due_at=due),
+    ):
+        state.apply(e)
+    assert value(model, state, now) == 100.0
+
+
+def test_largest_days_overdue_grows_each_day(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: invoice.issued}]\naggregation: {kind: max_days_overdue}\n"
+        "scoring: {steps: [{min: 0, score: 100}, {min: 30, score: 0}]}"
+    )
+    state = fed(
+        event("invoice.issued", now - 40 * DAY, invoice_id="a", amount=1, currency="EUR",
+              due_at=(now - 10 * DAY).isoformat()),
+        event("invoice.issued", now - 30 * DAY, invoice_id="b", amount=1, currency="EUR",
+              due_at=(now - 3 * DAY).isoformat()),
+        event("invoice.issued", now - 60 * DAY, invoice_id="c", amount=1, currency="EUR",
+              due_at=(now - 40 * DAY).isoformat()),
+        event("invoice.paid", now - 20 * DAY, invoice_id="c"),
+    )  # fmt: skip
+    assert value(model, state, now) == 10.0
+    assert value(model, state, now + 5 * DAY) == 15.0
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 1)
+    state.apply(event("invoice.paid", now, invoice_id="a"))
+    state.apply(event("invoice.paid", now, invoice_id="b"))
+    assert value(model, state, now) == 0.0
+    assert state.next_change_at(model, now) is None
+
+
+def test_overdue_notice_of_an_unknown_invoice(event: Make, now: datetime) -> None:
+    model = one_measure("reads: [{type: invoice.overdue}]\naggregation: {kind: max_days_overdue}")
+    state = fed(event("invoice.overdue", now - DAY, invoice_id="x", days_overdue=5, amount="10"))
+    assert value(model, state, now) == 6.0  # 5 days overdue yesterday
+
+
+def test_a_due_date_in_the_future_is_when_the_value_next_changes(
+    event: Make, now: datetime
+) -> None:
+    model = one_measure("reads: [{type: invoice.issued}]\naggregation: {kind: max_days_overdue}")
+    due = now + 5 * DAY
+    state = fed(
+        event(
+            "invoice.issued", now, invoice_id="a", amount=1, currency="EUR", due_at=due.isoformat()
+        )
+    )
+    assert value(model, state, now) == 0.0
+    assert state.next_change_at(model, now) == midnight(day_of(due) + 1)
+    assert value(model, state, midnight(day_of(due) + 1)) == 1.0
+
+
+def test_overdue_amount_over_arr(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: invoice.issued}]\naggregation: {kind: overdue_amount_ratio}"
+    )
+    state = fed(
+        event("account.updated", now - 50 * DAY + DAY, arr="100000", currency="EUR"),
+        event("invoice.issued", now - 20 * DAY, invoice_id="a", amount="10000", currency="EUR",
+              due_at=(now - DAY).isoformat()),
+        event("invoice.issued", now - 20 * DAY, invoice_id="b", amount="5000", currency="EUR",
+              due_at=now.isoformat()),
+    )  # fmt: skip
+    assert value(model, state, now) == 0.1  # b is due today: not overdue yet
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 1)
+    assert value(model, state, now + DAY) == 0.15
+
+
+def test_overdue_ratio_without_arr_is_missing(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: invoice.issued}]\naggregation: {kind: overdue_amount_ratio}"
+    )
+    state = fed(
+        event("invoice.issued", now, invoice_id="a", amount="1", currency="EUR",
+              due_at=(now - DAY).isoformat()),
+    )  # fmt: skip
+    assert value(model, state, now) is None
+
+
+# -- manual ----------------------------------------------------------------------------
+
+
+def test_csm_sentiment_and_its_staleness(now: datetime) -> None:
+    model = one_measure(
+        "aggregation: {kind: manual, values: {green: 100, yellow: 50, red: 0}}\nwindow_days: 90"
+    )
+    state = AccountState()
+    assert value(model, state, now) is None
+    assert state.set_csm_sentiment("yellow", "budget cut", now)
+    assert value(model, state, now) == 50.0
+    assert value(model, state, now + 89 * DAY) == 50.0
+    assert value(model, state, now + 90 * DAY) is None
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 90)
+
+
+def test_trend_of_summed_quantity(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: usage.activity}]\n"
+        "aggregation: {kind: trend_ratio, short_days: 2, baseline_days: 4, of: sum}"
+    )
+    state = fed(
+        *(event("usage.activity", now - d * DAY, user_id="u", quantity=10) for d in (6, 5, 4, 3)),
+        event("usage.activity", now - 2 * DAY, user_id="u", quantity=5),
+        event("usage.activity", now - DAY, user_id="u", quantity=0),
+    )
+    # last 2 complete days: 5 in all, 2.5 a day; the 4 before: 40, 10 a day
+    assert value(model, state, now) == 0.25
+
+
+def test_open_invoices_count(event: Make, now: datetime) -> None:
+    model = one_measure("reads: [{type: invoice.issued}]\naggregation: {kind: open_count}")
+    due = now.isoformat()
+    state = fed(
+        event("invoice.issued", now, invoice_id="a", amount=1, currency="EUR", due_at=due),
+        event("invoice.issued", now, invoice_id="b", amount=1, currency="EUR", due_at=due),
+        event("invoice.paid", now + timedelta(minutes=1), invoice_id="b"),
+    )
+    assert value(model, state, now) == 1.0
+
+
+def test_ratio_changes_when_its_oldest_day_leaves(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: support.ticket.opened}]\naggregation: {kind: ratio_to_attribute, "
+        "of: count, attribute: licensed_seats}\nwindow_days: 10"
+    )
+    state = fed(
+        event("account.updated", now - 4 * DAY, licensed_seats=4),
+        event("support.ticket.opened", now - 3 * DAY, ticket_id="a"),
+    )
+    assert value(model, state, now) == 0.25
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 7)

@@ -1,0 +1,826 @@
+"""Stripe adapter: invoices → invoice.issued/paid/overdue, subscriptions → contract.changed."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pulse.common.events import (
+    ContractChanged,
+    Event,
+    InvoiceIssued,
+    InvoiceOverdue,
+    InvoicePaid,
+    validate_event,
+)
+from pulse.ingest.sources.base import (
+    Normalised,
+    PayloadError,
+    Reference,
+    SignatureError,
+    SourceAdapter,
+    SourceContext,
+)
+from pulse.ingest.sources.stripe import StripeAdapter
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+SECRET = "whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
+ADAPTER: SourceAdapter = StripeAdapter()
+SAMPLE_CUSTOMER = Reference("stripe", "customer", "cus_00000000000000")
+OPENAPI_CUSTOMER = Reference("stripe", "customer", "cus_QXg1o8vcGmoR32")
+BASIL = "2025-03-31.basil"
+
+
+def fixture(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = orjson.loads((FIXTURES / name).read_bytes())
+    return loaded
+
+
+def sample(kind: str, event_id: str, account: str | None = "acme-corp") -> dict[str, Any]:
+    """A real 2020-08-27 sample with its own event id and, unless None, metadata.account_id."""
+    payload = fixture(f"stripe_{kind}.json")
+    payload["id"] = event_id
+    if account is not None:
+        payload["data"]["object"]["metadata"] = {"account_id": account}
+    return payload
+
+
+def wrapped(
+    name: str, event_type: str, event_id: str, *, api_version: str | None = BASIL
+) -> dict[str, Any]:
+    """One of Stripe's OpenAPI fixture objects in an event, as a recent API version sends it."""
+    event = fixture("stripe_event_object.openapi_fixture.json")
+    event.update({"id": event_id, "type": event_type, "api_version": api_version})
+    event["created"] = 1763632800  # 2025-11-20T10:00:00Z
+    event["data"] = {"object": fixture(f"stripe_{name}_object.openapi_fixture.json")}
+    return event
+
+
+def basil_subscription(event_type: str, event_id: str) -> dict[str, Any]:
+    payload = wrapped("subscription", event_type, event_id)
+    # The generated fixture bills per 1,592,560,163 units (transform_quantity), which would
+    # round its one seat down to nothing; a per-seat price has no transform.
+    payload["data"]["object"]["items"]["data"][0]["price"]["transform_quantity"] = None
+    return payload
+
+
+def normalise(payload: Any, known: Mapping[Reference, str] | None = None) -> Normalised:
+    return ADAPTER.normalise(payload, SourceContext(now=NOW, known=known or {}))
+
+
+def valid(outcome: Normalised) -> list[Event]:
+    """Every envelope produced, validated as /v1/events would."""
+    return [validate_event(raw, now=NOW) for raw in outcome.events]
+
+
+def one_contract(outcome: Normalised) -> ContractChanged:
+    [event] = valid(outcome)
+    assert isinstance(event, ContractChanged)
+    return event
+
+
+def subscription_with_price(
+    currency: str, unit_amount: int, quantity: int, interval: str, interval_count: int = 1
+) -> dict[str, Any]:
+    payload = basil_subscription("customer.subscription.created", "evt_price")
+    subscription = payload["data"]["object"]
+    subscription["currency"] = currency
+    item = subscription["items"]["data"][0]
+    item["quantity"] = quantity
+    item["price"].update(
+        {"currency": currency, "unit_amount": unit_amount, "unit_amount_decimal": str(unit_amount)}
+    )
+    item["price"]["recurring"].update({"interval": interval, "interval_count": interval_count})
+    return payload
+
+
+# --- the real 2020-08-27 samples ----------------------------------------------------------------
+
+
+def test_created_draft_invoice_becomes_invoice_issued_due_when_created() -> None:
+    outcome = normalise(sample("invoice.created", "evt_created_1"))
+
+    [event] = valid(outcome)
+    assert isinstance(event, InvoiceIssued)
+    assert event.id == "stripe:invoice:in_000000000000000000000000:issued"
+    assert event.account_id == "acme-corp"
+    assert event.source == "stripe"
+    assert event.occurred_at == datetime(2022, 3, 26, 18, 41, 50, tzinfo=UTC)
+    assert event.data.invoice_id == "in_000000000000000000000000"
+    assert event.data.amount == Decimal("15.00")
+    assert event.data.currency == "USD"
+    # charge_automatically, no due_date, no days_until_due: due when Stripe charges it
+    assert event.data.due_at == datetime(2022, 3, 26, 18, 41, 50, tzinfo=UTC)
+    assert outcome.learned == {SAMPLE_CUSTOMER: "acme-corp"}
+    assert (outcome.unmapped, outcome.ignored) == ([], [])
+
+
+def test_finalized_invoice_becomes_invoice_issued_with_the_amount_due() -> None:
+    [event] = valid(normalise(sample("invoice.finalized", "evt_finalized_1")))
+
+    assert isinstance(event, InvoiceIssued)
+    assert event.occurred_at == datetime(2022, 3, 26, 18, 40, 15, tzinfo=UTC)
+    assert event.data.amount == Decimal("20.00")
+    assert event.data.currency == "USD"
+    assert event.data.due_at == datetime(2022, 3, 26, 18, 40, 12, tzinfo=UTC)
+
+
+def test_created_and_finalized_events_of_one_invoice_share_one_envelope_id() -> None:
+    created = normalise(sample("invoice.created", "evt_created_2")).events
+    finalized = normalise(sample("invoice.finalized", "evt_finalized_2")).events
+
+    assert created[0]["id"] == finalized[0]["id"]
+    assert created[0]["id"] == "stripe:invoice:in_000000000000000000000000:issued"
+
+
+def test_paid_invoice_becomes_invoice_paid_under_the_stripe_event_id() -> None:
+    [event] = valid(normalise(sample("invoice.paid", "evt_1PaidFresh")))
+
+    assert isinstance(event, InvoicePaid)
+    assert event.id == "stripe:evt_1PaidFresh"
+    assert event.account_id == "acme-corp"
+    assert event.occurred_at == datetime(2022, 3, 26, 18, 40, 15, tzinfo=UTC)
+    assert event.data.invoice_id == "in_000000000000000000000000"
+
+
+def test_failed_payment_after_the_due_moment_becomes_invoice_overdue() -> None:
+    [event] = valid(normalise(sample("invoice.payment_failed", "evt_failed_1")))
+
+    assert isinstance(event, InvoiceOverdue)
+    assert event.id == "stripe:evt_failed_1"
+    assert event.occurred_at == datetime(2022, 3, 26, 18, 40, 9, tzinfo=UTC)
+    assert event.data.invoice_id == "in_000000000000000000000000"
+    # created 2022-03-26T18:40:07Z, charged automatically; now 2026-11-20T12:00Z
+    assert event.data.days_overdue == 1699
+    assert event.data.amount == Decimal("20.00")
+    assert event.data.currency == "USD"
+
+
+def test_failed_payment_before_the_due_date_is_ignored() -> None:
+    payload = sample("invoice.payment_failed", "evt_failed_2")
+    invoice = payload["data"]["object"]
+    invoice["collection_method"] = "send_invoice"
+    invoice["due_date"] = int((NOW + timedelta(days=10)).timestamp())
+
+    outcome = normalise(payload)
+    assert (outcome.events, outcome.unmapped) == ([], [])
+    [ignored] = outcome.ignored
+    assert ignored.path == "data.object.due_date"
+    assert "before it is due (2026-11-30T12:00:00Z)" in ignored.reason
+
+
+def test_failed_payment_due_days_after_creation_counts_from_the_due_date() -> None:
+    payload = sample("invoice.payment_failed", "evt_failed_3")
+    invoice = payload["data"]["object"]
+    invoice["created"] = int((NOW - timedelta(days=40)).timestamp())
+    invoice["days_until_due"] = 30
+
+    [event] = valid(normalise(payload))
+    assert isinstance(event, InvoiceOverdue)
+    assert event.data.days_overdue == 10
+
+
+def test_subscription_update_without_arr_change_is_ignored() -> None:
+    # The sample's only change is its schedule.
+    outcome = normalise(sample("customer.subscription.updated", "evt_updated_1"))
+
+    assert (outcome.events, outcome.unmapped) == ([], [])
+    [ignored] = outcome.ignored
+    assert ignored.path == "data.previous_attributes"
+    assert "changed (schedule) but its ARR stays 180.00" in ignored.reason
+    assert outcome.learned == {SAMPLE_CUSTOMER: "acme-corp"}  # learned all the same
+
+
+def test_deleted_subscription_becomes_churn_effective_when_it_ended() -> None:
+    event = one_contract(normalise(sample("customer.subscription.deleted", "evt_deleted_1")))
+
+    assert event.id == "stripe:evt_deleted_1"
+    assert event.account_id == "acme-corp"
+    assert event.data.change == "churn"
+    assert event.data.arr_before == Decimal("180.00")  # USD 15.00 a month
+    assert event.data.arr_after == Decimal("0")
+    assert event.data.effective_at == datetime(2022, 3, 26, 18, 41, 37, tzinfo=UTC)
+    assert event.data.reason is None
+
+
+def test_the_openapi_event_fixture_plan_created_is_ignored() -> None:
+    outcome = normalise(fixture("stripe_event_object.openapi_fixture.json"))
+
+    assert (outcome.events, outcome.unmapped, outcome.learned) == ([], [], {})
+    [ignored] = outcome.ignored
+    assert ignored.path == "type"
+    assert "plan.created is not read" in ignored.reason
+    assert "invoice.finalized" in ignored.reason
+
+
+# --- the 2025-03-31.basil shapes --------------------------------------------------------------
+
+
+def test_basil_invoice_finalized_becomes_invoice_issued() -> None:
+    payload = wrapped("invoice", "invoice.finalized", "evt_basil_fin")
+
+    [event] = valid(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert isinstance(event, InvoiceIssued)
+    assert event.id == "stripe:invoice:in_1Pgc6tB7WZ01zgkWu9fdqL6I:issued"
+    assert event.account_id == "globex"
+    assert event.occurred_at == datetime(2025, 11, 20, 10, tzinfo=UTC)
+    assert event.data.amount == Decimal("10.00")
+    assert event.data.currency == "USD"
+    assert event.data.due_at == datetime(2009, 2, 13, 23, 31, 30, tzinfo=UTC)
+
+
+def test_basil_invoice_overdue_counts_days_from_the_due_date() -> None:
+    payload = wrapped("invoice", "invoice.overdue", "evt_basil_overdue")
+
+    [event] = valid(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert isinstance(event, InvoiceOverdue)
+    assert event.id == "stripe:evt_basil_overdue"
+    assert event.data.days_overdue == 6488  # 2009-02-13T23:31:30Z to 2026-11-20T12:00Z
+    assert event.data.amount == Decimal("10.00")
+    assert event.data.currency == "USD"
+
+
+def test_basil_invoice_paid_becomes_invoice_paid() -> None:
+    payload = wrapped("invoice", "invoice.paid", "evt_basil_paid")
+
+    [event] = valid(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert isinstance(event, InvoicePaid)
+    assert event.data.invoice_id == "in_1Pgc6tB7WZ01zgkWu9fdqL6I"
+
+
+def test_basil_invoice_takes_the_account_of_its_subscription_metadata() -> None:
+    payload = wrapped("invoice", "invoice.paid", "evt_basil_parent")
+    payload["data"]["object"]["parent"]["subscription_details"]["metadata"] = {
+        "account_id": "initech"
+    }
+
+    outcome = normalise(payload)
+    [event] = valid(outcome)
+    assert event.account_id == "initech"
+    assert outcome.learned == {OPENAPI_CUSTOMER: "initech"}
+
+
+def test_pre_basil_invoice_reads_subscription_metadata_from_subscription_details() -> None:
+    payload = sample("invoice.paid", "evt_details", account=None)
+    payload["data"]["object"]["subscription_details"] = {"metadata": {"account_id": "umbrella"}}
+
+    [event] = valid(normalise(payload))
+    assert event.account_id == "umbrella"
+
+
+def test_basil_subscription_created_is_a_new_contract() -> None:
+    payload = basil_subscription("customer.subscription.created", "evt_basil_new")
+
+    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert event.id == "stripe:evt_basil_new"
+    assert event.account_id == "globex"
+    assert event.data.change == "new"
+    assert event.data.arr_before == Decimal("0")
+    assert event.data.arr_after == Decimal("240.00")  # one seat at USD 20.00 a month
+    assert event.data.effective_at == datetime(2025, 11, 20, 10, tzinfo=UTC)
+
+
+def test_an_api_version_is_not_needed_to_read_the_basil_shape() -> None:
+    payload = basil_subscription("customer.subscription.created", "evt_no_version")
+    payload["api_version"] = None
+
+    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert event.data.arr_after == Decimal("240.00")
+
+
+def test_basil_deleted_subscription_carries_the_cancellation_reason() -> None:
+    payload = basil_subscription("customer.subscription.deleted", "evt_basil_churn")
+    subscription = payload["data"]["object"]
+    subscription["cancellation_details"] = {
+        "comment": "We moved to a cheaper plan elsewhere",
+        "feedback": "too_expensive",
+        "reason": "cancellation_requested",
+    }
+    subscription["ended_at"] = 1763640000  # 2025-11-20T12:00:00Z
+
+    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert event.data.change == "churn"
+    assert event.data.arr_before == Decimal("240.00")
+    assert event.data.arr_after == Decimal("0")
+    assert event.data.effective_at == datetime(2025, 11, 20, 12, tzinfo=UTC)
+    assert event.data.reason == (
+        "reason: cancellation_requested; feedback: too_expensive; "
+        "comment: We moved to a cheaper plan elsewhere"
+    )
+    assert event.data.reason_category == "price"
+
+
+def test_deleted_subscription_without_end_time_is_effective_when_canceled() -> None:
+    payload = basil_subscription("customer.subscription.deleted", "evt_basil_cancel")
+    payload["data"]["object"].update({"ended_at": None, "canceled_at": 1763600000})
+
+    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert event.data.effective_at == datetime(2025, 11, 20, 0, 53, 20, tzinfo=UTC)
+
+
+def test_basil_seat_increase_is_an_expansion() -> None:
+    payload = fixture("stripe/customer.subscription.updated.basil_quantity.json")
+
+    outcome = normalise(payload)
+    event = one_contract(outcome)
+    assert event.id == "stripe:evt_1QbasilSeatsUpdated00001"
+    assert event.account_id == "acme-corp"
+    assert event.data.change == "expansion"
+    assert event.data.arr_before == Decimal("3600.00")  # 10 seats at EUR 30.00 a month
+    assert event.data.arr_after == Decimal("9000.00")  # 25 seats
+    assert event.data.effective_at == datetime(2025, 11, 20, 10, tzinfo=UTC)
+    assert outcome.learned == {Reference("stripe", "customer", "cus_RbasilAcme0001"): "acme-corp"}
+
+
+def test_basil_seat_decrease_is_a_contraction() -> None:
+    payload = fixture("stripe/customer.subscription.updated.basil_quantity.json")
+    payload["data"]["object"]["items"]["data"][0]["quantity"] = 4
+
+    event = one_contract(normalise(payload))
+    assert event.data.change == "contraction"
+    assert event.data.arr_before == Decimal("3600.00")
+    assert event.data.arr_after == Decimal("1440.00")
+
+
+def test_basil_status_only_change_is_ignored() -> None:
+    payload = fixture("stripe/customer.subscription.updated.basil_quantity.json")
+    payload["data"]["previous_attributes"] = {"status": "trialing", "trial_end": 1763546400}
+
+    outcome = normalise(payload)
+    assert outcome.events == []
+    [ignored] = outcome.ignored
+    assert "changed (status, trial_end) but its ARR stays 9000.00" in ignored.reason
+
+
+def test_an_added_item_is_an_expansion() -> None:
+    payload = fixture("stripe/customer.subscription.updated.basil_quantity.json")
+    items = payload["data"]["object"]["items"]["data"]
+    support = copy.deepcopy(items[0])
+    support["id"] = "si_RbasilSupport1"
+    support["quantity"] = 1
+    support["price"].update({"unit_amount": 120000, "unit_amount_decimal": "120000"})
+    support["price"]["recurring"]["interval"] = "year"
+    items.append(support)
+    payload["data"]["previous_attributes"]["items"]["data"][0]["quantity"] = 25
+
+    event = one_contract(normalise(payload))
+    assert event.data.change == "expansion"
+    assert event.data.arr_before == Decimal("9000.00")
+    assert event.data.arr_after == Decimal("10200.00")  # + EUR 1,200.00 a year
+
+
+def test_legacy_plan_downgrade_is_a_contraction() -> None:
+    payload = fixture("stripe/customer.subscription.updated.legacy_downgrade.json")
+
+    event = one_contract(
+        normalise(payload, known={Reference("stripe", "customer", "cus_LegacyInitech1"): "initech"})
+    )
+    assert event.account_id == "initech"
+    assert event.data.change == "contraction"
+    assert event.data.arr_before == Decimal("1200.00")  # USD 1,200.00 a year
+    assert event.data.arr_after == Decimal("600.00")  # USD 50.00 a month
+
+
+def test_legacy_previous_plan_and_quantity_without_items_apply_to_the_single_item() -> None:
+    payload = fixture("stripe/customer.subscription.updated.legacy_downgrade.json")
+    previous = payload["data"]["previous_attributes"]
+    del previous["items"]
+    previous["quantity"] = 2
+    known = {Reference("stripe", "customer", "cus_LegacyInitech1"): "initech"}
+
+    event = one_contract(normalise(payload, known=known))
+    assert event.data.change == "contraction"
+    assert event.data.arr_before == Decimal("2400.00")  # 2 x USD 1,200.00 a year
+    assert event.data.arr_after == Decimal("600.00")
+
+
+def test_legacy_quantity_increase_is_an_expansion() -> None:
+    payload = sample("customer.subscription.updated", "evt_legacy_qty")
+    subscription = payload["data"]["object"]
+    subscription["quantity"] = 3
+    subscription["items"]["data"][0]["quantity"] = 3
+    payload["data"]["previous_attributes"] = {"quantity": 1}
+
+    event = one_contract(normalise(payload))
+    assert event.data.change == "expansion"
+    assert event.data.arr_before == Decimal("180.00")
+    assert event.data.arr_after == Decimal("540.00")
+
+
+# --- ARR --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit_amount", "quantity", "interval", "interval_count", "arr"),
+    [
+        ("usd", 1500, 1, "month", 1, "180.00"),
+        ("usd", 120000, 1, "year", 1, "1200.00"),
+        ("usd", 120000, 1, "year", 2, "600.00"),
+        ("usd", 3000, 2, "month", 3, "240.00"),  # quarterly
+        ("usd", 1000, 1, "week", 1, "520.00"),
+        ("usd", 1001, 1, "week", 3, "173.51"),  # 10.01 x 52 / 3 = 173.5067
+        ("usd", 100, 1, "day", 1, "365.00"),
+        ("jpy", 1500, 4, "month", 1, "72000"),
+        ("krw", 99000, 1, "year", 1, "99000"),
+        ("bhd", 1500, 1, "month", 1, "18.000"),
+        ("kwd", 5, 3, "month", 1, "0.180"),
+        ("isk", 990000, 1, "year", 1, "9900.00"),  # two decimals in Stripe's API
+    ],
+)
+def test_arr_annualises_the_price_in_the_currency_minor_unit(
+    currency: str, unit_amount: int, quantity: int, interval: str, interval_count: int, arr: str
+) -> None:
+    payload = subscription_with_price(currency, unit_amount, quantity, interval, interval_count)
+
+    outcome = normalise(payload, known={OPENAPI_CUSTOMER: "globex"})
+    assert outcome.events[0]["data"]["arr_after"] == arr
+    assert one_contract(outcome).data.arr_after == Decimal(arr)
+
+
+def test_fractional_cent_unit_amount_decimal_is_used() -> None:
+    payload = subscription_with_price("usd", 0, 1000, "month")
+    payload["data"]["object"]["items"]["data"][0]["price"]["unit_amount_decimal"] = "0.5"
+
+    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert event.data.arr_after == Decimal("60.00")  # 1000 x USD 0.005 x 12
+
+
+@pytest.mark.parametrize(("rounding", "arr"), [("up", "1080.00"), ("down", "720.00")])
+def test_transform_quantity_bills_per_package(rounding: str, arr: str) -> None:
+    payload = subscription_with_price("usd", 3000, 25, "month")
+    price = payload["data"]["object"]["items"]["data"][0]["price"]
+    price["transform_quantity"] = {"divide_by": 10, "round": rounding}
+
+    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert event.data.arr_after == Decimal(arr)  # 3 or 2 packages of 10 at USD 30.00 a month
+
+
+def test_metered_items_count_nothing() -> None:
+    payload = subscription_with_price("usd", 1500, 1, "month")
+    items = payload["data"]["object"]["items"]["data"]
+    metered = copy.deepcopy(items[0])
+    metered["price"]["recurring"]["usage_type"] = "metered"
+    metered["price"]["unit_amount_decimal"] = "7"
+    metered.pop("quantity")
+    items.append(metered)
+
+    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
+    assert event.data.arr_after == Decimal("180.00")
+
+
+def test_tiered_price_is_ignored_as_its_arr_is_unknown() -> None:
+    payload = basil_subscription("customer.subscription.created", "evt_tiered")
+    price = payload["data"]["object"]["items"]["data"][0]["price"]
+    price.update({"billing_scheme": "tiered", "unit_amount": None, "unit_amount_decimal": None})
+
+    outcome = normalise(payload, known={OPENAPI_CUSTOMER: "globex"})
+    assert (outcome.events, outcome.unmapped) == ([], [])
+    [ignored] = outcome.ignored
+    assert ignored.path == "data.object.items.data.0"
+    assert "si_QXhVnC2h0Jczwc has a tiered price" in ignored.reason
+    assert "POST /v1/events" in ignored.reason
+
+
+# --- invoice amounts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("currency", "minor", "amount"),
+    [
+        ("usd", 1500, "15.00"),
+        ("usd", 5, "0.05"),
+        ("eur", 0, "0.00"),
+        ("jpy", 1500, "1500"),
+        ("krw", 50000, "50000"),
+        ("clp", 999, "999"),
+        ("bhd", 1500, "1.500"),
+        ("kwd", 5, "0.005"),
+        ("jod", 12345, "12.345"),
+        ("omr", 1000, "1.000"),
+        ("tnd", 7, "0.007"),
+        ("isk", 100, "1.00"),
+        ("huf", 150000, "1500.00"),
+    ],
+)
+def test_invoice_amount_uses_the_currency_exponent(currency: str, minor: int, amount: str) -> None:
+    payload = sample("invoice.finalized", "evt_amount")
+    payload["data"]["object"].update({"currency": currency, "amount_due": minor})
+
+    outcome = normalise(payload)
+    assert outcome.events[0]["data"]["amount"] == amount
+    assert outcome.events[0]["data"]["currency"] == currency.upper()
+    [event] = valid(outcome)
+    assert isinstance(event, InvoiceIssued)
+    assert event.data.amount == Decimal(amount)
+
+
+CURRENCY_EXPONENTS = {"USD": 2, "EUR": 2, "ISK": 2, "JPY": 0, "KRW": 0, "XOF": 0, "BHD": 3}
+
+
+@given(minor=st.integers(0, 10**15 - 1), currency=st.sampled_from(sorted(CURRENCY_EXPONENTS)))
+def test_any_minor_amount_round_trips_to_the_exact_decimal(minor: int, currency: str) -> None:
+    payload = sample("invoice.finalized", "evt_property")
+    payload["data"]["object"].update({"currency": currency.lower(), "amount_due": minor})
+
+    [event] = valid(normalise(payload))
+    assert isinstance(event, InvoiceIssued)
+    exponent = CURRENCY_EXPONENTS[currency]
+    assert event.data.amount * 10**exponent == minor
+    assert event.data.amount == Decimal(minor).scaleb(-exponent)
+    text = normalise(payload).events[0]["data"]["amount"]
+    assert len(text.partition(".")[2]) == exponent
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def test_unmapped_customer_says_how_to_map_it() -> None:
+    outcome = normalise(sample("invoice.paid", "evt_unmapped", account=None))
+
+    assert (outcome.events, outcome.ignored, outcome.learned) == ([], [], {})
+    [unmapped] = outcome.unmapped
+    assert unmapped.path == "data.object.customer"
+    assert unmapped.vendor_id == "evt_unmapped"
+    assert "Stripe customer cus_00000000000000 is not mapped" in unmapped.reason
+    assert "set metadata.account_id on the customer in Stripe" in unmapped.reason
+    assert "PUT /v1/sources/stripe/references/customer/cus_00000000000000" in unmapped.reason
+
+
+def test_a_known_customer_reference_maps_the_event() -> None:
+    outcome = normalise(
+        sample("invoice.paid", "evt_known", account=None), known={SAMPLE_CUSTOMER: "acme-corp"}
+    )
+
+    [event] = valid(outcome)
+    assert event.account_id == "acme-corp"
+    assert outcome.learned == {}
+
+
+def test_metadata_wins_over_a_known_reference_and_is_learned() -> None:
+    payload = sample("invoice.paid", "evt_remap", account="globex")
+
+    outcome = normalise(payload, known={SAMPLE_CUSTOMER: "acme-corp"})
+    [event] = valid(outcome)
+    assert event.account_id == "globex"
+    assert outcome.learned == {SAMPLE_CUSTOMER: "globex"}
+
+
+def test_metadata_matching_the_known_reference_teaches_nothing_new() -> None:
+    outcome = normalise(sample("invoice.paid", "evt_same"), known={SAMPLE_CUSTOMER: "acme-corp"})
+
+    assert outcome.learned == {}
+    assert [e["account_id"] for e in outcome.events] == ["acme-corp"]
+
+
+def test_pulse_account_id_metadata_is_read_too() -> None:
+    payload = sample("customer.subscription.deleted", "evt_pulse_key", account=None)
+    payload["data"]["object"]["metadata"] = {"pulse_account_id": "hooli"}
+
+    assert [e["account_id"] for e in normalise(payload).events] == ["hooli"]
+
+
+def test_an_expanded_customer_object_gives_its_id_and_metadata() -> None:
+    payload = sample("invoice.paid", "evt_expanded", account=None)
+    payload["data"]["object"]["customer"] = {
+        "id": "cus_Expanded0001",
+        "object": "customer",
+        "metadata": {"account_id": "soylent"},
+    }
+
+    assert ADAPTER.references_needed(payload) == {
+        Reference("stripe", "customer", "cus_Expanded0001")
+    }
+    outcome = normalise(payload)
+    assert [e["account_id"] for e in outcome.events] == ["soylent"]
+    assert outcome.learned == {Reference("stripe", "customer", "cus_Expanded0001"): "soylent"}
+
+
+def test_an_invalid_metadata_account_id_is_unmapped_saying_why() -> None:
+    outcome = normalise(sample("invoice.paid", "evt_bad_meta", account="Acme Corp"))
+
+    assert outcome.events == []
+    [unmapped] = outcome.unmapped
+    assert "data.object.metadata.account_id 'Acme Corp' is not an account id" in unmapped.reason
+    assert "' ' at position 4" in unmapped.reason
+
+
+def test_an_invalid_metadata_account_id_falls_back_to_the_known_reference() -> None:
+    outcome = normalise(
+        sample("invoice.paid", "evt_bad_meta_2", account="Acme Corp"),
+        known={SAMPLE_CUSTOMER: "acme-corp"},
+    )
+
+    assert [e["account_id"] for e in outcome.events] == ["acme-corp"]
+
+
+def test_customer_updated_teaches_the_customer_account() -> None:
+    payload = fixture("stripe/customer.updated.json")
+
+    assert ADAPTER.references_needed(payload) == {SAMPLE_CUSTOMER}
+    outcome = normalise(payload)
+    assert outcome.learned == {SAMPLE_CUSTOMER: "acme-corp"}
+    assert (outcome.events, outcome.unmapped, outcome.ignored) == ([], [], [])
+    # ... which the next invoice of that customer then uses
+    invoice = sample("invoice.paid", "evt_after_learning", account=None)
+    assert [e["account_id"] for e in normalise(invoice, outcome.learned).events] == ["acme-corp"]
+
+
+def test_customer_without_account_metadata_teaches_nothing() -> None:
+    payload = fixture("stripe/customer.updated.json")
+    payload["data"]["object"]["metadata"] = {}
+
+    outcome = normalise(payload)
+    assert outcome.learned == {}
+    [ignored] = outcome.ignored
+    assert ignored.path == "data.object.metadata"
+    assert "customer cus_00000000000000 has no metadata.account_id" in ignored.reason
+
+
+def test_references_needed_names_the_customer_of_the_object() -> None:
+    assert ADAPTER.references_needed(sample("invoice.paid", "evt_refs")) == {SAMPLE_CUSTOMER}
+    assert ADAPTER.references_needed({"type": "invoice.paid"}) == set()
+    assert ADAPTER.references_needed([1, 2]) == set()
+
+
+# --- payload shape ----------------------------------------------------------------------------
+
+
+def test_unsupported_event_types_are_ignored() -> None:
+    payload = sample("invoice.paid", "evt_other")
+    payload["type"] = "charge.succeeded"
+
+    outcome = normalise(payload)
+    assert (outcome.events, outcome.unmapped, outcome.learned) == ([], [], {})
+    [ignored] = outcome.ignored
+    assert ignored.path == "type"
+    assert ignored.reason.startswith("Stripe event charge.succeeded is not read; Pulse reads ")
+
+
+def mutated(change: Any) -> dict[str, Any]:
+    payload = sample("invoice.finalized", "evt_mutated")
+    change(payload)
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("payload", "path", "message"),
+    [
+        ([sample("invoice.paid", "evt_list")], "", "expected a Stripe event object, got array"),
+        ("invoice.paid", "", "expected a Stripe event object, got string"),
+        (mutated(lambda p: p.pop("type")), "type", "expected a non-empty string, got nothing"),
+        (mutated(lambda p: p.pop("id")), "id", "expected a non-empty string, got nothing"),
+        (mutated(lambda p: p.pop("data")), "data.object", "got nothing"),
+        (mutated(lambda p: p["data"].update(object=[])), "data.object", "got array"),
+        (fixture("stripe_invoice_object.openapi_fixture.json"), "object", "got 'invoice'"),
+        (mutated(lambda p: p.update(object="v2.core.event")), "object", "'v2.core.event'"),
+        (mutated(lambda p: p.update(created="today")), "created", "expected a unix time"),
+        (
+            mutated(lambda p: p["data"]["object"].update(amount_due="15.00")),
+            "data.object.amount_due",
+            "expected minor units, got '15.00'",
+        ),
+        (
+            mutated(lambda p: p["data"]["object"].pop("currency")),
+            "data.object.currency",
+            "expected a non-empty string",
+        ),
+        (
+            mutated(lambda p: p["data"].update(previous_attributes=[])),
+            "data.previous_attributes",
+            "expected an object",
+        ),
+    ],
+)
+def test_a_payload_that_is_not_a_stripe_event_is_a_payload_error(
+    payload: Any, path: str, message: str
+) -> None:
+    with pytest.raises(PayloadError) as caught:
+        normalise(payload)
+    assert caught.value.path == path
+    assert message in caught.value.message
+
+
+def test_a_subscription_with_an_unknown_interval_is_a_payload_error() -> None:
+    payload = basil_subscription("customer.subscription.created", "evt_fortnight")
+    payload["data"]["object"]["items"]["data"][0]["price"]["recurring"]["interval"] = "fortnight"
+
+    with pytest.raises(PayloadError) as caught:
+        normalise(payload, known={OPENAPI_CUSTOMER: "globex"})
+    assert caught.value.path == "data.object.items.data.0.price.recurring.interval"
+    assert "expected one of day, week, month, year, got 'fortnight'" in caught.value.message
+
+
+def test_redelivery_gives_the_same_envelope() -> None:
+    payload = sample("customer.subscription.deleted", "evt_1RedeliveredTwice")
+
+    assert normalise(payload).events == normalise(copy.deepcopy(payload)).events
+
+
+def test_an_overlong_stripe_event_id_is_hashed_to_fit() -> None:
+    [event] = valid(normalise(sample("invoice.paid", "evt_" + "x" * 200)))
+
+    assert event.id.startswith("stripe:sha256:")
+    assert len(event.id) <= 128
+
+
+# --- signature --------------------------------------------------------------------------------
+
+BODY = b'{"id":"evt_1","type":"invoice.paid"}'
+
+
+def signed(body: bytes, secret: str, at: datetime) -> str:
+    t = int(at.timestamp())
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+def verify(header: str | None, body: bytes = BODY, tolerance_s: int = 300) -> None:
+    headers = {} if header is None else {"stripe-signature": header}
+    ADAPTER.verify(headers, body, SECRET, NOW, tolerance_s)
+
+
+def test_a_valid_signature_passes() -> None:
+    verify(signed(BODY, SECRET, NOW))
+    verify(signed(BODY, SECRET, NOW - timedelta(seconds=300)))
+    verify(signed(BODY, SECRET, NOW + timedelta(seconds=300)))
+
+
+def test_any_v1_signature_may_match_while_secrets_are_rolled() -> None:
+    t = int(NOW.timestamp())
+    old = signed(BODY, "whsec_old_secret", NOW).partition(",v1=")[2]
+    new = signed(BODY, SECRET, NOW).partition(",v1=")[2]
+    v0 = "6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39"
+
+    verify(f"t={t},v1={old},v1={new},v0={v0}")
+    verify(f"t={t}, v1={new}, v1={old}")
+
+
+def test_a_signature_with_another_secret_is_refused() -> None:
+    with pytest.raises(SignatureError, match="none of its 1 v1 signature"):
+        verify(signed(BODY, "whsec_someone_else", NOW))
+
+
+def test_a_changed_body_is_refused() -> None:
+    with pytest.raises(SignatureError, match="matches the timestamp, the body"):
+        verify(signed(BODY, SECRET, NOW), body=BODY + b" ")
+
+
+def test_a_stale_signature_is_refused_saying_how_old() -> None:
+    with pytest.raises(SignatureError) as caught:
+        verify(signed(BODY, SECRET, NOW - timedelta(seconds=301)))
+    assert "stale Stripe-Signature: signed 301 s ago" in str(caught.value)
+    assert "more than the 300 s accepted" in str(caught.value)
+
+
+def test_the_tolerance_is_configurable() -> None:
+    verify(signed(BODY, SECRET, NOW - timedelta(seconds=900)), tolerance_s=1000)
+    with pytest.raises(SignatureError, match="signed 61 s ago"):
+        verify(signed(BODY, SECRET, NOW - timedelta(seconds=61)), tolerance_s=60)
+
+
+def test_a_signature_from_the_future_is_refused() -> None:
+    with pytest.raises(SignatureError, match="from the future: signed 301 s after now"):
+        verify(signed(BODY, SECRET, NOW + timedelta(seconds=301)))
+
+
+def test_a_missing_signature_header_is_refused() -> None:
+    with pytest.raises(SignatureError, match="missing Stripe-Signature header"):
+        verify(None)
+    with pytest.raises(SignatureError, match="missing Stripe-Signature header"):
+        verify("  ")
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ("garbage", "'garbage' is not scheme=value"),
+        ("v1=" + "a" * 64, "expected one t=<unix seconds>"),
+        ("t=yesterday,v1=" + "a" * 64, "expected one t=<unix seconds>"),
+        ("t=1,t=2,v1=" + "a" * 64, "expected one t=<unix seconds>"),
+        ("t=1763640000,v1=", "'v1=' is not scheme=value"),
+        ("t=1763640000,v1=abc", "v1='abc' is not 64 hex digits"),
+        ("t=1763640000,v1=" + "g" * 64, "is not 64 hex digits"),
+    ],
+)
+def test_a_malformed_signature_header_is_refused(header: str, why: str) -> None:
+    with pytest.raises(SignatureError) as caught:
+        verify(header)
+    assert str(caught.value).startswith("malformed Stripe-Signature")
+    assert why in str(caught.value)
+
+
+def test_a_header_without_v1_is_refused() -> None:
+    with pytest.raises(SignatureError, match="has no v1 signature"):
+        verify(f"t={int(NOW.timestamp())},v0={'a' * 64}")
