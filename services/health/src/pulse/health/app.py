@@ -8,15 +8,25 @@ from fastapi import FastAPI
 
 from pulse.common.service import ServiceSpec, create_service_app
 from pulse.common.settings import Settings
+from pulse.health import api
+from pulse.health.runtime import health_hook
 
 SCHEMA = "health"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
 DESCRIPTION = (
     "Keeps an explained, multi-dimensional health score per account, current within seconds."
 )
+#: How often accounts whose score changes with time alone are re-scored.
+TICK_S = 60.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The health app on the service kit: probes, metrics, OpenAPI."""
-    spec = ServiceSpec(name="health", schema=SCHEMA, description=DESCRIPTION)
+def create_app(settings: Settings | None = None, tick_s: float = TICK_S) -> FastAPI:
+    """The health app: consumer, scores API, probes, metrics, OpenAPI."""
+    spec = ServiceSpec(
+        name="health",
+        schema=SCHEMA,
+        description=DESCRIPTION,
+        routers=(api.router,),
+        hooks=(health_hook(tick_s),),
+    )
     return create_service_app(spec, settings or Settings())
