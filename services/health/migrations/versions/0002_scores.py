@@ -39,8 +39,6 @@ def upgrade() -> None:
         sa.Column("model_version", sa.Text, nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("components", JSONB, nullable=False),
-        sa.Column("drivers", JSONB, nullable=False, server_default="{}"),
-        sa.Column("trend", JSONB, nullable=False, server_default="{}"),
     )
     op.create_index("scores_band_score", "scores", ["band", "score"])
     op.create_index("scores_segment", "scores", ["segment"])

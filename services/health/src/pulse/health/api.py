@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -18,11 +19,16 @@ from pulse.common.service import ServiceContext, service_context
 from pulse.health import store
 from pulse.health.messages import SetCsmSentiment
 from pulse.health.scoring.model import ModelError, load_model
+from pulse.health.scoring.score import Component, drivers
 
 router = APIRouter(prefix="/v1", tags=["health"])
 AccountId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")]
 Band = Literal["green", "yellow", "red"]
 Segment = Literal["high_touch", "low_touch", "tech_touch"]
+#: Drivers and trend horizons: (label, days back).
+HORIZONS = (("7d", 7), ("30d", 30))
+#: Drivers listed per horizon, largest move first.
+TOP_DRIVERS = 5
 
 
 class InvalidModelError(PulseError):
@@ -30,6 +36,13 @@ class InvalidModelError(PulseError):
 
     status_code = 422
     code = "invalid_scoring_model"
+
+
+class ModelVersionConflictError(PulseError):
+    """Another model already has this version (409)."""
+
+    status_code = 409
+    code = "scoring_model_version_taken"
 
 
 class BadCursorError(PulseError):
@@ -56,11 +69,29 @@ async def get_health(
     _: Any = Depends(require_scope("read")),  # noqa: B008
     context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> dict[str, Any]:
-    """Score, band, segment, components, drivers of 7 and 30 days, trend; 404 when unknown."""
+    """Score, band, segment, components, drivers of 7 and 30 days, trend; 404 when unknown.
+
+    Drivers and trend compare against the history point in force 7 and 30 days before
+    `computed_at`; with no history that old they are empty and the delta is null.
+    """
     async with context.sessions() as session:
         row = await store.get_score(session, account_id)
-    if row is None:
-        raise _not_found(account_id)
+        if row is None:
+            raise _not_found(account_id)
+        computed_at: datetime = row["computed_at"]
+        past = await store.history_at(
+            session, account_id, [computed_at - timedelta(days=d) for _, d in HORIZONS]
+        )
+    components = [Component(**c) for c in row["components"]]
+    found: list[dict[str, Any]] = []
+    trend: dict[str, float | None] = {}
+    for (label, _), point in zip(HORIZONS, past, strict=True):
+        if point is None:
+            trend[f"delta_{label}"] = None
+            continue
+        trend[f"delta_{label}"] = round(row["score"] - point["score"], 1)
+        before = [Component(**c) for c in point["components"]]
+        found.extend(asdict(d) for d in drivers(components, before, label)[:TOP_DRIVERS])
     return {
         "account_id": row["account_id"],
         "score": row["score"],
@@ -68,11 +99,11 @@ async def get_health(
         "segment": row["segment"],
         "owner": row["owner"],
         "model_version": row["model_version"],
-        "computed_at": row["computed_at"],
-        "as_of": row["computed_at"],
+        "computed_at": computed_at,
+        "as_of": computed_at,
         "components": row["components"],
-        "drivers": row["drivers"],
-        "trend": row["trend"],
+        "drivers": found,
+        "trend": trend,
     }
 
 
@@ -170,8 +201,11 @@ async def put_model(
     except ModelError as error:
         details = [{"path": path, "message": message} for path, message in error.errors]
         raise InvalidModelError(f"scoring model invalid: {error}", details=details) from error
-    async with context.sessions.begin() as session:
-        version = await store.store_model(session, model.version, model.fingerprint(), body)
+    try:
+        async with context.sessions.begin() as session:
+            version = await store.store_model(session, model.version, model.fingerprint(), body)
+    except store.ModelVersionTaken as error:
+        raise ModelVersionConflictError(str(error)) from error
     await request.app.state.health.apply_model_now()
     return {"version": version, "fingerprint": model.fingerprint()}
 

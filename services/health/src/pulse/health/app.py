@@ -7,26 +7,31 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from pulse.common.service import ServiceSpec, create_service_app
+from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
 from pulse.health import api
-from pulse.health.runtime import health_hook
+from pulse.health.config import HealthSettings
+from pulse.health.runtime import health_hook, model_file_or_exit
 
 SCHEMA = "health"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
 DESCRIPTION = (
     "Keeps an explained, multi-dimensional health score per account, current within seconds."
 )
-#: How often accounts whose score changes with time alone are re-scored.
-TICK_S = 60.0
 
 
-def create_app(settings: Settings | None = None, tick_s: float = TICK_S) -> FastAPI:
-    """The health app: consumer, scores API, probes, metrics, OpenAPI."""
+def create_app(settings: Settings | None = None, config: HealthSettings | None = None) -> FastAPI:
+    """The health app: consumer, scores API, probes, metrics, OpenAPI.
+
+    An invalid `PULSE_HEALTH_*` setting or model file stops it before it serves (exit 2).
+    """
+    config = config or load_settings_or_exit(HealthSettings)
+    model_file = model_file_or_exit(config.model_file) if config.model_file else None
     spec = ServiceSpec(
         name="health",
         schema=SCHEMA,
         description=DESCRIPTION,
         routers=(api.router,),
-        hooks=(health_hook(tick_s),),
+        hooks=(health_hook(config.tick_s, model_file),),
     )
     return create_service_app(spec, settings or Settings())

@@ -15,8 +15,8 @@ import hashlib
 import heapq
 import logging
 from collections.abc import Callable, Iterable, Sequence, Set
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -36,24 +36,28 @@ from pulse.health.scoring.state import AccountState
 
 log = logging.getLogger(__name__)
 
-#: Days of daily score snapshots kept per account, for 7- and 30-day drivers and trends.
-MEMORY_DAYS = 31
-#: Moves smaller than this do not add a history point (unless the band changes).
+#: Moves smaller than this since the last history point add none (unless the band changes).
 HISTORY_MIN_MOVE = 1.0
-TOP_DRIVERS = 5
+#: Drivers carried by each `pulse.health.scores` event.
+TOP_DRIVERS = 3
 
 
 @dataclass(slots=True)
 class CachedAccount:
-    """An owned account: its state and what the last scoring said."""
+    """An owned account: its state and what the last scoring said.
+
+    Past scores and components live in `score_history` only (drivers of 7 and 30 days
+    are computed when read), which keeps a cached account to its compact state.
+    """
 
     account_id: str
     partition: int
     state: AccountState
-    #: ISO date → {"score": float, "contributions": {measure: contribution}}
-    daily: dict[str, dict[str, Any]] = field(default_factory=dict)
     score: float | None = None
     band: str | None = None
+    model_version: str | None = None
+    #: Score of the last history point and its UTC day (ISO), to decide on the next one.
+    history_score: float | None = None
     history_day: str | None = None
     next_due: datetime | None = None
 
@@ -64,9 +68,10 @@ class CachedAccount:
             self.partition,
             {
                 "state": self.state.to_dict(),
-                "daily": self.daily,
                 "score": self.score,
                 "band": self.band,
+                "model_version": self.model_version,
+                "history_score": self.history_score,
                 "history_day": self.history_day,
             },
         )
@@ -79,9 +84,10 @@ class CachedAccount:
             account_id=row.account_id,
             partition=row.partition,
             state=AccountState.from_dict(body["state"]),
-            daily=body.get("daily", {}),
             score=body.get("score"),
             band=body.get("band"),
+            model_version=body.get("model_version"),
+            history_score=body.get("history_score"),
             history_day=body.get("history_day"),
         )
 
@@ -135,12 +141,23 @@ class HealthKeeper:
         self._owned |= {tp.partition for tp in partitions}
         if not numbers:
             return
+        now = self._clock()
+        stale: list[CachedAccount] = []
         for row in await store.load_partitions(session, numbers):
             account = CachedAccount.from_row(row)
             self._accounts[row.account_id] = account
-            self._schedule(account, self.model, self._clock())
+            if account.model_version != self.model.version:
+                stale.append(account)  # scored by another model: re-score now
+            else:
+                self._schedule(account, self.model, now)
+        await self._rescore(session, stale, now)
         log.info(
-            "loaded accounts", extra={"partitions": sorted(numbers), "cached": len(self._accounts)}
+            "loaded accounts",
+            extra={
+                "partitions": sorted(numbers),
+                "cached": len(self._accounts),
+                "rescored": len(stale),
+            },
         )
 
     async def on_revoked(self, partitions: Set[TopicPartition]) -> None:
@@ -195,7 +212,10 @@ class HealthKeeper:
             components = [_component_dict(c) for c in result.components]
             previous_score, previous_band = account.score, account.band
             score_rows.append(self._score_row(account, result, components, now))
-            moved = previous_score is None or abs(result.score - previous_score) >= HISTORY_MIN_MOVE
+            moved = (
+                account.history_score is None
+                or abs(result.score - account.history_score) >= HISTORY_MIN_MOVE
+            )
             if moved or result.band != previous_band or account.history_day != today:
                 history.append(
                     {
@@ -207,17 +227,13 @@ class HealthKeeper:
                         "components": components,
                     }
                 )
-                account.history_day = today
+                account.history_score, account.history_day = result.score, today
             if result.score != previous_score or result.band != previous_band:
                 outbox.append(
                     self._score_message(account, result, previous_score, previous_band, now)
                 )
             account.score, account.band = result.score, result.band
-            account.daily[today] = {
-                "score": result.score,
-                "contributions": {c.measure: c.contribution for c in result.components},
-            }
-            _forget_old_days(account.daily, now)
+            account.model_version = result.model_version
             self._schedule(account, self.model, now)
             states.append((account.to_row(), account.next_due))
         await store.save_accounts(session, states)
@@ -232,24 +248,6 @@ class HealthKeeper:
         components: list[dict[str, Any]],
         now: datetime,
     ) -> dict[str, Any]:
-        trend: dict[str, float | None] = {}
-        found: dict[str, list[dict[str, Any]]] = {}
-        for label, days in (("7d", 7), ("30d", 30)):
-            past = account.daily.get((now - timedelta(days=days)).date().isoformat())
-            trend[f"delta_{label}"] = (
-                round(result.score - past["score"], 1) if past is not None else None
-            )
-            past_components = (
-                [
-                    Component(measure, "", None, None, 0.0, contribution)
-                    for measure, contribution in past["contributions"].items()
-                ]
-                if past is not None
-                else None
-            )
-            found[label] = [
-                _plain(d) for d in drivers(result.components, past_components, label)[:TOP_DRIVERS]
-            ]
         return {
             "account_id": account.account_id,
             "score": result.score,
@@ -259,8 +257,6 @@ class HealthKeeper:
             "model_version": result.model_version,
             "computed_at": now,
             "components": components,
-            "drivers": found,
-            "trend": trend,
         }
 
     def _score_message(
@@ -280,7 +276,9 @@ class HealthKeeper:
             "segment": result.segment,
             "model_version": result.model_version,
             "computed_at": now,
-            "top_drivers": [_plain(d) for d in drivers(result.components, None, "now")[:3]],
+            "top_drivers": [
+                _plain(d) for d in drivers(result.components, None, "now")[:TOP_DRIVERS]
+            ],
         }
         digest = hashlib.sha256(
             orjson.dumps([account.account_id, now, result.score, result.model_version])
@@ -292,9 +290,17 @@ class HealthKeeper:
         )
 
     def _schedule(self, account: CachedAccount, model: ScoringModel, now: datetime) -> None:
-        account.next_due = account.state.next_change_at(model, now)
-        if account.next_due is not None:
-            heapq.heappush(self._due, (account.next_due, account.account_id))
+        due = account.state.next_change_at(model, now)
+        if due == account.next_due:
+            return  # already queued (most re-scores leave the next change where it was)
+        account.next_due = due
+        if due is not None:
+            heapq.heappush(self._due, (due, account.account_id))
+        if len(self._due) > 2 * len(self._accounts) + 1024:
+            # Entries whose account moved its due time or left are skipped when popped;
+            # rebuild now and then so they cannot pile up.
+            self._due = [(c.next_due, c.account_id) for c in self._accounts.values() if c.next_due]
+            heapq.heapify(self._due)
 
 
 def _component_dict(component: Component) -> dict[str, Any]:
@@ -309,9 +315,3 @@ def _plain(value: Any) -> dict[str, Any]:
         )
     )
     return loaded
-
-
-def _forget_old_days(daily: dict[str, dict[str, Any]], now: datetime) -> None:
-    oldest = (now - timedelta(days=MEMORY_DAYS)).date().isoformat()
-    for day in [d for d in daily if d < oldest]:
-        del daily[day]

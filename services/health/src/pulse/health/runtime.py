@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +21,7 @@ from pulse.health import store
 from pulse.health.keeper import HealthKeeper
 from pulse.health.messages import Incoming, decoder
 from pulse.health.scoring.model import (
+    ModelError,
     ScoringModel,
     default_model,
     default_model_text,
@@ -81,24 +85,53 @@ class HealthRuntime:
         await self.keeper.tick(session)
 
 
-async def initial_model(context: ServiceContext) -> ScoringModel:
-    """The stored active model; on first start the shipped default, stored as version one."""
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    """A validated scoring model file: the model and its YAML text."""
+
+    model: ScoringModel
+    text: str
+
+
+def model_file_or_exit(path: Path) -> ModelFile:
+    """Read and validate the model file; on a problem print one line each and exit 2."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return ModelFile(load_model(text), text)
+    except OSError as error:
+        print(f"pulse: PULSE_HEALTH_MODEL_FILE {path}: {error.strerror}", file=sys.stderr)
+    except ModelError as error:
+        for where, message in error.errors:
+            print(f"pulse: scoring model {path}: {where or '(top)'}: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+async def initial_model(context: ServiceContext, model_file: ModelFile | None) -> ScoringModel:
+    """The model to start with, stored as the active version.
+
+    A model file wins (stored as a new version when its content is new); otherwise the
+    stored active model; on the very first start, the shipped default.
+    """
     async with context.sessions.begin() as session:
-        stored = await store.active_model(session)
-        if stored is not None:
-            return load_model(stored[1])
-        model, body = default_model(), default_model_text()
+        if model_file is not None:
+            model, body = model_file.model, model_file.text
+        else:
+            stored = await store.active_model(session)
+            if stored is not None:
+                return load_model(stored[1])
+            model, body = default_model(), default_model_text()
         await store.store_model(session, model.version, model.fingerprint(), body)
         return model
 
 
-def health_hook(tick_s: float) -> ServiceHook:
+def health_hook(tick_s: float, model_file: ModelFile | None = None) -> ServiceHook:
     """Start the runtime with the app; stop its loops cleanly with it."""
 
     @asynccontextmanager
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         await ensure_topics(context.settings, context.topics.all)
-        runtime = HealthRuntime(context, await initial_model(context), tick_s)
+        model = await initial_model(context, model_file)
+        runtime = HealthRuntime(context, model, tick_s)
         app.state.health = runtime
         consumer = asyncio.create_task(runtime.runner.run(), name="health-consumer")
         others = [

@@ -132,6 +132,25 @@ async def get_history(
     return [dict(r._mapping) for r in rows]
 
 
+async def history_at(
+    session: AsyncSession, account_id: str, moments: Sequence[datetime]
+) -> list[dict[str, Any] | None]:
+    """For each moment, the latest history point at or before it (score and components)."""
+    t = score_history
+    found: list[dict[str, Any] | None] = []
+    for moment in moments:
+        row = (
+            await session.execute(
+                select(t.c.at, t.c.score, t.c.components)
+                .where(t.c.account_id == account_id, t.c.at <= moment)
+                .order_by(t.c.at.desc())
+                .limit(1)
+            )
+        ).first()
+        found.append(dict(row._mapping) if row is not None else None)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class AccountFilter:
     """Filters of the account list."""
@@ -201,15 +220,27 @@ async def active_model(session: AsyncSession) -> tuple[str, str] | None:
     return (row[0], row[1]) if row is not None else None
 
 
+class ModelVersionTaken(ValueError):
+    """A different model is already stored under this version."""
+
+
 async def store_model(session: AsyncSession, version: str, fingerprint: str, body: str) -> str:
     """Make a model the active one; an identical model already stored is re-activated.
 
     Returns the active version (the earlier version when the content is the same).
+    Raises `ModelVersionTaken` when another model already has this version.
     """
     t = scoring_models
     existing = (
         await session.execute(select(t.c.version).where(t.c.fingerprint == fingerprint))
     ).scalar()
+    if existing is None:
+        taken = (await session.execute(select(t.c.version).where(t.c.version == version))).scalar()
+        if taken is not None:
+            raise ModelVersionTaken(
+                f"scoring model version {version!r} is already stored with other content; "
+                "give the changed model a new version"
+            )
     await session.execute(update(t).where(t.c.active).values(active=False))
     if existing is not None:
         await session.execute(update(t).where(t.c.version == existing).values(active=True))

@@ -45,14 +45,13 @@ scores = Table(
     Column("model_version", Text, nullable=False),
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Column("components", JSONB, nullable=False),
-    Column("drivers", JSONB, nullable=False, server_default="{}"),
-    Column("trend", JSONB, nullable=False, server_default="{}"),
     Index("scores_band_score", "band", "score"),
     Index("scores_segment", "segment"),
     Index("scores_owner", "owner"),
 )
 
-#: A point whenever the band changes or the score moves by 1 or more, and daily.
+#: A point whenever the band changes or the score moves by 1 or more, and daily; its
+#: components are what the 7- and 30-day drivers compare against.
 score_history = Table(
     "score_history",
     metadata,

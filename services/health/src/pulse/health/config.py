@@ -1,0 +1,30 @@
+"""Settings of the health service (`PULSE_HEALTH_*`), beside the shared `Settings`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HealthSettings(BaseSettings):
+    """The scoring model file and the re-scoring clock of health."""
+
+    model_config = SettingsConfigDict(env_prefix="PULSE_HEALTH_", frozen=True, extra="ignore")
+
+    model_file: Path | None = Field(
+        None,
+        description="A scoring model YAML file. At start it is validated (the service "
+        "refuses to start on an invalid model, naming each problem's path) and, when it "
+        "differs from the active model, stored as the new active version: every account is "
+        "re-scored. Unset: the stored active model, or the shipped default on first start.",
+    )
+    tick_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="How often accounts whose score changes with time alone (a window "
+        "edge, an invoice growing overdue) are re-scored, and other processes' model "
+        "changes adopted.",
+    )
