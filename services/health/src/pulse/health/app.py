@@ -11,6 +11,7 @@ from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
 from pulse.health import api
 from pulse.health.config import HealthSettings
+from pulse.health.keeper import Clock, utc_now
 from pulse.health.runtime import health_hook, model_file_or_exit
 
 SCHEMA = "health"
@@ -20,10 +21,15 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings | None = None, config: HealthSettings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    config: HealthSettings | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
     """The health app: consumer, scores API, probes, metrics, OpenAPI.
 
     An invalid `PULSE_HEALTH_*` setting or model file stops it before it serves (exit 2).
+    `clock` is the time scores are computed at (tests move it forward).
     """
     config = config or load_settings_or_exit(HealthSettings)
     model_file = model_file_or_exit(config.model_file) if config.model_file else None
@@ -32,6 +38,6 @@ def create_app(settings: Settings | None = None, config: HealthSettings | None =
         schema=SCHEMA,
         description=DESCRIPTION,
         routers=(api.router,),
-        hooks=(health_hook(config.tick_s, model_file),),
+        hooks=(health_hook(config.tick_s, model_file, clock),),
     )
     return create_service_app(spec, settings or Settings())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
-from pulse.health import store
+from pulse.health import metrics, store
 from pulse.health.messages import Incoming, SetCsmSentiment
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.score import AccountScore, Component, drivers, score_account
@@ -36,10 +37,17 @@ from pulse.health.scoring.state import AccountState
 
 log = logging.getLogger(__name__)
 
+Clock = Callable[[], datetime]
+
 #: Moves smaller than this since the last history point add none (unless the band changes).
 HISTORY_MIN_MOVE = 1.0
 #: Drivers carried by each `pulse.health.scores` event.
 TOP_DRIVERS = 3
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -100,7 +108,7 @@ class HealthKeeper:
         *,
         model: ScoringModel,
         topics: Topics,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self.model = model
         self._topics = topics
@@ -125,20 +133,26 @@ class HealthKeeper:
         for record in records:
             item = record.value
             if (item.account_id, item.id) not in fresh:
-                continue  # a duplicate id: already applied
+                metrics.EVENTS_DUPLICATE.inc()  # already applied
+                continue
             fresh.discard((item.account_id, item.id))  # the same id twice in one batch
             account = self._accounts[item.account_id]
             if isinstance(item, SetCsmSentiment):
                 account.state.set_csm_sentiment(item.value, item.note, item.at)
                 touched[item.account_id] = account
             elif account.state.apply(item, now):
+                metrics.EVENTS_APPLIED.labels(item.type).inc()
                 touched[item.account_id] = account
-        await self._rescore(session, touched.values(), now)
+            else:
+                metrics.EVENTS_TOO_LATE.labels(item.type).inc()
+        await self._rescore(session, touched.values(), now, "event")
 
     async def on_assigned(self, session: AsyncSession, partitions: Set[TopicPartition]) -> None:
         """Load the state of every account on newly owned partition numbers."""
-        numbers = {tp.partition for tp in partitions} - self._owned
-        self._owned |= {tp.partition for tp in partitions}
+        await self._load_partitions(session, {tp.partition for tp in partitions} - self._owned)
+
+    async def _load_partitions(self, session: AsyncSession, numbers: set[int]) -> None:
+        self._owned |= numbers
         if not numbers:
             return
         now = self._clock()
@@ -150,7 +164,7 @@ class HealthKeeper:
                 stale.append(account)  # scored by another model: re-score now
             else:
                 self._schedule(account, self.model, now)
-        await self._rescore(session, stale, now)
+        await self._rescore(session, stale, now, "model")
         log.info(
             "loaded accounts",
             extra={
@@ -166,6 +180,13 @@ class HealthKeeper:
         self._owned -= numbers
         self._accounts = {a: c for a, c in self._accounts.items() if c.partition not in numbers}
 
+    async def reload(self, session: AsyncSession) -> None:
+        """Drop the cache and reload every owned account from Postgres: after a re-score
+        whose transaction failed, memory must not stay ahead of what was committed."""
+        numbers = self._owned
+        self._accounts, self._owned, self._due = {}, set(), []
+        await self._load_partitions(session, numbers)
+
     async def tick(self, session: AsyncSession) -> int:
         """Re-score the owned accounts whose next change is due; how many were re-scored."""
         now = self._clock()
@@ -175,14 +196,14 @@ class HealthKeeper:
             account = self._accounts.get(account_id)
             if account is not None and account.next_due == at:
                 due[account_id] = account
-        await self._rescore(session, due.values(), now)
+        await self._rescore(session, due.values(), now, "time")
         return len(due)
 
     async def use_model(self, session: AsyncSession, model: ScoringModel) -> int:
         """Switch to `model` and re-score every owned account from its stored state."""
         self.model = model
         accounts = list(self._accounts.values())
-        await self._rescore(session, accounts, self._clock())
+        await self._rescore(session, accounts, self._clock(), "model")
         return len(accounts)
 
     async def _load(self, session: AsyncSession, partition_of: dict[str, int]) -> None:
@@ -199,8 +220,9 @@ class HealthKeeper:
             )
 
     async def _rescore(
-        self, session: AsyncSession, accounts: Iterable[CachedAccount], now: datetime
+        self, session: AsyncSession, accounts: Iterable[CachedAccount], now: datetime, cause: str
     ) -> None:
+        started = time.perf_counter()
         states: list[tuple[store.StoredAccount, datetime | None]] = []
         score_rows: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
@@ -228,6 +250,8 @@ class HealthKeeper:
                     }
                 )
                 account.history_score, account.history_day = result.score, today
+            if previous_band is not None and result.band != previous_band:
+                metrics.BAND_CHANGES.labels(result.band).inc()
             if result.score != previous_score or result.band != previous_band:
                 outbox.append(
                     self._score_message(account, result, previous_score, previous_band, now)
@@ -240,6 +264,10 @@ class HealthKeeper:
         await store.save_scores(session, score_rows)
         await store.add_history(session, history)
         await add_to_outbox(session, outbox)
+        metrics.RESCORED.labels(cause).inc(len(states))
+        metrics.RESCORE_DURATION.observe(time.perf_counter() - started)
+        metrics.CACHED_ACCOUNTS.set(len(self._accounts))
+        metrics.DUE_ACCOUNTS.set(len(self._due))
 
     def _score_row(
         self,

@@ -18,7 +18,7 @@ from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health import store
-from pulse.health.keeper import HealthKeeper
+from pulse.health.keeper import Clock, HealthKeeper, utc_now
 from pulse.health.messages import Incoming, decoder
 from pulse.health.scoring.model import (
     ModelError,
@@ -37,9 +37,11 @@ STOP_TIMEOUT_S = 8.0
 class HealthRuntime:
     """The keeper and the loops that feed it, started and stopped with the app."""
 
-    def __init__(self, context: ServiceContext, model: ScoringModel, tick_s: float) -> None:
+    def __init__(
+        self, context: ServiceContext, model: ScoringModel, tick_s: float, clock: Clock
+    ) -> None:
         topics = context.topics
-        self.keeper = HealthKeeper(model=model, topics=topics)
+        self.keeper = HealthKeeper(model=model, topics=topics, clock=clock)
         self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
             settings=context.settings,
             group_id=GROUP_ID,
@@ -72,7 +74,14 @@ class HealthRuntime:
                 await self.runner.run_exclusive(self._rescore_due)
                 self.relay.wake()
             except Exception:
-                log.exception("re-scoring tick failed; retrying next tick")
+                log.exception("re-scoring tick failed; reloading state, retrying next tick")
+                await self._reload_after_failure()
+
+    async def _reload_after_failure(self) -> None:
+        try:
+            await self.runner.run_exclusive(self.keeper.reload)
+        except Exception:
+            log.exception("reloading state failed; the next tick tries again")
 
     async def _adopt_stored_model(self, session: AsyncSession) -> None:
         stored = await store.active_model(session)
@@ -124,14 +133,19 @@ async def initial_model(context: ServiceContext, model_file: ModelFile | None) -
         return model
 
 
-def health_hook(tick_s: float, model_file: ModelFile | None = None) -> ServiceHook:
-    """Start the runtime with the app; stop its loops cleanly with it."""
+def health_hook(
+    tick_s: float, model_file: ModelFile | None = None, clock: Clock = utc_now
+) -> ServiceHook:
+    """Start the runtime with the app; stop its loops cleanly with it.
+
+    `clock` says what time it is for windows and due dates (tests move it forward).
+    """
 
     @asynccontextmanager
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         await ensure_topics(context.settings, context.topics.all)
         model = await initial_model(context, model_file)
-        runtime = HealthRuntime(context, model, tick_s)
+        runtime = HealthRuntime(context, model, tick_s, clock)
         app.state.health = runtime
         consumer = asyncio.create_task(runtime.runner.run(), name="health-consumer")
         others = [

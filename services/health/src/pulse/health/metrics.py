@@ -1,0 +1,36 @@
+"""Prometheus metrics of the health service (served at /metrics with the shared ones)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_APPLIED = Counter(
+    "pulse_health_events_applied_total", "Events that changed an account's state.", ["type"]
+)
+EVENTS_DUPLICATE = Counter(
+    "pulse_health_events_duplicate_total", "Events whose id was already applied (ignored)."
+)
+EVENTS_TOO_LATE = Counter(
+    "pulse_health_events_too_late_total",
+    "Events older than the grace period before the account's latest time (ignored).",
+    ["type"],
+)
+RESCORED = Counter(
+    "pulse_health_accounts_rescored_total",
+    "Account re-scores, by cause: event, time (a window edge or due date), model.",
+    ["cause"],
+)
+BAND_CHANGES = Counter(
+    "pulse_health_band_changes_total", "Re-scores that moved an account to another band.", ["to"]
+)
+CACHED_ACCOUNTS = Gauge(
+    "pulse_health_cached_accounts", "Accounts whose state this process holds in memory."
+)
+DUE_ACCOUNTS = Gauge(
+    "pulse_health_scheduled_rescores", "Entries in the queue of time-driven re-scores."
+)
+RESCORE_DURATION = Histogram(
+    "pulse_health_rescore_seconds",
+    "Time to score and write one batch of accounts (inside the batch transaction).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)

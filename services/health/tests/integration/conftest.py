@@ -1,0 +1,100 @@
+"""Fixtures of health's integration tests: health (and ingest) apps on the real broker and
+PostgreSQL, in this process, with a clock the test moves forward."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from pulse.common.db.migrations import upgrade_to_head
+from pulse.common.kafka.admin import ensure_topics
+from pulse.common.settings import Settings
+from pulse.common.testing.plugin import READ_KEY
+from pulse.common.topics import Topics
+from pulse.health import app as health_app
+from pulse.health.config import HealthSettings
+from pulse.ingest import app as ingest_app
+from pulse.ingest.config import IngestSettings
+
+
+class MovableClock:
+    """Real time plus an offset the test advances, so windows and due dates arrive on cue."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward by `delta`."""
+        self.offset += delta
+
+
+@dataclass
+class HealthStack:
+    """Running apps and their clients."""
+
+    health: httpx.AsyncClient
+    ingest: httpx.AsyncClient
+    clock: MovableClock
+    settings: Settings
+
+    async def score(
+        self, account_id: str, until: Callable[[dict[str, Any]], bool] = lambda _: True
+    ) -> dict[str, Any]:
+        """The account's health once it exists and `until(body)` holds (fails after 60 s)."""
+        body: dict[str, Any] = {}
+        for _ in range(600):
+            response = await self.health.get(f"/v1/accounts/{account_id}/health", headers=READ_KEY)
+            if response.status_code == 200:
+                body = response.json()
+                if until(body):
+                    return body
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{account_id}: condition never held; last seen {body}")
+
+
+StackFactory = Callable[..., AbstractAsyncContextManager[HealthStack]]
+
+
+@pytest.fixture
+def health_stack(pulse_settings: Settings) -> StackFactory:
+    """Start ingest and health (migrated, topics created); `async with health_stack() as s`.
+
+    Health re-scores due accounts every 0.2 s here, so time-driven changes show at once.
+    """
+
+    @asynccontextmanager
+    async def start(tick_s: float = 0.2, **health_config: Any) -> AsyncIterator[HealthStack]:
+        for module in (health_app, ingest_app):
+            await asyncio.to_thread(
+                upgrade_to_head,
+                pulse_settings,
+                schema=module.SCHEMA,
+                migrations_dir=module.MIGRATIONS_DIR,
+            )
+        await ensure_topics(pulse_settings, Topics(pulse_settings.topic_prefix).all)
+        clock = MovableClock()
+        health = health_app.create_app(
+            pulse_settings, HealthSettings(tick_s=tick_s, **health_config), clock=clock
+        )
+        ingest = ingest_app.create_app(pulse_settings, IngestSettings())
+        async with AsyncExitStack() as stack:
+            clients = []
+            for name, app in (("health", health), ("ingest", ingest)):
+                await stack.enter_async_context(app.router.lifespan_context(app))
+                client = httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+                )
+                clients.append(await stack.enter_async_context(client))
+            yield HealthStack(clients[0], clients[1], clock, pulse_settings)
+
+    return start
