@@ -31,7 +31,9 @@ from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
 from pulse.health import metrics, store
 from pulse.health.messages import Incoming, SetCsmSentiment
+from pulse.health.scoring.days import day_of
 from pulse.health.scoring.model import ScoringModel
+from pulse.health.scoring.reading import Reading, readings
 from pulse.health.scoring.score import AccountScore, Component, drivers, score_account
 from pulse.health.scoring.state import AccountState
 
@@ -163,7 +165,7 @@ class HealthKeeper:
             if account.model_version != self.model.version:
                 stale.append(account)  # scored by another model: re-score now
             else:
-                self._schedule(account, self.model, now)
+                self._schedule(account, now)
         await self._rescore(session, stale, now, "model")
         log.info(
             "loaded accounts",
@@ -230,8 +232,9 @@ class HealthKeeper:
         today = now.date().isoformat()
         for account in accounts:
             account.state.prune(now)
-            result = score_account(self.model, account.state, now)
-            components = [_component_dict(c) for c in result.components]
+            read = readings(self.model, account.state, day_of(now))
+            result = score_account(self.model, account.state, now, read)
+            components = result.components  # dataclasses: orjson writes them as objects
             previous_score, previous_band = account.score, account.band
             score_rows.append(self._score_row(account, result, components, now))
             moved = (
@@ -258,7 +261,7 @@ class HealthKeeper:
                 )
             account.score, account.band = result.score, result.band
             account.model_version = result.model_version
-            self._schedule(account, self.model, now)
+            self._schedule(account, now, read)
             states.append((account.to_row(), account.next_due))
         await store.save_accounts(session, states)
         await store.save_scores(session, score_rows)
@@ -273,7 +276,7 @@ class HealthKeeper:
         self,
         account: CachedAccount,
         result: AccountScore,
-        components: list[dict[str, Any]],
+        components: list[Component],
         now: datetime,
     ) -> dict[str, Any]:
         return {
@@ -304,9 +307,7 @@ class HealthKeeper:
             "segment": result.segment,
             "model_version": result.model_version,
             "computed_at": now,
-            "top_drivers": [
-                _plain(d) for d in drivers(result.components, None, "now")[:TOP_DRIVERS]
-            ],
+            "top_drivers": drivers(result.components, None, "now")[:TOP_DRIVERS],
         }
         digest = hashlib.sha256(
             orjson.dumps([account.account_id, now, result.score, result.model_version])
@@ -317,8 +318,10 @@ class HealthKeeper:
             self._topics.health_scores, account.account_id.encode(), value
         )
 
-    def _schedule(self, account: CachedAccount, model: ScoringModel, now: datetime) -> None:
-        due = account.state.next_change_at(model, now)
+    def _schedule(
+        self, account: CachedAccount, now: datetime, read: Sequence[Reading] | None = None
+    ) -> None:
+        due = account.state.next_change_at(self.model, now, read)
         if due == account.next_due:
             return  # already queued (most re-scores leave the next change where it was)
         account.next_due = due
@@ -329,17 +332,3 @@ class HealthKeeper:
             # rebuild now and then so they cannot pile up.
             self._due = [(c.next_due, c.account_id) for c in self._accounts.values() if c.next_due]
             heapq.heapify(self._due)
-
-
-def _component_dict(component: Component) -> dict[str, Any]:
-    return _plain(component)
-
-
-def _plain(value: Any) -> dict[str, Any]:
-    """A dataclass or pydantic object as a JSON-ready dict."""
-    loaded: dict[str, Any] = orjson.loads(
-        orjson.dumps(
-            value, default=lambda v: v.model_dump() if hasattr(v, "model_dump") else str(v)
-        )
-    )
-    return loaded

@@ -54,7 +54,8 @@ async def save_accounts(
     """Upsert account states with their next-change time."""
     if not rows:
         return
-    statement = insert(account_states).values(
+    await session.execute(
+        _SAVE_ACCOUNT,
         [
             {
                 "account_id": stored.account_id,
@@ -63,51 +64,49 @@ async def save_accounts(
                 "next_change_at": next_change,
             }
             for stored, next_change in rows
-        ]
+        ],
     )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["account_id"],
-            set_={
-                "partition": statement.excluded.partition,
-                "state": statement.excluded.state,
-                "next_change_at": statement.excluded.next_change_at,
-                "updated_at": func.now(),
-            },
-        )
-    )
+
+
+# Writes are executemany with one statement each, built once: SQLAlchemy caches its
+# compiled form, where a multi-row VALUES list would be compiled anew for every batch.
+_upsert_account = insert(account_states)
+_SAVE_ACCOUNT = _upsert_account.on_conflict_do_update(
+    index_elements=["account_id"],
+    set_={
+        "partition": _upsert_account.excluded.partition,
+        "state": _upsert_account.excluded.state,
+        "next_change_at": _upsert_account.excluded.next_change_at,
+        "updated_at": func.now(),
+    },
+)
+_upsert_score = insert(scores)
+_SAVE_SCORE = _upsert_score.on_conflict_do_update(
+    index_elements=["account_id"],
+    set_={c.name: _upsert_score.excluded[c.name] for c in scores.columns if c.name != "account_id"},
+)
+_add_point = insert(score_history)
+_ADD_HISTORY = _add_point.on_conflict_do_update(
+    index_elements=["account_id", "at"],
+    set_={
+        "score": _add_point.excluded.score,
+        "band": _add_point.excluded.band,
+        "model_version": _add_point.excluded.model_version,
+        "components": _add_point.excluded.components,
+    },
+)
 
 
 async def save_scores(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """Upsert current scores (`scores` columns as keys)."""
-    if not rows:
-        return
-    statement = insert(scores).values(list(rows))
-    columns = [c.name for c in scores.columns if c.name != "account_id"]
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["account_id"],
-            set_={name: statement.excluded[name] for name in columns},
-        )
-    )
+    if rows:
+        await session.execute(_SAVE_SCORE, list(rows))
 
 
 async def add_history(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append history points; a point at the same instant replaces the earlier one."""
-    if not rows:
-        return
-    statement = insert(score_history).values(list(rows))
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["account_id", "at"],
-            set_={
-                "score": statement.excluded.score,
-                "band": statement.excluded.band,
-                "model_version": statement.excluded.model_version,
-                "components": statement.excluded.components,
-            },
-        )
-    )
+    if rows:
+        await session.execute(_ADD_HISTORY, list(rows))
 
 
 async def get_score(session: AsyncSession, account_id: str) -> dict[str, Any] | None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.db.tables import processed_events
@@ -22,14 +21,18 @@ async def claim_new_event_ids(
     pairs = list(dict.fromkeys(ids))
     if not pairs:
         return set()
-    statement = (
-        insert(processed_events)
-        .values([{"account_id": a, "event_id": e} for a, e in pairs])
-        .on_conflict_do_nothing()
-        .returning(processed_events.c.account_id, processed_events.c.event_id)
+    # Two arrays in one prepared statement: no per-batch SQL to build or compile.
+    result = await session.execute(
+        _CLAIM, {"accounts": [a for a, _ in pairs], "events": [e for _, e in pairs]}
     )
-    result = await session.execute(statement)
     return {(a, e) for a, e in result}
+
+
+_CLAIM = text(
+    f"INSERT INTO {processed_events.name} (account_id, event_id) "
+    "SELECT * FROM unnest(CAST(:accounts AS text[]), CAST(:events AS text[])) "
+    "ON CONFLICT DO NOTHING RETURNING account_id, event_id"
+)
 
 
 async def forget_event_ids_before(session: AsyncSession, cutoff: datetime) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -30,8 +31,15 @@ def create_engine(settings: Settings, *, schema: str) -> AsyncEngine:
         settings.database_url.get_secret_value(),
         pool_size=settings.database_pool_size,
         pool_pre_ping=True,
+        # orjson: JSON columns are written on every batch; the stdlib encoder is 5-10x slower.
+        json_serializer=_dump_json,
+        json_deserializer=orjson.loads,
         connect_args={"server_settings": {"search_path": check_schema_name(schema)}},
     )
+
+
+def _dump_json(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -61,13 +61,22 @@ class AccountScore:
     components: list[Component]
 
 
-def score_account(model: ScoringModel, state: AccountFacts, as_of: datetime) -> AccountScore:
-    """Score an account as of a moment (event time; no clock is read)."""
-    today = day_of(as_of)
+def score_account(
+    model: ScoringModel,
+    state: AccountFacts,
+    as_of: datetime,
+    read: Sequence[Reading] | None = None,
+) -> AccountScore:
+    """Score an account as of a moment (event time; no clock is read).
+
+    `read`: the account's `readings` for the day of `as_of`, when the caller has them.
+    """
     segment = state.segment_for(
         model.segmentation.high_touch_min_arr, model.segmentation.low_touch_min_arr
     )
-    measured = [_measure(reading) for reading in readings(model, state, today)]
+    if read is None:
+        read = readings(model, state, day_of(as_of))
+    measured = [_measure(reading) for reading in read]
     present = Counter(m.group for m, _, score in measured if score is not None)
     group_weights = {group: model.group_weight(group, segment) for group in present}
     raw = [
