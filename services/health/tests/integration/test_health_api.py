@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
+from pulse.common.testing.kafka import read_topics
 from pulse.common.testing.plugin import ADMIN_KEY, INGEST_KEY, READ_KEY
+from pulse.common.topics import Topics
 from pulse.health.scoring.model import default_model_text
 
 from .conftest import HealthStack, StackFactory
@@ -364,3 +367,35 @@ async def test_a_model_file_becomes_the_active_model(
             headers={**ADMIN_KEY, "Content-Type": "application/yaml"},
         )
         assert back.status_code == 200
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic(health_stack: StackFactory) -> None:
+    """Garbage on an event topic and on the command topic is set aside; the rest is scored."""
+    async with health_stack() as stack:
+        topics = Topics(stack.settings.topic_prefix)
+        producer = PulseProducer(stack.settings, client_id="poison")
+        await producer.start()
+        try:
+            await producer.send_and_wait_all(
+                [
+                    OutgoingMessage(
+                        topics.for_event_type("usage.activity"), b"toxic", b"{not json"
+                    ),
+                    OutgoingMessage(
+                        topics.for_event_type("usage.activity"),
+                        b"toxic",
+                        b'{"type": "usage.activity", "account_id": "toxic"}',
+                    ),
+                    OutgoingMessage(topics.health_commands, b"toxic", b'{"kind": "reboot"}'),
+                ]
+            )
+        finally:
+            await producer.stop()
+        await send(stack, profile("toxic", "low_touch"), ticket("toxic", "t1", "low", "chat"))
+        await stack.score("toxic", lambda b: values(b)["tickets_opened_30d"] == 1)
+        letters = await read_topics(
+            stack.settings.kafka_bootstrap_servers, [topics.dlq], at_least=3
+        )
+        reasons = sorted(dict(r.headers)["pulse-dlq-reason"].decode() for r in letters)
+        assert reasons == ["invalid_command", "invalid_event", "invalid_event"]
+        assert {r.value for r in letters} >= {b"{not json", b'{"kind": "reboot"}'}
