@@ -9,12 +9,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from sqlalchemy import text
 
+from pulse.common.db.engine import create_engine
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
 from pulse.common.testing.kafka import read_topics
 from pulse.common.testing.plugin import ADMIN_KEY, INGEST_KEY, READ_KEY
 from pulse.common.topics import Topics
+from pulse.health import app as health_app
+from pulse.health import runtime
 from pulse.health.scoring.model import default_model_text
 
 from .conftest import HealthStack, StackFactory
@@ -109,6 +114,22 @@ async def test_a_hand_computed_account(health_stack: StackFactory) -> None:
             68.125, abs=0.005
         )
         assert body["trend"] == {"delta_7d": None, "delta_30d": None}
+        # The score went out on pulse.health.scores through the outbox, with a stable id.
+        topic = Topics(stack.settings.topic_prefix).health_scores
+        published = [
+            orjson.loads(r.value)
+            for r in await read_topics(stack.settings.kafka_bootstrap_servers, [topic])
+            if r.key == b"hand"
+        ]
+        last = published[-1]
+        assert (last["score"], last["band"], last["model_version"]) == (
+            68.1,
+            "yellow",
+            body["model_version"],
+        )
+        assert last["id"].startswith("hs_")
+        assert len({m["id"] for m in published}) == len(published)
+        assert [m["previous_score"] for m in published[1:]] == [m["score"] for m in published[:-1]]
 
 
 async def test_late_and_duplicate_events(health_stack: StackFactory) -> None:
@@ -399,3 +420,40 @@ async def test_poison_messages_go_to_the_dead_letter_topic(health_stack: StackFa
         reasons = sorted(dict(r.headers)["pulse-dlq-reason"].decode() for r in letters)
         assert reasons == ["invalid_command", "invalid_event", "invalid_event"]
         assert {r.value for r in letters} >= {b"{not json", b'{"kind": "reboot"}'}
+
+
+async def test_event_ids_older_than_the_dedupe_window_are_forgotten(
+    health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime, "HOUSEKEEPING_S", 0.1)
+    async with health_stack() as stack:
+        ids = await send(stack, profile("old", "low_touch"))
+        await stack.score("old")
+        engine = create_engine(stack.settings, schema=health_app.SCHEMA)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text(
+                        "INSERT INTO processed_events (account_id, event_id, seen_at) "
+                        "VALUES ('old', 'evt_ancient', now() - interval '8 days')"
+                    )
+                )
+            for _ in range(100):
+                async with engine.connect() as connection:
+                    kept = (
+                        (
+                            await connection.execute(
+                                text(
+                                    "SELECT event_id FROM processed_events WHERE account_id = 'old'"
+                                )
+                            )
+                        )
+                        .scalars()
+                        .all()
+                    )
+                if "evt_ancient" not in kept:
+                    break
+                await asyncio.sleep(0.1)
+            assert kept == ids  # the recent id stays, the 8-day-old one is gone
+        finally:
+            await engine.dispose()

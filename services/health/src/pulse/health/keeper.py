@@ -119,6 +119,10 @@ class HealthKeeper:
         self._owned: set[int] = set()
         self._due: list[tuple[datetime, str]] = []
 
+    def now(self) -> datetime:
+        """What time the keeper scores at."""
+        return self._clock()
+
     @property
     def cached_accounts(self) -> int:
         """How many accounts are in memory."""

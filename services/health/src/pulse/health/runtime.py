@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pulse.common.db.dedupe import dedupe_cutoff, forget_event_ids_before
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.outbox import OutboxRelay
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 GROUP_ID = "pulse-health"
 STOP_TIMEOUT_S = 8.0
+#: How often event ids older than the dedupe window are forgotten.
+HOUSEKEEPING_S = 3600.0
 
 
 class HealthRuntime:
@@ -76,6 +79,21 @@ class HealthRuntime:
             except Exception:
                 log.exception("re-scoring tick failed; reloading state, retrying next tick")
                 await self._reload_after_failure()
+
+    async def housekeeping(self) -> None:
+        """Hourly: forget event ids older than the dedupe window (DESIGN §2), so the
+        table holds about a window's worth of ids instead of growing for ever."""
+        window = self._context.settings.dedupe_window_days
+        while True:
+            try:
+                async with self._context.sessions.begin() as session:
+                    cutoff = dedupe_cutoff(self.keeper.now(), window)
+                    forgotten = await forget_event_ids_before(session, cutoff)
+                if forgotten:
+                    log.info("forgot old event ids", extra={"count": forgotten})
+            except Exception:
+                log.exception("forgetting old event ids failed; retrying next hour")
+            await asyncio.sleep(HOUSEKEEPING_S)
 
     async def _reload_after_failure(self) -> None:
         try:
@@ -151,6 +169,7 @@ def health_hook(
         others = [
             asyncio.create_task(runtime.relay.run(), name="health-outbox"),
             asyncio.create_task(runtime.ticker(), name="health-ticker"),
+            asyncio.create_task(runtime.housekeeping(), name="health-housekeeping"),
         ]
         try:
             yield
