@@ -31,7 +31,7 @@ from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
 from pulse.health import metrics, store
 from pulse.health.messages import Incoming, SetCsmSentiment
-from pulse.health.scoring.days import day_of
+from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.reading import Reading, readings
 from pulse.health.scoring.score import AccountScore, Component, drivers, score_account
@@ -325,6 +325,8 @@ class HealthKeeper:
     def _schedule(
         self, account: CachedAccount, now: datetime, read: Sequence[Reading] | None = None
     ) -> None:
+        if account.next_due is not None and account.next_due == midnight(day_of(now) + 1):
+            return  # the earliest a score can change with time alone: nothing can be sooner
         due = account.state.next_change_at(self.model, now, read)
         if due == account.next_due:
             return  # already queued (most re-scores leave the next change where it was)
