@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -75,13 +75,11 @@ async def get_health(
     `computed_at`; with no history that old they are empty and the delta is null.
     """
     async with context.sessions() as session:
-        row = await store.get_score(session, account_id)
-        if row is None:
-            raise _not_found(account_id)
-        computed_at: datetime = row["computed_at"]
-        past = await store.history_at(
-            session, account_id, [computed_at - timedelta(days=d) for _, d in HORIZONS]
-        )
+        found_row = await store.get_score_and_past(session, account_id, [d for _, d in HORIZONS])
+    if found_row is None:
+        raise _not_found(account_id)
+    row, past = found_row
+    computed_at: datetime = row["computed_at"]
     components = [Component(**c) for c in row["components"]]
     found: list[dict[str, Any]] = []
     trend: dict[str, float | None] = {}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,23 +131,43 @@ async def get_history(
     return [dict(r._mapping) for r in rows]
 
 
-async def history_at(
-    session: AsyncSession, account_id: str, moments: Sequence[datetime]
-) -> list[dict[str, Any] | None]:
-    """For each moment, the latest history point at or before it (score and components)."""
-    t = score_history
-    found: list[dict[str, Any] | None] = []
-    for moment in moments:
-        row = (
-            await session.execute(
-                select(t.c.at, t.c.score, t.c.components)
-                .where(t.c.account_id == account_id, t.c.at <= moment)
-                .order_by(t.c.at.desc())
-                .limit(1)
+async def get_score_and_past(
+    session: AsyncSession, account_id: str, days_back: Sequence[int]
+) -> tuple[dict[str, Any], list[dict[str, Any] | None]] | None:
+    """The current score row and, for each of `days_back`, the history point in force that
+    many days before it was computed (score and components; None when history is younger).
+    One round trip: the API's hottest read."""
+    query = select(scores)
+    joined: Any = scores
+    for days in days_back:
+        h = score_history.alias(f"h{days}")
+        past = (
+            select(h.c.score, h.c.components)
+            .where(
+                h.c.account_id == scores.c.account_id,
+                h.c.at <= scores.c.computed_at - timedelta(days=days),
             )
-        ).first()
-        found.append(dict(row._mapping) if row is not None else None)
-    return found
+            .order_by(h.c.at.desc())
+            .limit(1)
+            .lateral(f"past{days}")
+        )
+        joined = joined.outerjoin(past, true())
+        query = query.add_columns(
+            past.c.score.label(f"past{days}_score"),
+            past.c.components.label(f"past{days}_components"),
+        )
+    row = (
+        await session.execute(query.select_from(joined).where(scores.c.account_id == account_id))
+    ).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    points: list[dict[str, Any] | None] = []
+    for days in days_back:
+        score = values.pop(f"past{days}_score")
+        components = values.pop(f"past{days}_components")
+        points.append(None if score is None else {"score": score, "components": components})
+    return values, points
 
 
 @dataclass(frozen=True, slots=True)
