@@ -20,7 +20,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import ingest
+from bench import health, ingest
+from bench.health_footprint import FootprintOptions
+from bench.health_freshness import FreshnessOptions
+from bench.health_reads import ReadOptions
+from bench.health_throughput import ThroughputOptions
 from bench.stack import embedded_stack, service
 from pulse.common.embedded import free_port
 from pulse.common.kafka.admin import ensure_topics
@@ -67,27 +71,93 @@ def run_ingest(seconds: float, concurrency: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def health_options(args: argparse.Namespace) -> health.HealthOptions:
+    """The health part's sizes from the command line."""
+    return health.HealthOptions(
+        parts=tuple(args.health_parts.split(",")),
+        throughput=ThroughputOptions(
+            events=args.health_events,
+            partitions=tuple(int(p) for p in args.health_partitions.split(",")),
+        ),
+        freshness=FreshnessOptions(events_per_s=args.health_rate, probes=args.health_probes),
+        footprint=FootprintOptions(
+            simulated_accounts=args.health_sim_accounts,
+            days=args.health_days,
+            target_accounts=args.health_accounts,
+            history_accounts=args.health_history_accounts,
+        ),
+        reads=ReadOptions(rate=args.health_read_rate, seconds=args.health_read_seconds),
+        env=dict(pair.split("=", 1) for pair in args.health_env),
+    )
+
+
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured time per run")
-    parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
-    args = parser.parse_args()
+    parser.add_argument("--only", choices=("ingest", "health"), help="run one benchmark")
+    parser.add_argument("--seconds", type=float, default=20.0, help="ingest: measured time")
+    parser.add_argument("--concurrency", type=int, default=4, help="ingest: requests in flight")
+    health_args = parser.add_argument_group("health")
+    health_args.add_argument(
+        "--health-parts",
+        default=",".join(health.PARTS),
+        help="comma-separated parts: throughput, freshness, footprint, reads",
+    )
+    health_args.add_argument("--health-events", type=int, default=120_000, help="pre-produced")
+    health_args.add_argument("--health-partitions", default="1,3", help="one run per count")
+    health_args.add_argument("--health-rate", type=int, default=1000, help="freshness events/s")
+    health_args.add_argument("--health-probes", type=int, default=200, help="freshness probes")
+    health_args.add_argument(
+        "--health-sim-accounts", type=int, default=250, help="accounts lived through in-process"
+    )
+    health_args.add_argument("--health-days", type=int, default=90, help="days simulated")
+    health_args.add_argument("--health-accounts", type=int, default=100_000, help="cloned to")
+    health_args.add_argument(
+        "--health-history-accounts", type=int, default=10_000, help="accounts given history"
+    )
+    health_args.add_argument("--health-read-rate", type=int, default=500, help="GETs per second")
+    health_args.add_argument("--health-read-seconds", type=float, default=20.0)
+    health_args.add_argument(
+        "--health-env",
+        action="append",
+        default=[],
+        metavar="PULSE_X=V",
+        help="extra setting for the health processes (repeatable)",
+    )
+    return parser.parse_args()
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print(f"machine: {results['machine']}")
+    print(f"{'benchmark':<44}{'value':>22}  {'ceiling':>16}  ratio")
+    i = results.get("ingest")
+    if i:
+        print(
+            f"{'ingest events/s (batches of 500)':<44}{i['events_per_s']:>22,}  "
+            f"{i['ceiling_bare_producer_messages_per_s']:>16,}  {i['ratio_to_ceiling']:.0%}"
+        )
+        print(f"{'ingest request p50 / p99 ms':<44}{i['p50_ms']:>12} / {i['p99_ms']}")
+    for figure, value, ceiling, ratio in health.table_rows(results.get("health", {})):
+        print(f"{figure:<44}{value:>22}  {ceiling:>16}  {ratio}")
+
+
+def main() -> None:
+    args = arguments()
+    latest = RESULTS / "latest.json"
+    # One benchmark alone keeps the other's last figures in the file.
+    kept = orjson.loads(latest.read_bytes()) if args.only and latest.exists() else {}
     results: dict[str, Any] = {
+        **kept,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "ingest": run_ingest(args.seconds, args.concurrency),
     }
+    if args.only in (None, "ingest"):
+        results["ingest"] = run_ingest(args.seconds, args.concurrency)
+    if args.only in (None, "health"):
+        results["health"] = health.run_health(health_options(args))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
-    i = results["ingest"]
-    print(f"machine: {results['machine']}")
-    print(f"{'benchmark':<34}{'value':>12}  {'ceiling':>12}  ratio")
-    print(
-        f"{'ingest events/s (batches of 500)':<34}{i['events_per_s']:>12,}  "
-        f"{i['ceiling_bare_producer_messages_per_s']:>12,}  {i['ratio_to_ceiling']:.0%}"
-    )
-    print(f"{'ingest request p50 / p99 ms':<34}{i['p50_ms']:>6} / {i['p99_ms']}")
-    print(f"written to {RESULTS / 'latest.json'}")
+    latest.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    print_table(results)
+    print(f"written to {latest}")
 
 
 if __name__ == "__main__":

@@ -26,14 +26,14 @@ class Stack:
     workdir: Path
 
     def env(self, **extra: str) -> dict[str, str]:
-        """Environment of a Pulse process on this stack."""
+        """Environment of a Pulse process on this stack; `extra` may override the log level."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
         env.update(
             PULSE_KAFKA_BOOTSTRAP_SERVERS=self.bootstrap_servers,
             PULSE_DATABASE_URL=self.database_url,
             PULSE_LOG_LEVEL="WARNING",
-            **extra,
         )
+        env.update(extra)
         return env
 
 
@@ -82,7 +82,7 @@ def service(name: str, stack: Stack, port: int, **env: str) -> Iterator[str]:
             profile = stack.workdir.parent / f"pulse-bench-{name}.folded"
             profiler = subprocess.Popen(
                 [
-                    "py-spy",
+                    _py_spy(),
                     "record",
                     "--format",
                     "raw",
@@ -102,6 +102,13 @@ def service(name: str, stack: Stack, port: int, **env: str) -> Iterator[str]:
         process.terminate()
         process.wait(15)
         log.close()
+
+
+def _py_spy() -> str:
+    """py-spy of this virtualenv: `make bench` runs .venv/bin/python without .venv/bin on
+    PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else "py-spy"
 
 
 def _ready(url: str) -> bool:

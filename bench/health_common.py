@@ -1,0 +1,154 @@
+"""Helpers the health benchmarks share: a database per part, the service's process and
+metrics, SQL against its schema, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bench.stack import Stack
+from pulse.common.embedded.postgres import create_database
+
+API_KEY = "bench-health-secret"
+#: Ingest sends with it, the health API reads with it.
+API_KEYS = f"bench:{API_KEY}:ingest+read"
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+GROUP_ID = "pulse-health"  # pulse.health.runtime.GROUP_ID
+SCHEMA = "health"
+
+
+def with_database(stack: Stack, name: str) -> Stack:
+    """The stack with a database of its own: each part starts from empty health tables."""
+    return replace(stack, database_url=create_database(stack.database_url, name))
+
+
+def engine_of(stack: Stack) -> AsyncEngine:
+    """A small engine whose unqualified tables are health's."""
+    return create_async_engine(
+        stack.database_url,
+        pool_size=2,
+        connect_args={"server_settings": {"search_path": SCHEMA}},
+    )
+
+
+async def fetch_all(engine: AsyncEngine, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of one query, in its own transaction."""
+    async with engine.begin() as connection:
+        return [tuple(row) for row in await connection.execute(text(sql), params)]
+
+
+async def execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
+    """One statement that returns no rows, in its own transaction."""
+    async with engine.begin() as connection:
+        await connection.execute(text(sql), params)
+
+
+def service_process(name: str) -> psutil.Process:
+    """The `python -m pulse.<name> serve` child `bench.stack.service` started."""
+    wanted = ["-m", f"pulse.{name}", "serve"]
+    for child in psutil.Process(os.getpid()).children(recursive=True):
+        try:
+            command = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        if command[-3:] == wanted:
+            return child
+    raise RuntimeError(f"no running pulse.{name} process")
+
+
+def memory_of(process: psutil.Process) -> dict[str, int]:
+    """Resident and peak resident bytes (VmHWM) of a process."""
+    peak = 0
+    with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+    return {"rss_bytes": process.memory_info().rss, "peak_rss_bytes": peak}
+
+
+def scrape(url: str, timeout_s: float = 10.0) -> dict[str, float]:
+    """The service's Prometheus samples, `name{labels}` summed over label values: name."""
+    body = httpx.get(f"{url}/metrics", timeout=timeout_s).text
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            found[sample.name] = found.get(sample.name, 0.0) + sample.value
+    return found
+
+
+def batch_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Mean consumed batch size and time, and re-scores, between two scrapes."""
+
+    def delta(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    batches = delta("pulse_batch_size_messages_count")
+    rescores = delta("pulse_health_rescore_seconds_count")
+    return {
+        "batches": int(batches),
+        "mean_batch_messages": round(delta("pulse_batch_size_messages_sum") / batches, 1)
+        if batches
+        else 0.0,
+        "mean_batch_ms": round(
+            1000 * delta("pulse_batch_processing_duration_seconds_sum") / batches, 1
+        )
+        if batches
+        else 0.0,
+        "accounts_rescored": int(delta("pulse_health_accounts_rescored_total")),
+        "mean_rescore_call_ms": round(
+            1000 * delta("pulse_health_rescore_seconds_sum") / rescores, 1
+        )
+        if rescores
+        else 0.0,
+    }
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the sorted sample lies (nearest rank)."""
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), math.ceil(fraction * len(ordered))))
+    return ordered[rank - 1]
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    """p50, p99 and max in milliseconds."""
+    ordered = sorted(seconds)
+    return {
+        "p50_ms": round(percentile(ordered, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1) if ordered else float("nan"),
+    }
+
+
+@contextmanager
+def profiling(enabled: bool) -> Iterator[None]:
+    """`PULSE_BENCH_PROFILE` only around the service that should be profiled: every
+    service writes /tmp/pulse-bench-<name>.folded, so a later one would overwrite it."""
+    saved = os.environ.pop("PULSE_BENCH_PROFILE", None)
+    if enabled and saved:
+        os.environ["PULSE_BENCH_PROFILE"] = saved
+    try:
+        yield
+    finally:
+        os.environ.pop("PULSE_BENCH_PROFILE", None)
+        if saved is not None:
+            os.environ["PULSE_BENCH_PROFILE"] = saved
+
+
+async def sleep_until(moment: float) -> None:
+    """Sleep until the event loop's clock reads `moment`."""
+    delay = moment - asyncio.get_running_loop().time()
+    if delay > 0:
+        await asyncio.sleep(delay)
