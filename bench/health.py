@@ -69,8 +69,8 @@ def run_health(options: HealthOptions) -> dict[str, Any]:
 
 
 def timed(part: Any, *args: Any) -> dict[str, Any]:
-    """A part's figures plus how long it took; a part that fails is recorded as failed
-    (with where its service logs are) and the others still run."""
+    """A part's figures plus how long it took; a part that fails is recorded with its
+    error (service logs: /tmp/pulse-bench-*/<service>-<part>.log) and the others run."""
     started = time.perf_counter()
     try:
         figures: dict[str, Any] = part(*args)
@@ -86,30 +86,36 @@ def footprint_and_reads(stack: Stack, options: HealthOptions) -> dict[str, Any]:
     started = time.perf_counter()
     footprint = options.footprint
     own, figures = build_database(stack, footprint)
-    empty = idle_memory(stack, footprint, options.env)
+    measure_memory = "footprint" in options.parts
+    empty = idle_memory(stack, footprint, options.env) if measure_memory else None
     env = {**health_env(footprint), **options.env}
+    accounts = figures["database"]["accounts"]
     results: dict[str, Any] = {}
-    with profiling(False), service("health", own, free_port(), **env) as url:
-        loaded = wait_loaded(url, figures["database"]["accounts"])
+    with (
+        profiling(False),
+        service("health", own, free_port(), log_name="health-100k", **env) as url,
+    ):
+        loaded = wait_loaded(url, accounts)
         memory = memory_of(service_process("health"))
         if "reads" in options.parts:
             ids = account_ids(footprint, with_history=True)
             reads = asyncio.run(measure_reads(url, ids, options.reads))
             results["reads"] = {**reads, "accounts_read": len(ids)}
-    accounts = figures["database"]["accounts"]
-    per_account = (memory["rss_bytes"] - empty["rss_bytes"]) / accounts
-    figures["memory"] = {
-        "cached_accounts": accounts,
-        **loaded,
-        "rss_empty_mib": round(empty["rss_bytes"] / 2**20, 1),
-        "rss_loaded_mib": round(memory["rss_bytes"] / 2**20, 1),
-        "peak_rss_loaded_mib": round(memory["peak_rss_bytes"] / 2**20, 1),
-        "bytes_per_cached_account": round(per_account),
-        "target_bytes_per_cached_account": TARGET_BYTES_PER_CACHED_ACCOUNT,
-    }
-    if "footprint" in options.parts:
+    if empty is not None:
+        figures["memory"] = {"cached_accounts": accounts, **loaded, **rss(empty, memory, accounts)}
         results["footprint"] = {**figures, "wall_s": round(time.perf_counter() - started, 1)}
     return results
+
+
+def rss(empty: dict[str, int], loaded: dict[str, int], accounts: int) -> dict[str, float]:
+    """Memory of the loaded process against the empty one, per cached account."""
+    return {
+        "rss_empty_mib": round(empty["rss_bytes"] / 2**20, 1),
+        "rss_loaded_mib": round(loaded["rss_bytes"] / 2**20, 1),
+        "peak_rss_loaded_mib": round(loaded["peak_rss_bytes"] / 2**20, 1),
+        "bytes_per_cached_account": round((loaded["rss_bytes"] - empty["rss_bytes"]) / accounts),
+        "target_bytes_per_cached_account": TARGET_BYTES_PER_CACHED_ACCOUNT,
+    }
 
 
 def health_env(footprint: FootprintOptions) -> dict[str, str]:
@@ -128,7 +134,10 @@ def idle_memory(
     own = with_database(stack, "health_empty")
     migrate(own)
     env = {**health_env(footprint), **extra}
-    with profiling(False), service("health", own, free_port(), **env) as url:
+    with (
+        profiling(False),
+        service("health", own, free_port(), log_name="health-empty", **env) as url,
+    ):
         time.sleep(5)  # partitions assigned, nothing to load
         warm_up(url)
         return memory_of(service_process("health"))

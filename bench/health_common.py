@@ -93,24 +93,24 @@ def batch_figures(before: dict[str, float], after: dict[str, float]) -> dict[str
     def delta(name: str) -> float:
         return after.get(name, 0.0) - before.get(name, 0.0)
 
-    batches = delta("pulse_batch_size_messages_count")
-    rescores = delta("pulse_health_rescore_seconds_count")
+    def mean(total: str, count: str, scale: float = 1.0) -> float:
+        n = delta(count)
+        return round(scale * delta(total) / n, 1) if n else 0.0
+
     return {
-        "batches": int(batches),
-        "mean_batch_messages": round(delta("pulse_batch_size_messages_sum") / batches, 1)
-        if batches
-        else 0.0,
-        "mean_batch_ms": round(
-            1000 * delta("pulse_batch_processing_duration_seconds_sum") / batches, 1
-        )
-        if batches
-        else 0.0,
+        "batches": int(delta("pulse_batch_size_messages_count")),
+        "mean_batch_messages": mean(
+            "pulse_batch_size_messages_sum", "pulse_batch_size_messages_count"
+        ),
+        "mean_batch_ms": mean(
+            "pulse_batch_processing_duration_seconds_sum",
+            "pulse_batch_processing_duration_seconds_count",
+            1000,
+        ),
         "accounts_rescored": int(delta("pulse_health_accounts_rescored_total")),
-        "mean_rescore_call_ms": round(
-            1000 * delta("pulse_health_rescore_seconds_sum") / rescores, 1
-        )
-        if rescores
-        else 0.0,
+        "mean_rescore_call_ms": mean(
+            "pulse_health_rescore_seconds_sum", "pulse_health_rescore_seconds_count", 1000
+        ),
     }
 
 

@@ -122,7 +122,10 @@ def slots(
         taken = position
         while taken < len(events) and (n == count - 1 or events[taken].occurred_at <= end):
             taken += 1
-        yield max(end, events[taken - 1].occurred_at if taken else end), events[position:taken]
+        chunk = events[position:taken]
+        # The keeper's clock never runs behind the events it is given (the last slot
+        # takes every late one).
+        yield (max(end, chunk[-1].occurred_at) if chunk else end), chunk
         position = taken
 
 

@@ -219,8 +219,8 @@ def run_freshness(
     }
     with (
         profiling(False),
-        service("health", own, free_port(), **{**env, **extra}) as health,
-        service("ingest", own, free_port(), **env) as ingest,
+        service("health", own, free_port(), log_name="health-fresh", **{**env, **extra}) as health,
+        service("ingest", own, free_port(), log_name="ingest-fresh", **env) as ingest,
     ):
         measured = asyncio.run(drive(ingest, health, options))
     return {

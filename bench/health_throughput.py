@@ -175,7 +175,10 @@ def run_partitions(
         **env,
     }
     profile = partitions == options.partitions[0]
-    with profiling(profile), service("health", own, free_port(), **environment) as url:
+    with (
+        profiling(profile),
+        service("health", own, free_port(), log_name=f"health-p{partitions}", **environment) as url,
+    ):
         before = scrape(url)
         measured = asyncio.run(wait_committed(own, ends, options.timeout_s))
         after = scrape(url)

@@ -57,11 +57,17 @@ def embedded_stack() -> Iterator[Stack]:
 
 
 @contextmanager
-def service(name: str, stack: Stack, port: int, **env: str) -> Iterator[str]:
-    """Run `python -m pulse.<name>` (migrated first) until the block ends; yield its URL."""
+def service(
+    name: str, stack: Stack, port: int, *, log_name: str | None = None, **env: str
+) -> Iterator[str]:
+    """Run `python -m pulse.<name>` (migrated first) until the block ends; yield its URL.
+
+    Its output goes to `<workdir>/<log_name or name>.log`.
+    """
     environment = stack.env(**{f"PULSE_{name.upper()}_PORT": str(port)}, **env)
     subprocess.run([sys.executable, "-m", f"pulse.{name}", "migrate"], env=environment, check=True)
-    log = (stack.workdir / f"{name}.log").open("wb")
+    log_path = stack.workdir / f"{log_name or name}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", f"pulse.{name}", "serve"],
         env=environment,
@@ -74,7 +80,7 @@ def service(name: str, stack: Stack, port: int, **env: str) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while not _ready(url):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start; see {stack.workdir / (name + '.log')}")
+                raise RuntimeError(f"{name} did not start; see {log_path}")
             time.sleep(0.2)
         if os.environ.get("PULSE_BENCH_PROFILE"):
             # py-spy samples the service while it is measured: collapsed stacks to read
