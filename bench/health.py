@@ -96,13 +96,25 @@ def footprint_and_reads(stack: Stack, options: HealthOptions) -> dict[str, Any]:
         service("health", own, free_port(), log_name="health-100k", **env) as url,
     ):
         loaded = wait_loaded(url, accounts)
+        on_load = memory_of(service_process("health"))
+        # The clones were last scored "yesterday": their windows moved at midnight, so
+        # health re-scores them now (decoding each, keeping the most recent decoded).
+        settled = wait_settled(url)
         memory = memory_of(service_process("health"))
+        decoded = scrape(url).get("pulse_health_decoded_accounts", 0)
         if "reads" in options.parts:
             ids = account_ids(footprint, with_history=True)
             reads = asyncio.run(measure_reads(url, ids, options.reads))
             results["reads"] = {**reads, "accounts_read": len(ids)}
     if empty is not None:
-        figures["memory"] = {"cached_accounts": accounts, **loaded, **rss(empty, memory, accounts)}
+        figures["memory"] = {
+            "cached_accounts": accounts,
+            **loaded,
+            "after_load": rss(empty, on_load, accounts),
+            **settled,
+            "decoded_accounts": int(decoded),
+            **rss(empty, memory, accounts),
+        }
         results["footprint"] = {**figures, "wall_s": round(time.perf_counter() - started, 1)}
     return results
 
@@ -115,6 +127,23 @@ def rss(empty: dict[str, int], loaded: dict[str, int], accounts: int) -> dict[st
         "peak_rss_loaded_mib": round(loaded["peak_rss_bytes"] / 2**20, 1),
         "bytes_per_cached_account": round((loaded["rss_bytes"] - empty["rss_bytes"]) / accounts),
         "target_bytes_per_cached_account": TARGET_BYTES_PER_CACHED_ACCOUNT,
+    }
+
+
+def wait_settled(url: str, quiet_s: float = 5.0) -> dict[str, float]:
+    """Wait until health has re-scored what was due at load (no re-score for `quiet_s`)."""
+    started = time.perf_counter()
+    last, quiet_since = -1.0, time.perf_counter()
+    while time.perf_counter() - quiet_since < quiet_s:
+        if time.perf_counter() - started > LOAD_TIMEOUT_S:
+            raise TimeoutError(f"health kept re-scoring for {LOAD_TIMEOUT_S}s after loading")
+        rescored = scrape(url, LOAD_TIMEOUT_S).get("pulse_health_accounts_rescored_total", 0)
+        if rescored != last:
+            last, quiet_since = rescored, time.perf_counter()
+        time.sleep(0.5)
+    return {
+        "rescored_after_load": int(last),
+        "rescore_after_load_s": round(time.perf_counter() - started - quiet_s, 1),
     }
 
 

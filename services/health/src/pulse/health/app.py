@@ -38,6 +38,6 @@ def create_app(
         schema=SCHEMA,
         description=DESCRIPTION,
         routers=(api.router,),
-        hooks=(health_hook(config.tick_s, model_file, clock),),
+        hooks=(health_hook(config, model_file, clock),),
     )
     return create_service_app(spec, settings or Settings())

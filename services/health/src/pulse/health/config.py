@@ -28,3 +28,11 @@ class HealthSettings(BaseSettings):
         "edge, an invoice growing overdue) are re-scored, and other processes' model "
         "changes adopted.",
     )
+    hot_accounts: int = Field(
+        20_000,
+        ge=0,
+        description="Cached accounts kept decoded (about 7 KiB each): the most recently "
+        "scored. The others stay compressed in memory (about 2 KiB) and are decoded when an "
+        "event or a due time needs them. Set it above the accounts that get events every "
+        "few minutes.",
+    )

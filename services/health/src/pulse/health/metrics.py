@@ -34,3 +34,7 @@ RESCORE_DURATION = Histogram(
     "Time to score and write one batch of accounts (inside the batch transaction).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+DECODED_ACCOUNTS = Gauge(
+    "pulse_health_decoded_accounts",
+    "Cached accounts kept decoded (the most recently scored); the others are compressed.",
+)

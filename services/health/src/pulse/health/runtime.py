@@ -19,6 +19,7 @@ from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health import store
+from pulse.health.config import HealthSettings
 from pulse.health.keeper import Clock, HealthKeeper, utc_now
 from pulse.health.messages import Incoming, decoder
 from pulse.health.scoring.model import (
@@ -35,16 +36,26 @@ GROUP_ID = "pulse-health"
 STOP_TIMEOUT_S = 8.0
 #: How often event ids older than the dedupe window are forgotten.
 HOUSEKEEPING_S = 3600.0
+#: Most accounts re-scored per transaction by the ticker (a midnight or a model change
+#: can make every account due at once).
+TICK_CHUNK = 500
 
 
 class HealthRuntime:
     """The keeper and the loops that feed it, started and stopped with the app."""
 
     def __init__(
-        self, context: ServiceContext, model: ScoringModel, tick_s: float, clock: Clock
+        self, context: ServiceContext, model: ScoringModel, config: HealthSettings, clock: Clock
     ) -> None:
         topics = context.topics
-        self.keeper = HealthKeeper(model=model, topics=topics, clock=clock)
+        self._wake = asyncio.Event()
+        self.keeper = HealthKeeper(
+            model=model,
+            topics=topics,
+            clock=clock,
+            hot_limit=config.hot_accounts,
+            on_due_now=self._wake.set,
+        )
         self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
             settings=context.settings,
             group_id=GROUP_ID,
@@ -57,25 +68,28 @@ class HealthRuntime:
         )
         self.relay = OutboxRelay(context.sessions, context.producer)
         self._context = context
-        self._tick_s = tick_s
-        self._model_changed = asyncio.Event()
+        self._tick_s = config.tick_s
 
     async def apply_model_now(self) -> None:
         """A new model was stored: switch at once instead of at the next tick."""
-        self._model_changed.set()
+        self._wake.set()
 
     async def ticker(self) -> None:
-        """Each tick: adopt a newly stored model, then re-score the accounts that are due."""
+        """Each tick (or sooner when woken): adopt a newly stored model, then re-score the
+        accounts that are due, a chunk per transaction so batches and reads go on between."""
         while True:
             try:
-                await asyncio.wait_for(self._model_changed.wait(), timeout=self._tick_s)
+                await asyncio.wait_for(self._wake.wait(), timeout=self._tick_s)
             except TimeoutError:
                 pass
-            self._model_changed.clear()
+            self._wake.clear()
             try:
                 await self.runner.run_exclusive(self._adopt_stored_model)
-                await self.runner.run_exclusive(self._rescore_due)
-                self.relay.wake()
+                while True:
+                    await self.runner.run_exclusive(self._rescore_due)
+                    self.relay.wake()
+                    if not self.keeper.has_due():
+                        break
             except Exception:
                 log.exception("re-scoring tick failed; reloading state, retrying next tick")
                 await self._reload_after_failure()
@@ -105,11 +119,11 @@ class HealthRuntime:
         stored = await store.active_model(session)
         if stored is None or stored[0] == self.keeper.model.version:
             return
-        count = await self.keeper.use_model(session, load_model(stored[1]))
+        count = self.keeper.use_model(load_model(stored[1]))
         log.info("scoring model changed", extra={"version": stored[0], "rescored": count})
 
     async def _rescore_due(self, session: AsyncSession) -> None:
-        await self.keeper.tick(session)
+        await self.keeper.tick(session, limit=TICK_CHUNK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +166,7 @@ async def initial_model(context: ServiceContext, model_file: ModelFile | None) -
 
 
 def health_hook(
-    tick_s: float, model_file: ModelFile | None = None, clock: Clock = utc_now
+    config: HealthSettings, model_file: ModelFile | None = None, clock: Clock = utc_now
 ) -> ServiceHook:
     """Start the runtime with the app; stop its loops cleanly with it.
 
@@ -163,7 +177,7 @@ def health_hook(
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         await ensure_topics(context.settings, context.topics.all)
         model = await initial_model(context, model_file)
-        runtime = HealthRuntime(context, model, tick_s, clock)
+        runtime = HealthRuntime(context, model, config, clock)
         app.state.health = runtime
         consumer = asyncio.create_task(runtime.runner.run(), name="health-consumer")
         others = [

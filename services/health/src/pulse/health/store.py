@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy import Text, and_, cast, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,15 +37,58 @@ async def load_accounts(
     return {a: StoredAccount(a, p, s) for a, p, s in rows}
 
 
-async def load_partitions(session: AsyncSession, partitions: Iterable[int]) -> list[StoredAccount]:
-    """Every account whose events arrive on one of `partitions`."""
+@dataclass(frozen=True, slots=True)
+class StoredAccountText:
+    """One `account_states` row as a partition load reads it: the state as JSON text (left
+    undecoded: most accounts are not touched for a while), what its scoring said."""
+
+    account_id: str
+    partition: int
+    state_json: bytes
+    meta: dict[str, Any]
+    next_change_at: datetime | None
+
+
+#: Rows fetched per round trip when loading partitions: memory stays flat however many.
+LOAD_CHUNK = 1_000
+
+
+async def stream_partitions(
+    session: AsyncSession, partitions: Iterable[int]
+) -> AsyncIterator[list[StoredAccountText]]:
+    """Every account whose events arrive on one of `partitions`, a chunk at a time."""
     t = account_states
-    rows = await session.execute(
-        select(t.c.account_id, t.c.partition, t.c.state).where(
-            t.c.partition.in_(sorted(partitions))
+    body = t.c.state
+    query = (
+        select(
+            t.c.account_id,
+            t.c.partition,
+            cast(body["state"], Text),
+            body["score"].as_float(),
+            body["band"].as_string(),
+            body["model_version"].as_string(),
+            body["history_score"].as_float(),
+            body["history_day"].as_string(),
+            t.c.next_change_at,
         )
+        .where(t.c.partition.in_(sorted(partitions)))
+        .execution_options(yield_per=LOAD_CHUNK)
     )
-    return [StoredAccount(a, p, s) for a, p, s in rows]
+    result = await session.stream(query)
+    async for rows in result.partitions():
+        yield [
+            StoredAccountText(
+                account_id,
+                partition,
+                state.encode(),
+                dict(zip(_META, meta, strict=True)),
+                next_change_at,
+            )
+            for account_id, partition, state, *meta, next_change_at in rows
+        ]
+
+
+_META = ("score", "band", "model_version", "history_score", "history_day")
 
 
 async def save_accounts(

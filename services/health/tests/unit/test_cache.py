@@ -1,0 +1,76 @@
+"""The account cache: frozen states thaw to the same state; the coldest are frozen first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import orjson
+import pytest
+
+from pulse.common.events import Event
+from pulse.health.cache import AccountCache, CachedAccount, freeze
+from pulse.health.scoring.state import AccountState
+
+
+def busy_state(event: Callable[..., Event], now: datetime) -> AccountState:
+    state = AccountState()
+    for day in range(40):
+        at = now - timedelta(days=day)
+        state.apply(event("usage.activity", at, user_id=f"u{day % 7}", feature=f"f{day % 3}"))
+        state.apply(event("support.ticket.opened", at, ticket_id=f"t{day}", priority="high"))
+    return state
+
+
+def test_a_frozen_account_thaws_to_the_state_it_was_frozen_with(
+    event: Callable[..., Event], now: datetime
+) -> None:
+    state = busy_state(event, now)
+    account = CachedAccount("acme", 0, state, meta={"score": 61.5, "band": "yellow"})
+    account.freeze()
+    assert account.is_frozen
+    assert account.state.to_dict() == state.to_dict()
+    assert not account.is_frozen
+    assert (account.score, account.band) == (61.5, "yellow")
+
+
+def test_an_account_loaded_as_stored_json_thaws_to_that_state(
+    event: Callable[..., Event], now: datetime
+) -> None:
+    state = busy_state(event, now)
+    # Postgres hands jsonb back as text with spaces after separators.
+    stored = orjson.dumps(state.to_dict()).replace(b",", b", ").replace(b":", b": ")
+    account = CachedAccount("acme", 3, frozen=freeze(stored), meta={"model_version": "m-1"})
+    assert account.state.to_dict() == state.to_dict()
+    assert account.model_version == "m-1"
+
+
+def test_a_cached_account_needs_exactly_one_form_of_its_state() -> None:
+    with pytest.raises(ValueError, match="decoded or frozen"):
+        CachedAccount("acme", 0)
+    with pytest.raises(ValueError, match="decoded or frozen"):
+        CachedAccount("acme", 0, AccountState(), frozen=b"x")
+
+
+def test_the_least_recently_scored_accounts_are_frozen_beyond_the_hot_limit() -> None:
+    cache = AccountCache(hot_limit=2)
+    accounts = [CachedAccount(f"a{i}", 0, AccountState()) for i in range(4)]
+    for account in accounts:
+        cache.add(account)
+    cache.used(accounts[0])  # a0 is now the most recent: a1 and a2 are the coldest
+    assert cache.freeze_coldest() == 2
+    assert [a.is_frozen for a in accounts] == [False, True, True, False]
+    assert cache.hot == 2
+    accounts[1].state  # noqa: B018 - thawing on access
+    cache.used(accounts[1])
+    assert cache.freeze_coldest() == 1
+    assert [a.is_frozen for a in accounts] == [False, False, True, True]
+
+
+def test_dropping_partitions_forgets_their_accounts() -> None:
+    cache = AccountCache(hot_limit=10)
+    for i in range(6):
+        cache.add(CachedAccount(f"a{i}", i % 3, AccountState()))
+    cache.drop_partitions({0, 2})
+    assert sorted(a.account_id for a in cache) == ["a1", "a4"]
+    assert cache.hot == 2 and cache.get("a0") is None
