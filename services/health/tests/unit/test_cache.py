@@ -73,4 +73,5 @@ def test_dropping_partitions_forgets_their_accounts() -> None:
         cache.add(CachedAccount(f"a{i}", i % 3, AccountState()))
     cache.drop_partitions({0, 2})
     assert sorted(a.account_id for a in cache) == ["a1", "a4"]
-    assert cache.hot == 2 and cache.get("a0") is None
+    assert cache.hot == 2
+    assert cache.get("a0") is None
