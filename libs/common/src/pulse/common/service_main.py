@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,20 @@ def load_settings_or_exit(settings_class: type[S]) -> S:
         raise SystemExit(2) from None
 
 
+#: Allocations between young-generation collections (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def tune_garbage_collector() -> None:
+    """Collect cycles less often. A service holds many long-lived objects (cached state,
+    compiled queries) and allocates short-lived ones per message; at CPython's defaults
+    the collector re-walks them so often that it took a quarter of health's CPU.
+    Reference counting still frees everything acyclic at once."""
+    gc.collect()
+    gc.freeze()  # what was built at import time is never collected
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 100)
+
+
 def service_main(
     name: ServiceName,
     create_app: Callable[[Settings], FastAPI],
@@ -50,6 +65,7 @@ def service_main(
     if args.command == "migrate":
         upgrade_to_head(settings, schema=schema, migrations_dir=migrations_dir)
         return
+    tune_garbage_collector()
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,

@@ -316,7 +316,7 @@ class HealthKeeper:
             "segment": result.segment,
             "model_version": result.model_version,
             "computed_at": now,
-            "top_drivers": drivers(result.components, None, "now")[:TOP_DRIVERS],
+            "top_drivers": drivers(result.components, None, "now", TOP_DRIVERS),
         }
         digest = hashlib.sha256(
             orjson.dumps([account.account_id, now, result.score, result.model_version])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, or_, select, true, update
+from sqlalchemy import Select, Text, and_, bindparam, cast, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -180,6 +181,23 @@ async def get_score_and_past(
     """The current score row and, for each of `days_back`, the history point in force that
     many days before it was computed (score and components; None when history is younger).
     One round trip: the API's hottest read."""
+    query = _score_and_past_query(tuple(days_back))
+    row = (await session.execute(query, {"account_id": account_id})).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    points: list[dict[str, Any] | None] = []
+    for days in days_back:
+        score = values.pop(f"past{days}_score")
+        components = values.pop(f"past{days}_components")
+        points.append(None if score is None else {"score": score, "components": components})
+    return values, points
+
+
+@functools.cache
+def _score_and_past_query(days_back: tuple[int, ...]) -> Select[Any]:
+    """Built once per horizon set: constructing the lateral joins costs more CPU than
+    PostgreSQL spends answering them."""
     query = select(scores)
     joined: Any = scores
     for days in days_back:
@@ -199,18 +217,7 @@ async def get_score_and_past(
             past.c.score.label(f"past{days}_score"),
             past.c.components.label(f"past{days}_components"),
         )
-    row = (
-        await session.execute(query.select_from(joined).where(scores.c.account_id == account_id))
-    ).first()
-    if row is None:
-        return None
-    values = dict(row._mapping)
-    points: list[dict[str, Any] | None] = []
-    for days in days_back:
-        score = values.pop(f"past{days}_score")
-        components = values.pop(f"past{days}_components")
-        points.append(None if score is None else {"score": score, "components": components})
-    return values, points
+    return query.select_from(joined).where(scores.c.account_id == bindparam("account_id"))
 
 
 @dataclass(frozen=True, slots=True)

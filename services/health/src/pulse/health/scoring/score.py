@@ -8,6 +8,7 @@ missing value under `neutral` or `penalise` scores a fixed score and keeps its w
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ NO_EVIDENCE_SCORE = 50.0
 Band = Literal["green", "yellow", "red"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ is 3x slower, on a hot path
 class Component:
     """One measure's part in a score: its raw value (None: missing), its score 0-100 (None:
     dropped), its share of the total weight, and the points it contributes (weight * score)."""
@@ -38,7 +39,7 @@ class Component:
     contribution: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ is 3x slower, on a hot path
 class Driver:
     """How much a measure's contribution moved over a horizon (e.g. "7d"), with its values."""
 
@@ -112,18 +113,28 @@ def _round(number: float | None, digits: int) -> float | None:
 
 
 def drivers(
-    current: Sequence[Component], past: Sequence[Component] | None, horizon: str
+    current: Sequence[Component],
+    past: Sequence[Component] | None,
+    horizon: str,
+    top: int | None = None,
 ) -> list[Driver]:
     """Measures whose contribution moved since `past`, largest move first (with no past, the
-    contributions themselves). Measures that did not move are left out."""
+    contributions themselves); the `top` largest only when given. Measures that did not
+    move are left out."""
     before = {c.measure: c for c in past or ()}
     now = {c.measure: c for c in current}
-    found: list[Driver] = []
+    moves: list[tuple[float, str]] = []
     for name in [*now, *(m for m in before if m not in now)]:
         was, is_ = before.get(name), now.get(name)
         delta = (is_.contribution if is_ else 0.0) - (was.contribution if was else 0.0)
-        if abs(delta) < 5e-4:
-            continue
+        if abs(delta) >= 5e-4:
+            moves.append((delta, name))
+    order = lambda move: (-abs(move[0]), move[1])  # noqa: E731
+    # Most callers want a few: pick them without sorting (or describing) every move.
+    largest = sorted(moves, key=order) if top is None else heapq.nsmallest(top, moves, order)
+    found: list[Driver] = []
+    for delta, name in largest:
+        was, is_ = before.get(name), now.get(name)
         group = is_.group if is_ is not None and is_.group else (was.group if was else "")
         found.append(
             Driver(
@@ -131,5 +142,4 @@ def drivers(
                 is_.value if is_ else None, horizon,
             )
         )  # fmt: skip
-    found.sort(key=lambda d: (-abs(d.contribution_delta), d.measure))
     return found
