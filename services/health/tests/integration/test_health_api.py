@@ -186,7 +186,11 @@ async def test_drivers_and_trend_compare_with_history(health_stack: StackFactory
         assert all(abs(d["contribution_delta"]) <= abs(first_delta) for d in body["drivers"])
 
 
-async def test_a_model_swap_rescores_every_account(health_stack: StackFactory) -> None:
+async def test_a_model_swap_rescores_every_account(
+    health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two accounts per transaction: the swap takes several, as for a large book.
+    monkeypatch.setattr(runtime, "TICK_CHUNK", 2)
     async with health_stack() as stack:
         accounts = [f"swap{i}" for i in range(3)]
         await send(
