@@ -325,6 +325,22 @@ def test_daily_counts_widen_past_65535_events_a_day(now: datetime) -> None:
     assert AccountState.from_dict(state.to_dict()).daily.count(0, today) == 70_000
 
 
+def test_value_sums_stay_exact_through_storage(now: datetime) -> None:
+    state = AccountState()
+    second, today = int(now.timestamp()), day_of(now)
+    daily = state.daily
+    daily.add("usage.activity", today - 1, second - 86_400, 3.0, True)
+    daily.add("usage.activity", today, second, 2.0, True)
+    daily.add("usage.activity", today, second, None, True)  # carries no value
+    assert daily.valued(0, today - 1) == (2, 5.0)
+    daily.add("usage.activity", today, second, 0.25, True)
+    daily.add("usage.activity", today, second, 3e9, True)
+    assert daily.valued(0, today) == (3, 2.0 + 0.25 + 3e9)
+    loaded = AccountState.from_dict(orjson.loads(orjson.dumps(state.to_dict())))
+    assert loaded.daily.valued(0, today - 1) == (4, 5.0 + 0.25 + 3e9)
+    assert loaded.to_dict() == state.to_dict()
+
+
 STEADY_MODEL = """
 version: steady
 groups: {g: {weight: 1}, h: {weight: 2}}

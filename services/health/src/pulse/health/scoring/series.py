@@ -238,7 +238,7 @@ class DailyCounts:
         counts._counts = array("H" if max(tallies, default=0) <= 0xFFFF else "I", tallies)
         counts._value_cells = array("I", value_cells)
         counts._value_counts = array("i", value_counts)
-        counts._value_sums = array("d", map(float, value_sums))
+        counts._value_sums = array("d", [float(s) for s in value_sums])  # a list: no spare capacity
         return counts
 
 
