@@ -53,8 +53,10 @@ from pulse.health.scoring.series import DailyCounts
 GRACE_DAYS = 30
 SENTIMENTS = ("green", "yellow", "red")
 MAX_NOTE_LENGTH = 2_000
-#: Version of the `to_dict` layout.
-FORMAT = 1
+#: Version of the `to_dict` layout. 2: daily counts as columns over all series (1: a
+#: dict per series, slower to write); format 1 states still load.
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 _DISTINCT = tuple((t, f) for t, fields in DISTINCT_FIELDS.items() for f in fields)
 
 
@@ -255,12 +257,19 @@ class AccountFacts:
         return out
 
     def _load(self, data: dict[str, Any]) -> None:
-        if data.get("v") != FORMAT:
-            raise ValueError(f"expected account state format {FORMAT}, got {data.get('v')!r}")
+        version = data.get("v")
+        if version not in READABLE_FORMATS:
+            raise ValueError(
+                f"expected account state format {' or '.join(map(str, READABLE_FORMATS))}, "
+                f"got {version!r}"
+            )
         self.grace_days = int(data.get("grace", GRACE_DAYS))
         self._clock = int(data["clock"])
         self.attributes = AccountAttributes.from_dict(data.get("attrs", {}))
-        self.daily = DailyCounts.from_dict(data.get("series", {}))
+        series = data.get("series", {})
+        self.daily = (
+            DailyCounts.from_series_dicts(series) if version == 1 else DailyCounts.from_dict(series)
+        )
         for name, text in data.get("distinct", {}).items():
             event_type, field = name.rsplit(".", 1)
             self._distinct[_DISTINCT.index((event_type, field))] = LastSeen.from_text(text)

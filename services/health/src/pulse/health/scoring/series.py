@@ -14,6 +14,8 @@ depend on the order events arrive in.
 
 from __future__ import annotations
 
+import operator
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable
@@ -182,34 +184,65 @@ class DailyCounts:
 
     # -- JSON ------------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        """`{series key: {d, n, t, vt, v, vd, vn, vs}}`: days as gaps (see `day_gaps`) and
-        counts, the last day when no kept day shows it, the latest value and its time,
-        value deltas by day."""
-        bounds = _bounds(self._cells, len(self._keys))
-        value_bounds = _bounds(self._value_cells, len(self._keys))
-        out: dict[str, dict[str, Any]] = {}
-        for series, key in enumerate(self._keys):
-            entry: dict[str, Any] = {}
-            start, stop = bounds[series], bounds[series + 1]
-            if start < stop:
-                entry["d"] = day_gaps([c & _DAY_MASK for c in self._cells[start:stop]])
-                entry["n"] = self._counts[start:stop].tolist()
-            if start == stop or self._cells[stop - 1] & _DAY_MASK != self._last[series]:
-                entry["t"] = self._last[series]
-            if self._value_at[series]:
-                entry["vt"], entry["v"] = self._value_at[series], _plain(self._value[series])
-            start, stop = value_bounds[series], value_bounds[series + 1]
-            if start < stop:
-                entry["vd"] = day_gaps([c & _DAY_MASK for c in self._value_cells[start:stop]])
-                entry["vn"] = self._value_counts[start:stop].tolist()
-                entry["vs"] = [_plain(s) for s in self._value_sums[start:stop]]
-            out[key] = entry
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Column lists over all series (a few C-speed conversions, however many series):
+        `keys`, `last` (day of each series' latest event), `cells` (days kept per series),
+        `d` (those days, series after series, as gaps: see `day_gaps`), `n` (their counts);
+        when any series carries values, also `vt`/`v` (each series' latest value and its
+        time, 0: none) and `vcells`/`vd`/`vn`/`vs` (value deltas by day, laid out alike)."""
+        series_count = len(self._keys)
+        if not series_count:
+            return {}
+        out: dict[str, list[Any]] = {
+            "keys": list(self._keys),
+            "last": self._last.tolist(),
+            "cells": _lengths(self._cells, series_count),
+            "d": day_gaps([c & _DAY_MASK for c in self._cells]),
+            "n": self._counts.tolist(),
+        }
+        if self._value_cells or any(self._value_at):
+            out["vt"] = self._value_at.tolist()
+            out["v"] = self._value.tolist()
+            out["vcells"] = _lengths(self._value_cells, series_count)
+            out["vd"] = day_gaps([c & _DAY_MASK for c in self._value_cells])
+            out["vn"] = self._value_counts.tolist()
+            out["vs"] = self._value_sums.tolist()
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, dict[str, Any]]) -> DailyCounts:
+    def from_dict(cls, data: dict[str, Any]) -> DailyCounts:
         """Rebuild from `to_dict`."""
+        if not data:
+            return cls()
+        # Interned: the same few keys recur in every account (orjson shares dict keys, not
+        # list items).
+        keys = tuple(map(sys.intern, data["keys"]))
+        if len(keys) > MAX_SERIES:
+            raise ValueError(f"an account cannot have more than {MAX_SERIES} series")
+        series_count = len(keys)
+        counts = cls()
+        counts._keys = keys
+        counts._last = array("H", _column(data, "last", series_count, 0))
+        counts._cells = array("I", _cells(data["cells"], data["d"], series_count))
+        tallies = data["n"]
+        if len(tallies) != len(counts._cells):
+            raise ValueError("series days and counts differ in length")
+        counts._counts = array("H" if max(tallies, default=0) <= 0xFFFF else "I", tallies)
+        counts._value_at = array("I", _column(data, "vt", series_count, 0))
+        counts._value = array("d", _column(data, "v", series_count, 0.0))
+        counts._value_cells = array(
+            "I", _cells(data.get("vcells", [0] * series_count), data.get("vd", []), series_count)
+        )
+        counts._value_counts = array("i", data.get("vn", []))
+        counts._value_sums = array("d", data.get("vs", []))
+        if not len(counts._value_cells) == len(counts._value_counts) == len(counts._value_sums):
+            raise ValueError("series value days, counts and sums differ in length")
+        return counts
+
+    @classmethod
+    def from_series_dicts(cls, data: dict[str, dict[str, Any]]) -> DailyCounts:
+        """Rebuild from the layout of state format 1: `{series key: {d, n, t, vt, v, vd, vn,
+        vs}}` (days as gaps per series; `t` the last day when no kept day shows it)."""
         if len(data) > MAX_SERIES:
             raise ValueError(f"an account cannot have more than {MAX_SERIES} series")
         counts = cls()
@@ -238,15 +271,35 @@ class DailyCounts:
         counts._counts = array("H" if max(tallies, default=0) <= 0xFFFF else "I", tallies)
         counts._value_cells = array("I", value_cells)
         counts._value_counts = array("i", value_counts)
-        counts._value_sums = array("d", [float(s) for s in value_sums])  # a list: no spare capacity
+        counts._value_sums = array("d", [float(s) for s in value_sums])
         return counts
+
+
+def _lengths(cells: array[int], series_count: int) -> list[int]:
+    """How many cells each series has."""
+    bounds = _bounds(cells, series_count)
+    return list(map(operator.sub, bounds[1:], bounds[:-1]))
+
+
+def _column(data: dict[str, Any], name: str, series_count: int, absent: float) -> list[Any]:
+    """One per-series column, checked for length; `absent` for each series when missing."""
+    column: list[Any] = data.get(name, [absent] * series_count)
+    if len(column) != series_count:
+        raise ValueError(f"series column {name!r} has {len(column)} entries, not {series_count}")
+    return column
+
+
+def _cells(lengths: list[int], gaps: list[int], series_count: int) -> list[int]:
+    """Cell keys from per-series lengths and the gap-encoded days of all series."""
+    if len(lengths) != series_count or sum(lengths) != len(gaps):
+        raise ValueError("series cell lengths do not match their days")
+    series_of = [series for series, length in enumerate(lengths) for _ in range(length)]
+    return [
+        series << _DAY_BITS | day
+        for series, day in zip(series_of, days_from_gaps(gaps), strict=True)
+    ]
 
 
 def _bounds(cells: array[int], series_count: int) -> list[int]:
     """Where each series' cells start, and where the last ends."""
     return [bisect_left(cells, _cell(series, 0)) for series in range(series_count + 1)]
-
-
-def _plain(number: float) -> float:
-    """Whole numbers as JSON integers: `7` rather than `7.0`."""
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
