@@ -31,6 +31,7 @@ from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
 from pulse.health import metrics, store
 from pulse.health.cache import AccountCache, CachedAccount, freeze
+from pulse.health.memory import release_free_memory
 from pulse.health.messages import Incoming, SetCsmSentiment
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.model import ScoringModel
@@ -121,6 +122,7 @@ class HealthKeeper:
             fresh.discard((item.account_id, item.id))  # the same id twice in one batch
             account = self._accounts.get(item.account_id)
             assert account is not None  # loaded above
+            self._accounts.used(account)  # decoded below, even if nothing changes
             if isinstance(item, SetCsmSentiment):
                 account.state.set_csm_sentiment(item.value, item.note, item.at)
                 touched[item.account_id] = account
@@ -160,6 +162,7 @@ class HealthKeeper:
                     self._due.append((account.next_due, account.account_id))
             loaded += len(rows)
         heapq.heapify(self._due)
+        release_free_memory()
         if stale:
             self._on_due_now()
         metrics.CACHED_ACCOUNTS.set(len(self._accounts))

@@ -21,6 +21,7 @@ from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health import store
 from pulse.health.config import HealthSettings
 from pulse.health.keeper import Clock, HealthKeeper, utc_now
+from pulse.health.memory import release_free_memory
 from pulse.health.messages import Incoming, decoder
 from pulse.health.scoring.model import (
     ModelError,
@@ -85,11 +86,15 @@ class HealthRuntime:
             self._wake.clear()
             try:
                 await self.runner.run_exclusive(self._adopt_stored_model)
+                chunks = 0
                 while True:
                     await self.runner.run_exclusive(self._rescore_due)
                     self.relay.wake()
+                    chunks += 1
                     if not self.keeper.has_due():
                         break
+                if chunks > 1:  # a midnight or a model change: many states re-frozen
+                    release_free_memory()
             except Exception:
                 log.exception("re-scoring tick failed; reloading state, retrying next tick")
                 await self._reload_after_failure()
