@@ -2,8 +2,10 @@
 
 Run as a script (a separate process, so tests can kill -9 it):
     python counting_consumer.py GROUP TOPIC [--die-after-write-in-batch N]
+                                            [--fail-first-assignments N]
 Settings come from PULSE_* variables. With --die-after-write-in-batch, the process
 kills itself with SIGKILL after writing batch N's state, before the transaction commits.
+With --fail-first-assignments, loading state for the first N assignments raises.
 """
 
 from __future__ import annotations
@@ -46,9 +48,10 @@ def decode(message: ConsumedMessage) -> dict[str, str]:
 class CountingHandler:
     """Adds 1 per new event id to `event_counts`; raises on events marked `poison`."""
 
-    def __init__(self, die_in_batch: int | None) -> None:
+    def __init__(self, die_in_batch: int | None, failing_assignments: int = 0) -> None:
         self.batches = 0
         self._die_in_batch = die_in_batch
+        self._failing_assignments = failing_assignments
 
     async def handle(
         self, session: AsyncSession, records: Sequence[Record[dict[str, str]]]
@@ -75,7 +78,9 @@ class CountingHandler:
             os.kill(os.getpid(), signal.SIGKILL)
 
     async def on_assigned(self, session: AsyncSession, partitions: Set[TopicPartition]) -> None:
-        return None
+        if self._failing_assignments > 0:
+            self._failing_assignments -= 1
+            raise ValueError("loading state failed")
 
     async def on_revoked(self, partitions: Set[TopicPartition]) -> None:
         return None
@@ -86,6 +91,7 @@ async def main() -> None:
     parser.add_argument("group")
     parser.add_argument("topic")
     parser.add_argument("--die-after-write-in-batch", type=int, default=None)
+    parser.add_argument("--fail-first-assignments", type=int, default=0)
     args = parser.parse_args()
     settings = Settings()
     configure_logging("counting", "INFO")
@@ -97,7 +103,7 @@ async def main() -> None:
         group_id=args.group,
         topics=[args.topic],
         decoder=decode,
-        handler=CountingHandler(args.die_after_write_in_batch),
+        handler=CountingHandler(args.die_after_write_in_batch, args.fail_first_assignments),
         session_factory=create_session_factory(engine),
         producer=producer,
         dlq_topic=Topics(settings.topic_prefix).dlq,

@@ -320,3 +320,16 @@ async def test_a_consumer_resumes_from_the_offsets_stored_in_postgres(
 
     assert sum((await wait_for_total(counting_db, 2 * len(per_partition))).values()) == 6
     assert stop(child) == 0
+
+
+async def test_a_failed_assignment_load_rejoins_and_consumes_everything(
+    producer: PulseProducer,
+    topic: str,
+    counting_db: AsyncEngine,
+    start_consumer: Callable[..., subprocess.Popen[bytes]],
+) -> None:
+    child = start_consumer("--fail-first-assignments", "1")
+    await produce(producer, topic, [event(f"acct-{i}", f"e{i}") for i in range(30)])
+
+    assert sum((await wait_for_total(counting_db, 30)).values()) == 30
+    assert stop(child) == 0

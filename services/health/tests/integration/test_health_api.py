@@ -461,3 +461,50 @@ async def test_event_ids_older_than_the_dedupe_window_are_forgotten(
             assert kept == ids  # the recent id stays, the 8-day-old one is gone
         finally:
             await engine.dispose()
+
+
+async def set_aside_count(stack: HealthStack) -> float:
+    metrics = (await stack.health.get("/metrics")).text
+    for line in metrics.splitlines():
+        if line.startswith("pulse_health_rescores_set_aside_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
+async def test_an_account_that_cannot_be_scored_is_set_aside_and_the_rest_go_on(
+    health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime, "TICK_CHUNK", 50)  # both accounts in one chunk
+    async with health_stack() as stack:
+        await send(stack, profile("broken", "low_touch"), profile("sound", "low_touch"))
+        await stack.score("broken")
+        before = await stack.score("sound")
+        set_aside = await set_aside_count(stack)  # the counter lives as long as the process
+    engine = create_engine(stack.settings, schema=health_app.SCHEMA)
+    try:
+        # A stored state this version cannot read, and both accounts due when loaded.
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE account_states SET next_change_at = now() - interval '1 hour' "
+                    "WHERE account_id IN ('broken', 'sound')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "UPDATE account_states SET state = jsonb_set(state, '{state,v}', '99') "
+                    "WHERE account_id = 'broken'"
+                )
+            )
+        async with health_stack() as stack:
+            after = await stack.score("sound", lambda b: b["computed_at"] != before["computed_at"])
+            assert after["score"] == before["score"]
+            for _ in range(100):
+                if await set_aside_count(stack) > set_aside:
+                    break
+                await asyncio.sleep(0.1)
+            assert await set_aside_count(stack) == set_aside + 1
+    finally:
+        async with engine.begin() as connection:  # leave no unreadable row to later tests
+            await connection.execute(text("DELETE FROM account_states WHERE account_id = 'broken'"))
+        await engine.dispose()

@@ -28,9 +28,10 @@ def test_a_frozen_account_thaws_to_the_state_it_was_frozen_with(
     state = busy_state(event, now)
     account = CachedAccount("acme", 0, state, meta={"score": 61.5, "band": "yellow"})
     account.freeze()
-    assert account.is_frozen
+    forms = [account.is_frozen]
     assert account.state.to_dict() == state.to_dict()
-    assert not account.is_frozen
+    forms.append(account.is_frozen)
+    assert forms == [True, False]  # frozen, then thawed by reading the state
     assert (account.score, account.band) == (61.5, "yellow")
 
 

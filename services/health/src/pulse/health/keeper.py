@@ -92,6 +92,11 @@ class HealthKeeper:
         self._owned: set[int] = set()
         self._due: list[tuple[datetime, str]] = []
         self._on_due_now = on_due_now
+        # Memory may differ from what Postgres committed (a load or a re-score failed, or
+        # was cancelled): the next batch or tick reloads every owned account first.
+        self._stale = False
+        #: Accounts the last `tick` tried to re-score.
+        self.attempted: list[str] = []
 
     def now(self) -> datetime:
         """What time the keeper scores at."""
@@ -106,8 +111,19 @@ class HealthKeeper:
         """Whether some account's re-score is due now."""
         return bool(self._due) and self._due[0][0] <= self._clock()
 
+    @property
+    def stale(self) -> bool:
+        """Whether memory must be reloaded from Postgres before it is used."""
+        return self._stale
+
+    def mark_stale(self) -> None:
+        """What is in memory may be ahead of Postgres: reload before the next use."""
+        self._stale = True
+
     async def handle(self, session: AsyncSession, records: Sequence[Record[Incoming]]) -> None:
         """Apply one batch inside the runner's transaction."""
+        if self._stale:
+            await self.reload(session)
         now = self._clock()
         fresh = await claim_new_event_ids(
             session, ((r.value.account_id, r.value.id) for r in records)
@@ -145,23 +161,28 @@ class HealthKeeper:
             return
         now = self._clock()
         loaded = stale = 0
-        async for rows in store.stream_partitions(session, numbers):
-            for row in rows:
-                account = CachedAccount(
-                    row.account_id,
-                    row.partition,
-                    frozen=freeze(row.state_json),
-                    meta=row.meta,
-                    next_due=row.next_change_at,
-                )
-                self._accounts.add(account)
-                if account.model_version != self.model.version:
-                    account.next_due = now  # scored by another model: re-score now
-                    stale += 1
-                if account.next_due is not None:
-                    self._due.append((account.next_due, account.account_id))
-            loaded += len(rows)
-        heapq.heapify(self._due)
+        try:
+            async for rows in store.stream_partitions(session, numbers):
+                for row in rows:
+                    account = CachedAccount(
+                        row.account_id,
+                        row.partition,
+                        frozen=freeze(row.state_json),
+                        meta=row.meta,
+                        next_due=row.next_change_at,
+                    )
+                    self._accounts.add(account)
+                    if account.model_version != self.model.version:
+                        account.next_due = now  # scored by another model: re-score now
+                        stale += 1
+                    if account.next_due is not None:
+                        self._due.append((account.next_due, account.account_id))
+                loaded += len(rows)
+        except BaseException:
+            self._stale = True  # partly loaded
+            raise
+        finally:
+            heapq.heapify(self._due)
         release_free_memory()
         if stale:
             self._on_due_now()
@@ -188,11 +209,16 @@ class HealthKeeper:
         numbers = self._owned
         self._accounts.clear()
         self._owned, self._due = set(), []
+        self._stale = True  # until the load below completes
         await self._load_partitions(session, numbers)
+        self._stale = False
 
     async def tick(self, session: AsyncSession, limit: int | None = None) -> int:
         """Re-score owned accounts whose next change is due (at most `limit`, earliest
         first); how many were re-scored."""
+        self.attempted = []
+        if self._stale:
+            await self.reload(session)
         now = self._clock()
         due: dict[str, CachedAccount] = {}
         while self._due and self._due[0][0] <= now and (limit is None or len(due) < limit):
@@ -200,8 +226,31 @@ class HealthKeeper:
             account = self._accounts.get(account_id)
             if account is not None and account.next_due == at:
                 due[account_id] = account
-        await self._rescore(session, due.values(), now, "time")
+        self.attempted = list(due)
+        try:
+            await self._rescore(session, due.values(), now, "time")
+        except BaseException:
+            # Accounts of every partition moved on in memory; their transaction will not
+            # commit. (A failed batch is the runner's: it reloads the batch's partitions.)
+            self._stale = True
+            raise
         return len(due)
+
+    def set_aside(self, account_ids: Iterable[str]) -> None:
+        """Accounts whose re-score fails on its own: log them and try again tomorrow,
+        rather than let them block every time-driven re-score behind them."""
+        tomorrow = midnight(day_of(self._clock()) + 1)
+        for account_id in account_ids:
+            account = self._accounts.get(account_id)
+            if account is None:
+                continue
+            log.error(
+                "re-scoring an account keeps failing; set aside until tomorrow",
+                extra={"account_id": account_id, "retry_at": tomorrow.isoformat()},
+            )
+            metrics.SET_ASIDE.inc()
+            account.next_due = tomorrow
+            heapq.heappush(self._due, (tomorrow, account_id))
 
     def use_model(self, model: ScoringModel) -> int:
         """Switch to `model`: every owned account is due for a re-score from its stored

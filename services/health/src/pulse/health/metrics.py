@@ -38,3 +38,7 @@ DECODED_ACCOUNTS = Gauge(
     "pulse_health_decoded_accounts",
     "Cached accounts kept decoded (the most recently scored); the others are compressed.",
 )
+SET_ASIDE = Counter(
+    "pulse_health_rescores_set_aside_total",
+    "Time-driven re-scores that failed on their own, postponed to the next midnight.",
+)

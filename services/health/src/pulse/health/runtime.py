@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pulse.common.db.dedupe import dedupe_cutoff, forget_event_ids_before
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
+from pulse.common.kafka.failures import is_transient
 from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health import store
@@ -70,34 +73,71 @@ class HealthRuntime:
         self.relay = OutboxRelay(context.sessions, context.producer)
         self._context = context
         self._tick_s = config.tick_s
+        self._stopping = False
 
     async def apply_model_now(self) -> None:
         """A new model was stored: switch at once instead of at the next tick."""
         self._wake.set()
 
+    def stop_ticking(self) -> None:
+        """Start no new re-scoring transaction (the one running finishes)."""
+        self._stopping = True
+        self._wake.set()
+
     async def ticker(self) -> None:
         """Each tick (or sooner when woken): adopt a newly stored model, then re-score the
         accounts that are due, a chunk per transaction so batches and reads go on between."""
-        while True:
+        while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._tick_s)
             except TimeoutError:
                 pass
             self._wake.clear()
             try:
-                await self.runner.run_exclusive(self._adopt_stored_model)
-                chunks = 0
-                while True:
-                    await self.runner.run_exclusive(self._rescore_due)
-                    self.relay.wake()
-                    chunks += 1
-                    if not self.keeper.has_due():
-                        break
-                if chunks > 1:  # a midnight or a model change: many states re-frozen
-                    release_free_memory()
-            except Exception:
-                log.exception("re-scoring tick failed; reloading state, retrying next tick")
-                await self._reload_after_failure()
+                await self._exclusive(self._adopt_stored_model)
+                await self._rescore_due()
+            except Exception as exc:
+                # Memory is reloaded from Postgres before the next batch or tick.
+                log.log(
+                    logging.WARNING if is_transient(exc) else logging.ERROR,
+                    "re-scoring tick failed (%r); retrying next tick",
+                    exc,
+                )
+
+    async def _rescore_due(self) -> None:
+        """Re-score every due account, TICK_CHUNK per transaction. When a chunk fails, go on
+        one account at a time; an account that fails on its own is set aside till
+        tomorrow, so one bad account cannot hold back every other."""
+        limit, chunks = TICK_CHUNK, 0
+        while (self.keeper.has_due() or self.keeper.stale) and not self._stopping:
+            try:
+                await self._exclusive(functools.partial(self.keeper.tick, limit=limit))
+                chunks += 1
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                if limit > 1:
+                    log.error("re-scoring %d accounts failed (%r); one at a time", limit, exc)
+                    limit = 1
+                    continue
+                failed = self.keeper.attempted
+                if not failed:
+                    raise  # not an account's fault (the reload before it failed)
+                # Reload first: a reload after would bring the due time back.
+                await self._exclusive(self.keeper.reload)
+                self.keeper.set_aside(failed)
+            self.relay.wake()
+        if chunks > 1:  # a midnight or a model change: many states thawed and re-frozen
+            release_free_memory()
+
+    async def _exclusive(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> None:
+        """`work` in one transaction between batches. If it fails or is cancelled, even
+        while committing, memory may be ahead of Postgres: the keeper reloads first."""
+        try:
+            await self.runner.run_exclusive(work)
+        except BaseException:
+            self.keeper.mark_stale()
+            raise
 
     async def housekeeping(self) -> None:
         """Hourly: forget event ids older than the dedupe window (DESIGN §2), so the
@@ -114,21 +154,12 @@ class HealthRuntime:
                 log.exception("forgetting old event ids failed; retrying next hour")
             await asyncio.sleep(HOUSEKEEPING_S)
 
-    async def _reload_after_failure(self) -> None:
-        try:
-            await self.runner.run_exclusive(self.keeper.reload)
-        except Exception:
-            log.exception("reloading state failed; the next tick tries again")
-
     async def _adopt_stored_model(self, session: AsyncSession) -> None:
         stored = await store.active_model(session)
         if stored is None or stored[0] == self.keeper.model.version:
             return
         count = self.keeper.use_model(load_model(stored[1]))
         log.info("scoring model changed", extra={"version": stored[0], "rescored": count})
-
-    async def _rescore_due(self, session: AsyncSession) -> None:
-        await self.keeper.tick(session, limit=TICK_CHUNK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,15 +224,19 @@ def health_hook(
         try:
             yield
         finally:
+            # The ticker first starts no new transaction, the consumer finishes its batch,
+            # and only then is anything cancelled: a transaction cut short leaves memory
+            # ahead of Postgres, and a batch must never commit on top of that.
+            runtime.stop_ticking()
             runtime.runner.stop()
-            for task in others:
-                task.cancel()
             try:
                 async with asyncio.timeout(STOP_TIMEOUT_S):
                     await consumer
             except TimeoutError:
                 log.error("consumer did not stop in time; cancelling it")
                 consumer.cancel()
+            for task in others:
+                task.cancel()
             await asyncio.gather(*others, return_exceptions=True)
 
     return hook

@@ -87,6 +87,9 @@ class ConsumerRunner(Generic[T]):
         # Next offset to process per owned partition, as Postgres has it. Records below it
         # were already applied (a fetch that raced a seek) and are skipped.
         self._positions: Offsets = {}
+        # Set when loading an assignment failed: the loop restarts the consumer (rejoining
+        # the group assigns again) instead of leaving partitions without positions.
+        self._assignment_error: Exception | None = None
 
     @property
     def group_id(self) -> str:
@@ -139,6 +142,9 @@ class ConsumerRunner(Generic[T]):
         try:
             await consumer.start()
             while not self._stopping.is_set():
+                if self._assignment_error is not None:
+                    error, self._assignment_error = self._assignment_error, None
+                    raise error
                 batches = await consumer.getmany(
                     timeout_ms=self._settings.consumer_poll_timeout_ms,
                     max_records=self._settings.consumer_max_batch,
@@ -150,6 +156,15 @@ class ConsumerRunner(Generic[T]):
         finally:
             self._consumer = None
             await consumer.stop()
+            await self._forget_owned()
+
+    async def _forget_owned(self) -> None:
+        """Leaving the group (aiokafka calls no revoke then): drop every owned partition's
+        state, since another member may own and change it before this one rejoins."""
+        async with self._lock:
+            owned, self._positions = set(self._positions), {}
+            if owned:
+                await self._handler.on_revoked(owned)
 
     async def _sleep(self, seconds: float) -> None:
         try:
@@ -317,10 +332,15 @@ class ConsumerRunner(Generic[T]):
             return
         async with self._lock:
             log.info("partitions assigned", extra={"partitions": _names(assigned)})
-            async with self._sessions() as session, session.begin():
-                stored = await load_offsets(session, self._group_id, assigned)
-                await self._handler.on_assigned(session, assigned)
-            await self._seek(consumer, assigned, stored)
+            try:
+                async with self._sessions() as session, session.begin():
+                    stored = await load_offsets(session, self._group_id, assigned)
+                    await self._handler.on_assigned(session, assigned)
+                await self._seek(consumer, assigned, stored)
+            except Exception as exc:
+                log.warning("loading assigned partitions failed (%s); rejoining", exc)
+                await self._handler.on_revoked(assigned)
+                self._assignment_error = exc
 
     async def _seek(
         self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition], stored: Offsets
