@@ -13,6 +13,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -145,7 +146,7 @@ class AccountCache:
         excess = len(self._hot) - self.hot_limit
         if excess <= 0:
             return 0
-        coldest = list(self._hot)[:excess]  # oldest first: dicts keep insertion order
+        coldest = list(islice(self._hot, excess))  # oldest first: dicts keep insertion order
         for account_id in coldest:
             del self._hot[account_id]
             account = self._accounts.get(account_id)
