@@ -88,7 +88,19 @@ class Settings(BaseSettings):
         description="How long a produced message may wait for Kafka's ack before it fails "
         "(and is then never sent later).",
     )
-    consumer_max_batch: int = Field(2000, ge=1, description="Most records one batch handles.")
+    consumer_max_batch: int = Field(
+        10_000,
+        ge=1,
+        description="Most records one batch handles. A backlog drains in large batches, "
+        "where an account with several events is re-scored once; a steady trickle comes in "
+        "small ones.",
+    )
+    consumer_fetch_bytes_per_partition: int = Field(
+        8 * 1_048_576,
+        ge=65_536,
+        description="Most bytes fetched from one partition per request (and so buffered "
+        "ahead): with few partitions it bounds how large a batch can get.",
+    )
     consumer_poll_timeout_ms: int = Field(200, ge=1)
     consumer_session_timeout_ms: int = Field(
         10_000, ge=1000, description="How long a silent consumer keeps its partitions."

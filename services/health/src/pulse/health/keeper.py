@@ -51,6 +51,8 @@ TOP_DRIVERS = 3
 DEFAULT_HOT_ACCOUNTS = 20_000
 #: Accounts scored between chances for HTTP requests to run (~0.3 ms each).
 YIELD_EVERY = 16
+#: Records applied between chances for HTTP requests to run (~20 µs each).
+YIELD_EVERY_RECORDS = 256
 
 
 def utc_now() -> datetime:
@@ -130,7 +132,9 @@ class HealthKeeper:
         )
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
         touched: dict[str, CachedAccount] = {}
-        for record in records:
+        for count, record in enumerate(records, 1):
+            if count % YIELD_EVERY_RECORDS == 0:
+                await asyncio.sleep(0)  # let HTTP requests in during a large batch
             item = record.value
             if (item.account_id, item.id) not in fresh:
                 metrics.EVENTS_DUPLICATE.inc()  # already applied

@@ -129,6 +129,7 @@ class ConsumerRunner(Generic[T]):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             session_timeout_ms=self._settings.consumer_session_timeout_ms,
+            max_partition_fetch_bytes=self._settings.consumer_fetch_bytes_per_partition,
             heartbeat_interval_ms=max(self._settings.consumer_session_timeout_ms // 4, 100),
             # Range gives one member partition N of EVERY topic: an account's events, keyed
             # alike on all topics, then reach one member, which alone owns its state.
