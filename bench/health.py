@@ -130,19 +130,28 @@ def rss(empty: dict[str, int], loaded: dict[str, int], accounts: int) -> dict[st
     }
 
 
+#: Counters that move while health works through what was due at load: re-scores, and
+#: the outbox relay publishing their score events.
+SETTLING = ("pulse_health_accounts_rescored_total", "pulse_kafka_messages_produced_total")
+
+
 def wait_settled(url: str, quiet_s: float = 5.0) -> dict[str, float]:
-    """Wait until health has re-scored what was due at load (no re-score for `quiet_s`)."""
+    """Wait until health has re-scored what was due at load and published the score events
+    (neither moved for `quiet_s`): reads are measured on a quiet service."""
     started = time.perf_counter()
-    last, quiet_since = -1.0, time.perf_counter()
+    last: list[float] = []
+    quiet_since = time.perf_counter()
     while time.perf_counter() - quiet_since < quiet_s:
         if time.perf_counter() - started > LOAD_TIMEOUT_S:
             raise TimeoutError(f"health kept re-scoring for {LOAD_TIMEOUT_S}s after loading")
-        rescored = scrape(url, LOAD_TIMEOUT_S).get("pulse_health_accounts_rescored_total", 0)
-        if rescored != last:
-            last, quiet_since = rescored, time.perf_counter()
+        samples = scrape(url, LOAD_TIMEOUT_S)
+        seen = [samples.get(name, 0.0) for name in SETTLING]
+        if seen != last:
+            last, quiet_since = seen, time.perf_counter()
         time.sleep(0.5)
     return {
-        "rescored_after_load": int(last),
+        "rescored_after_load": int(last[0]),
+        "published_after_load": int(last[1]),
         "rescore_after_load_s": round(time.perf_counter() - started - quiet_s, 1),
     }
 
