@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from pulse.common.db.engine import create_engine
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
@@ -60,6 +62,16 @@ class HealthStack:
                     return body
             await asyncio.sleep(0.1)
         raise AssertionError(f"{account_id}: condition never held; last seen {body}")
+
+    async def sql(self, statement: str) -> list[Any]:
+        """Run one statement in health's schema and commit; the first column of its rows."""
+        engine = create_engine(self.settings, schema=health_app.SCHEMA)
+        try:
+            async with engine.begin() as connection:
+                result = await connection.execute(text(statement))
+                return list(result.scalars().all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
 
 
 StackFactory = Callable[..., AbstractAsyncContextManager[HealthStack]]

@@ -1,81 +1,23 @@
 """Health through its HTTP API with ingest in front: hand-computed scores, late and
-duplicate events, time passing, model swaps, CSM sentiment, history, the account list."""
+duplicate events, time passing, drivers and trend, CSM sentiment, the account list."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import text
 
-from pulse.common.db.engine import create_engine
-from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
 from pulse.common.testing.kafka import read_topics
-from pulse.common.testing.plugin import ADMIN_KEY, INGEST_KEY, READ_KEY
+from pulse.common.testing.plugin import ADMIN_KEY, READ_KEY
 from pulse.common.topics import Topics
-from pulse.health import app as health_app
-from pulse.health import runtime
-from pulse.health.scoring.model import default_model_text
 
-from .conftest import HealthStack, StackFactory
+from .conftest import StackFactory
+from .ingest_events import has_open_urgent, profile, send, ticket, usage, values
 
 pytestmark = pytest.mark.integration
-
-
-def ago(**delta: float) -> str:
-    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
-
-
-def profile(account: str, segment: str, **data: Any) -> dict[str, Any]:
-    return {
-        "type": "account.updated",
-        "account_id": account,
-        "occurred_at": ago(days=5),
-        "data": {"segment": segment, "licensed_seats": 10, **data},
-    }
-
-
-def usage(account: str, user: str, feature: str, **delta: float) -> dict[str, Any]:
-    return {
-        "type": "usage.activity",
-        "account_id": account,
-        "occurred_at": ago(**delta or {"hours": 1}),
-        "data": {"user_id": user, "feature": feature},
-    }
-
-
-def ticket(
-    account: str, ticket_id: str, priority: str, channel: str, **delta: float
-) -> dict[str, Any]:
-    return {
-        "type": "support.ticket.opened",
-        "account_id": account,
-        "occurred_at": ago(**delta or {"hours": 2}),
-        "data": {"ticket_id": ticket_id, "priority": priority, "channel": channel},
-    }
-
-
-def has_open_urgent(count: int) -> Callable[[dict[str, Any]], bool]:
-    return lambda body: bool(values(body)["open_urgent_tickets"] == count)
-
-
-async def send(stack: HealthStack, *events: dict[str, Any]) -> list[str]:
-    """Post through ingest; the ids it accepted."""
-    response = await stack.ingest.post("/v1/events", json=list(events), headers=INGEST_KEY)
-    assert response.status_code == 202, response.text
-    body = response.json()
-    assert body["rejected"] == [], body
-    ids: list[str] = body["ids"]
-    return ids
-
-
-def values(body: dict[str, Any]) -> dict[str, Any]:
-    return {c["measure"]: c["value"] for c in body["components"]}
 
 
 async def test_a_hand_computed_account(health_stack: StackFactory) -> None:
@@ -186,83 +128,6 @@ async def test_drivers_and_trend_compare_with_history(health_stack: StackFactory
         assert all(abs(d["contribution_delta"]) <= abs(first_delta) for d in body["drivers"])
 
 
-async def test_a_model_swap_rescores_every_account(
-    health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Two accounts per transaction: the swap takes several, as for a large book.
-    monkeypatch.setattr(runtime, "TICK_CHUNK", 2)
-    async with health_stack() as stack:
-        accounts = [f"swap{i}" for i in range(3)]
-        await send(
-            stack,
-            *(profile(a, "low_touch", owner="swapper") for a in accounts),
-            *(ticket(a, "t1", "urgent", "phone") for a in accounts),
-        )
-        before = {a: await stack.score(a) for a in accounts}
-        # Support counts for everything: only support measures remain weighted.
-        text = default_model_text().replace('version: "2026.11-default.1"', 'version: "test.2"')
-        for group in ("usage", "reliability", "billing", "relationship", "engagement",
-                      "sentiment", "marketing", "advocacy", "account_signals"):  # fmt: skip
-            text = text.replace(f"  {group}:\n    weight: ", f"  {group}:\n    weight: 0 #", 1)
-        text = text.replace(
-            "    usage: 0.30\n    engagement: 0.0", "    usage: 0\n    engagement: 0"
-        )
-        text = text.replace(
-            "    usage: 0.22\n    engagement: 0.12", "    usage: 0\n    engagement: 0"
-        )
-        put = await stack.health.put(
-            "/v1/scoring-model",
-            content=text,
-            headers={**ADMIN_KEY, "Content-Type": "application/yaml"},
-        )
-        assert put.status_code == 200, put.text
-        assert put.json()["version"] == "test.2"
-        for account in accounts:
-            body = await stack.score(account, lambda b: b["model_version"] == "test.2")
-            # Support alone: mean(1 opened → 100, 1 by phone → 75, 1 urgent open → 60).
-            assert body["score"] == pytest.approx(78.3)
-            assert body["score"] != before[account]["score"]
-            history = await stack.health.get(
-                f"/v1/accounts/{account}/health/history", headers=READ_KEY
-            )
-            versions = [p["model_version"] for p in history.json()["points"]]
-            assert versions[0] == "2026.11-default.1"
-            assert versions[-1] == "test.2"
-        listed = await stack.health.get("/v1/scoring-model", headers=READ_KEY)
-        assert listed.json()["version"] == "test.2"
-        assert {v["version"] for v in listed.json()["versions"]} >= {"2026.11-default.1", "test.2"}
-
-        # The same version with other content is refused; an invalid model names its paths.
-        clash = await stack.health.put(
-            "/v1/scoring-model",
-            content=text.replace("green: 70", "green: 75"),
-            headers={**ADMIN_KEY, "Content-Type": "application/yaml"},
-        )
-        assert clash.status_code == 409, clash.text
-        bad = await stack.health.put(
-            "/v1/scoring-model",
-            content=text.replace("green: 70", "green: 170"),
-            headers={**ADMIN_KEY, "Content-Type": "application/yaml"},
-        )
-        assert bad.status_code == 422
-        assert any("bands" in d["path"] for d in bad.json()["error"]["details"]), bad.text
-        forbidden = await stack.health.put(
-            "/v1/scoring-model",
-            content=text,
-            headers={**READ_KEY, "Content-Type": "application/yaml"},
-        )
-        assert forbidden.status_code == 403
-
-        # Back to the default: the stored earlier version is re-activated, not duplicated.
-        back = await stack.health.put(
-            "/v1/scoring-model",
-            content=default_model_text(),
-            headers={**ADMIN_KEY, "Content-Type": "application/yaml"},
-        )
-        assert back.json()["version"] == "2026.11-default.1"
-        await stack.score(accounts[0], lambda b: b["model_version"] == "2026.11-default.1")
-
-
 async def test_csm_sentiment(health_stack: StackFactory) -> None:
     async with health_stack() as stack:
         await send(stack, profile("feel", "high_touch"))
@@ -370,141 +235,3 @@ async def test_concurrent_reads_while_scoring(health_stack: StackFactory) -> Non
             assert total == pytest.approx(body["score"], abs=0.06)
             await asyncio.sleep(0.01)
         await task
-
-
-async def test_a_model_file_becomes_the_active_model(
-    health_stack: StackFactory, tmp_path: Path
-) -> None:
-    path = tmp_path / "model.yaml"
-    text = default_model_text().replace('version: "2026.11-default.1"', 'version: "from-file"')
-    path.write_text(text)
-    async with health_stack(model_file=path) as stack:
-        await send(stack, profile("filed", "low_touch"))
-        body = await stack.score("filed")
-        assert body["model_version"] == "from-file"
-        model = await stack.health.get("/v1/scoring-model", headers=READ_KEY)
-        assert model.json()["version"] == "from-file"
-    # Leave the module's database on the default model for the tests after this one.
-    async with health_stack(model_file=None) as stack:
-        back = await stack.health.put(
-            "/v1/scoring-model",
-            content=default_model_text(),
-            headers={**ADMIN_KEY, "Content-Type": "application/yaml"},
-        )
-        assert back.status_code == 200
-
-
-async def test_poison_messages_go_to_the_dead_letter_topic(health_stack: StackFactory) -> None:
-    """Garbage on an event topic and on the command topic is set aside; the rest is scored."""
-    async with health_stack() as stack:
-        topics = Topics(stack.settings.topic_prefix)
-        producer = PulseProducer(stack.settings, client_id="poison")
-        await producer.start()
-        try:
-            await producer.send_and_wait_all(
-                [
-                    OutgoingMessage(
-                        topics.for_event_type("usage.activity"), b"toxic", b"{not json"
-                    ),
-                    OutgoingMessage(
-                        topics.for_event_type("usage.activity"),
-                        b"toxic",
-                        b'{"type": "usage.activity", "account_id": "toxic"}',
-                    ),
-                    OutgoingMessage(topics.health_commands, b"toxic", b'{"kind": "reboot"}'),
-                ]
-            )
-        finally:
-            await producer.stop()
-        await send(stack, profile("toxic", "low_touch"), ticket("toxic", "t1", "low", "chat"))
-        await stack.score("toxic", lambda b: values(b)["tickets_opened_30d"] == 1)
-        letters = await read_topics(
-            stack.settings.kafka_bootstrap_servers, [topics.dlq], at_least=3
-        )
-        reasons = sorted(dict(r.headers)["pulse-dlq-reason"].decode() for r in letters)
-        assert reasons == ["invalid_command", "invalid_event", "invalid_event"]
-        assert {r.value for r in letters} >= {b"{not json", b'{"kind": "reboot"}'}
-
-
-async def test_event_ids_older_than_the_dedupe_window_are_forgotten(
-    health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(runtime, "HOUSEKEEPING_S", 0.1)
-    async with health_stack() as stack:
-        ids = await send(stack, profile("old", "low_touch"))
-        await stack.score("old")
-        engine = create_engine(stack.settings, schema=health_app.SCHEMA)
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(
-                    text(
-                        "INSERT INTO processed_events (account_id, event_id, seen_at) "
-                        "VALUES ('old', 'evt_ancient', now() - interval '8 days')"
-                    )
-                )
-            for _ in range(100):
-                async with engine.connect() as connection:
-                    kept = (
-                        (
-                            await connection.execute(
-                                text(
-                                    "SELECT event_id FROM processed_events WHERE account_id = 'old'"
-                                )
-                            )
-                        )
-                        .scalars()
-                        .all()
-                    )
-                if "evt_ancient" not in kept:
-                    break
-                await asyncio.sleep(0.1)
-            assert kept == ids  # the recent id stays, the 8-day-old one is gone
-        finally:
-            await engine.dispose()
-
-
-async def set_aside_count(stack: HealthStack) -> float:
-    metrics = (await stack.health.get("/metrics")).text
-    for line in metrics.splitlines():
-        if line.startswith("pulse_health_rescores_set_aside_total "):
-            return float(line.split()[1])
-    return 0.0
-
-
-async def test_an_account_that_cannot_be_scored_is_set_aside_and_the_rest_go_on(
-    health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(runtime, "TICK_CHUNK", 50)  # both accounts in one chunk
-    async with health_stack() as stack:
-        await send(stack, profile("broken", "low_touch"), profile("sound", "low_touch"))
-        await stack.score("broken")
-        before = await stack.score("sound")
-        set_aside = await set_aside_count(stack)  # the counter lives as long as the process
-    engine = create_engine(stack.settings, schema=health_app.SCHEMA)
-    try:
-        # A stored state this version cannot read, and both accounts due when loaded.
-        async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "UPDATE account_states SET next_change_at = now() - interval '1 hour' "
-                    "WHERE account_id IN ('broken', 'sound')"
-                )
-            )
-            await connection.execute(
-                text(
-                    "UPDATE account_states SET state = jsonb_set(state, '{state,v}', '99') "
-                    "WHERE account_id = 'broken'"
-                )
-            )
-        async with health_stack() as stack:
-            after = await stack.score("sound", lambda b: b["computed_at"] != before["computed_at"])
-            assert after["score"] == before["score"]
-            for _ in range(100):
-                if await set_aside_count(stack) > set_aside:
-                    break
-                await asyncio.sleep(0.1)
-            assert await set_aside_count(stack) == set_aside + 1
-    finally:
-        async with engine.begin() as connection:  # leave no unreadable row to later tests
-            await connection.execute(text("DELETE FROM account_states WHERE account_id = 'broken'"))
-        await engine.dispose()

@@ -97,12 +97,18 @@ def pulse_settings(
     pulse_kafka_bootstrap: str, pulse_database_url: str, topic_prefix: str
 ) -> Settings:
     """Settings pointing at the session broker, the module database and this test's topics."""
+    return settings_for_tests(pulse_kafka_bootstrap, pulse_database_url, topic_prefix)
+
+
+def settings_for_tests(bootstrap: str, database_url: str, topic_prefix: str) -> Settings:
+    """Test settings on this broker, database and topic prefix: 3 partitions, the test API
+    keys, quick polls."""
     from pulse.common.settings import Settings
 
     return Settings(
         env="test",
-        kafka_bootstrap_servers=pulse_kafka_bootstrap,
-        database_url=pulse_database_url,
+        kafka_bootstrap_servers=bootstrap,
+        database_url=database_url,
         topic_prefix=topic_prefix,
         topic_partitions=3,
         api_keys=TEST_API_KEYS,
