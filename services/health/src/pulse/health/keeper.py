@@ -71,7 +71,11 @@ def from_row(row: store.StoredAccount) -> CachedAccount:
     """A decoded cached account from its `account_states` row."""
     body = row.state
     return CachedAccount(
-        row.account_id, row.partition, AccountState.from_dict(body["state"]), meta=body
+        row.account_id,
+        row.partition,
+        AccountState.from_dict(body["state"]),
+        meta=body,
+        next_due=row.next_change_at,
     )
 
 
@@ -275,11 +279,15 @@ class HealthKeeper:
         stored = await store.load_accounts(session, missing)
         for account_id in missing:
             row = stored.get(account_id)
-            self._accounts.add(
-                from_row(row)
-                if row is not None
-                else CachedAccount(account_id, partition_of[account_id], AccountState())
-            )
+            if row is None:
+                self._accounts.add(
+                    CachedAccount(account_id, partition_of[account_id], AccountState())
+                )
+                continue
+            account = from_row(row)
+            self._accounts.add(account)
+            if account.next_due is not None:  # due on time even if no event here changes it
+                heapq.heappush(self._due, (account.next_due, account_id))
 
     async def _rescore(
         self, session: AsyncSession, accounts: Iterable[CachedAccount], now: datetime, cause: str

@@ -22,6 +22,7 @@ class StoredAccount:
     account_id: str
     partition: int
     state: dict[str, Any]
+    next_change_at: datetime | None = None
 
 
 async def load_accounts(
@@ -33,9 +34,11 @@ async def load_accounts(
         return {}
     t = account_states
     rows = await session.execute(
-        select(t.c.account_id, t.c.partition, t.c.state).where(t.c.account_id.in_(ids))
+        select(t.c.account_id, t.c.partition, t.c.state, t.c.next_change_at).where(
+            t.c.account_id.in_(ids)
+        )
     )
-    return {a: StoredAccount(a, p, s) for a, p, s in rows}
+    return {a: StoredAccount(a, p, s, n) for a, p, s, n in rows}
 
 
 @dataclass(frozen=True, slots=True)
