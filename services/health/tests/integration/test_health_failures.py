@@ -93,7 +93,7 @@ async def test_an_account_that_cannot_be_scored_is_set_aside_and_the_rest_go_on(
             "WHERE account_id IN ('broken', 'sound')"
         )
         await stack.sql(
-            "UPDATE account_states SET state = jsonb_set(state, '{state,v}', '99') "
+            "UPDATE account_states SET state = jsonb_set(state::jsonb, '{state,v}', '99')::json "
             "WHERE account_id = 'broken'"
         )
         async with health_stack() as stack:

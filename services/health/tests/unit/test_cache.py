@@ -39,7 +39,7 @@ def test_an_account_loaded_as_stored_json_thaws_to_that_state(
     event: Callable[..., Event], now: datetime
 ) -> None:
     state = busy_state(event, now)
-    # Postgres hands jsonb back as text with spaces after separators.
+    # Rows written before migration 0003 (jsonb) come back with spaces after separators.
     stored = orjson.dumps(state.to_dict()).replace(b",", b", ").replace(b":", b": ")
     account = CachedAccount("acme", 3, frozen=freeze(stored), meta={"model_version": "m-1"})
     assert account.state.to_dict() == state.to_dict()

@@ -17,6 +17,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence, Set
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ import orjson
 from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pulse.common.db.bulk import json_text
 from pulse.common.db.dedupe import claim_new_event_ids
 from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
@@ -36,7 +38,7 @@ from pulse.health.messages import Incoming, SetCsmSentiment
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.reading import Reading, readings
-from pulse.health.scoring.score import AccountScore, Component, drivers, score_account
+from pulse.health.scoring.score import AccountScore, drivers, score_account
 from pulse.health.scoring.state import AccountState
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ TOP_DRIVERS = 3
 DEFAULT_HOT_ACCOUNTS = 20_000
 #: Accounts scored between chances for HTTP requests to run (~0.3 ms each).
 YIELD_EVERY = 16
+#: Re-scored accounts per chunk of writes (see `_rescore`).
+WRITE_EVERY = 500
 #: Records applied between chances for HTTP requests to run (~20 µs each).
 YIELD_EVERY_RECORDS = 256
 
@@ -293,63 +297,80 @@ class HealthKeeper:
         self, session: AsyncSession, accounts: Iterable[CachedAccount], now: datetime, cause: str
     ) -> None:
         started = time.perf_counter()
-        states: list[tuple[store.StoredAccount, datetime | None]] = []
-        score_rows: list[dict[str, Any]] = []
-        history: list[dict[str, Any]] = []
-        outbox: list[tuple[str, OutgoingMessage]] = []
+        rescored = 0
+        writes = _Writes()
+        writing: asyncio.Task[None] | None = None
         today = now.date().isoformat()
-        for count, account in enumerate(accounts, 1):
-            if count % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # let HTTP requests in between accounts
-            account.state.prune(now)
-            read = readings(self.model, account.state, day_of(now))
-            result = score_account(self.model, account.state, now, read)
-            components = result.components  # dataclasses: orjson writes them as objects
-            previous_score, previous_band = account.score, account.band
-            score_rows.append(self._score_row(account, result, components, now))
-            moved = (
-                account.history_score is None
-                or abs(result.score - account.history_score) >= HISTORY_MIN_MOVE
-            )
-            if moved or result.band != previous_band or account.history_day != today:
-                history.append(
-                    {
-                        "account_id": account.account_id,
-                        "at": now,
-                        "score": result.score,
-                        "band": result.band,
-                        "model_version": result.model_version,
-                        "components": components,
-                    }
-                )
-                account.history_score, account.history_day = result.score, today
-            if previous_band is not None and result.band != previous_band:
-                metrics.BAND_CHANGES.labels(result.band).inc()
-            if result.score != previous_score or result.band != previous_band:
-                outbox.append(
-                    self._score_message(account, result, previous_score, previous_band, now)
-                )
-            account.score, account.band = result.score, result.band
-            account.model_version = result.model_version
-            self._schedule(account, now, read)
-            states.append((to_row(account), account.next_due))
-            self._accounts.used(account)
+        try:
+            for account in accounts:
+                rescored += 1
+                if rescored % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let HTTP requests (and a pending write) run
+                self._rescore_one(account, now, today, writes)
+                if len(writes.states) >= WRITE_EVERY:
+                    # PostgreSQL writes this chunk on its core while Python scores the next
+                    # one; statements still go one at a time, in this one transaction.
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.ensure_future(writes.save(session))
+                    writes = _Writes()
+            if writing is not None:
+                await writing
+            await writes.save(session)
+        except BaseException:
+            if writing is not None and not writing.done():
+                writing.cancel()  # the session is not left with a statement in flight
+                await asyncio.gather(writing, return_exceptions=True)
+            raise
         self._accounts.freeze_coldest()
-        await store.save_accounts(session, states)
-        await store.save_scores(session, score_rows)
-        await store.add_history(session, history)
-        await add_to_outbox(session, outbox)
-        metrics.RESCORED.labels(cause).inc(len(states))
+        metrics.RESCORED.labels(cause).inc(rescored)
         metrics.RESCORE_DURATION.observe(time.perf_counter() - started)
         metrics.CACHED_ACCOUNTS.set(len(self._accounts))
         metrics.DECODED_ACCOUNTS.set(self._accounts.hot)
         metrics.DUE_ACCOUNTS.set(len(self._due))
 
+    def _rescore_one(
+        self, account: CachedAccount, now: datetime, today: str, writes: _Writes
+    ) -> None:
+        account.state.prune(now)
+        read = readings(self.model, account.state, day_of(now))
+        result = score_account(self.model, account.state, now, read)
+        components = json_text(result.components)  # once, for the score and history
+        previous_score, previous_band = account.score, account.band
+        writes.scores.append(self._score_row(account, result, components, now))
+        moved = (
+            account.history_score is None
+            or abs(result.score - account.history_score) >= HISTORY_MIN_MOVE
+        )
+        if moved or result.band != previous_band or account.history_day != today:
+            writes.history.append(
+                {
+                    "account_id": account.account_id,
+                    "at": now,
+                    "score": result.score,
+                    "band": result.band,
+                    "model_version": result.model_version,
+                    "components": components,
+                }
+            )
+            account.history_score, account.history_day = result.score, today
+        if previous_band is not None and result.band != previous_band:
+            metrics.BAND_CHANGES.labels(result.band).inc()
+        if result.score != previous_score or result.band != previous_band:
+            writes.outbox.append(
+                self._score_message(account, result, previous_score, previous_band, now)
+            )
+        account.score, account.band = result.score, result.band
+        account.model_version = result.model_version
+        self._schedule(account, now, read)
+        writes.states.append((to_row(account), account.next_due))
+        self._accounts.used(account)
+
     def _score_row(
         self,
         account: CachedAccount,
         result: AccountScore,
-        components: list[Component],
+        components: str,
         now: datetime,
     ) -> dict[str, Any]:
         return {
@@ -407,3 +428,19 @@ class HealthKeeper:
             # rebuild now and then so they cannot pile up.
             self._due = [(c.next_due, c.account_id) for c in self._accounts if c.next_due]
             heapq.heapify(self._due)
+
+
+@dataclass(slots=True)
+class _Writes:
+    """Rows a chunk of re-scores writes."""
+
+    states: list[tuple[store.StoredAccount, datetime | None]] = field(default_factory=list)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+
+    async def save(self, session: AsyncSession) -> None:
+        await store.save_accounts(session, self.states)
+        await store.save_scores(session, self.scores)
+        await store.add_history(session, self.history)
+        await add_to_outbox(session, self.outbox)

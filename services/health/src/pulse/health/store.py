@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, bindparam, cast, func, or_, select, true, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, Text, and_, bindparam, cast, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pulse.common.db.bulk import bulk_insert, column_arrays, json_text
 from pulse.health.tables import account_states, score_history, scores, scoring_models
 
 
@@ -102,58 +102,68 @@ async def save_accounts(
     if not rows:
         return
     await session.execute(
-        _SAVE_ACCOUNT,
-        [
-            {
-                "account_id": stored.account_id,
-                "partition": stored.partition,
-                "state": stored.state,
-                "next_change_at": next_change,
-            }
-            for stored, next_change in rows
-        ],
+        _SAVE_ACCOUNTS,
+        {
+            "account_id": [stored.account_id for stored, _ in rows],
+            "partition": [stored.partition for stored, _ in rows],
+            "state": [json_text(stored.state) for stored, _ in rows],
+            "next_change_at": [next_change for _, next_change in rows],
+        },
     )
 
 
-# Writes are executemany with one statement each, built once: SQLAlchemy caches its
-# compiled form, where a multi-row VALUES list would be compiled anew for every batch.
-_upsert_account = insert(account_states)
-_SAVE_ACCOUNT = _upsert_account.on_conflict_do_update(
-    index_elements=["account_id"],
-    set_={
-        "partition": _upsert_account.excluded.partition,
-        "state": _upsert_account.excluded.state,
-        "next_change_at": _upsert_account.excluded.next_change_at,
-        "updated_at": func.now(),
-    },
-)
-_upsert_score = insert(scores)
-_SAVE_SCORE = _upsert_score.on_conflict_do_update(
-    index_elements=["account_id"],
-    set_={c.name: _upsert_score.excluded[c.name] for c in scores.columns if c.name != "account_id"},
-)
-_add_point = insert(score_history)
-_ADD_HISTORY = _add_point.on_conflict_do_update(
-    index_elements=["account_id", "at"],
-    set_={
-        "score": _add_point.excluded.score,
-        "band": _add_point.excluded.band,
-        "model_version": _add_point.excluded.model_version,
-        "components": _add_point.excluded.components,
-    },
-)
-
-
 async def save_scores(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Upsert current scores (`scores` columns as keys)."""
+    """Upsert current scores (`scores` columns as keys; `components` as JSON text)."""
     if rows:
-        await session.execute(_SAVE_SCORE, list(rows))
+        await session.execute(_SAVE_SCORES, column_arrays(rows, _SCORE_COLUMNS))
 
 
 async def add_history(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append history points; a point at the same instant replaces the earlier one."""
+    """Append history points (`components` as JSON text); a point at the same instant
+    replaces the earlier one."""
     if rows:
-        await session.execute(_ADD_HISTORY, list(rows))
+        await session.execute(_ADD_HISTORY, column_arrays(rows, _HISTORY_COLUMNS))
+
+
+_SAVE_ACCOUNTS = bulk_insert(
+    account_states.name,
+    {
+        "account_id": "text",
+        "partition": "integer",
+        "state": "json",
+        "next_change_at": "timestamptz",
+    },
+    conflict=["account_id"],
+    update=["partition", "state", "next_change_at"],
+    extra_updates="updated_at = now()",
+)
+_SCORE_COLUMNS = {
+    "account_id": "text",
+    "score": "float8",
+    "band": "text",
+    "segment": "text",
+    "owner": "text",
+    "model_version": "text",
+    "computed_at": "timestamptz",
+    "components": "json",
+}
+_SAVE_SCORES = bulk_insert(
+    scores.name, _SCORE_COLUMNS, conflict=["account_id"], update=list(_SCORE_COLUMNS)[1:]
+)
+_HISTORY_COLUMNS = {
+    "account_id": "text",
+    "at": "timestamptz",
+    "score": "float8",
+    "band": "text",
+    "model_version": "text",
+    "components": "json",
+}
+_ADD_HISTORY = bulk_insert(
+    score_history.name,
+    _HISTORY_COLUMNS,
+    conflict=["account_id", "at"],
+    update=list(_HISTORY_COLUMNS)[2:],
+)
 
 
 async def get_score(session: AsyncSession, account_id: str) -> dict[str, Any] | None:

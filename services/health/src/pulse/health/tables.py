@@ -15,9 +15,12 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON
 
 metadata = MetaData()
+
+# Documents are `json`, not `jsonb`: read whole, never queried inside, and `jsonb` parses
+# every write (migration 0003).
 
 #: Everything needed to score an account (`AccountState.to_dict()`), one row per account.
 account_states = Table(
@@ -27,7 +30,7 @@ account_states = Table(
     # The Kafka partition the account's events arrive on: a process that is assigned
     # that partition loads exactly these rows.
     Column("partition", Integer, nullable=False),
-    Column("state", JSONB, nullable=False),
+    Column("state", JSON, nullable=False),
     Column("next_change_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("account_states_partition", "partition"),
@@ -44,7 +47,7 @@ scores = Table(
     Column("owner", Text, nullable=True),
     Column("model_version", Text, nullable=False),
     Column("computed_at", DateTime(timezone=True), nullable=False),
-    Column("components", JSONB, nullable=False),
+    Column("components", JSON, nullable=False),
     Index("scores_band_score", "band", "score"),
     Index("scores_segment", "segment"),
     Index("scores_owner", "owner"),
@@ -60,7 +63,7 @@ score_history = Table(
     Column("score", Float, nullable=False),
     Column("band", Text, nullable=False),
     Column("model_version", Text, nullable=False),
-    Column("components", JSONB, nullable=False),
+    Column("components", JSON, nullable=False),
     PrimaryKeyConstraint("account_id", "at"),
 )
 

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pulse.common.db.bulk import bulk_insert, json_text
 from pulse.common.db.tables import outbox
 from pulse.common.kafka.producer import OutgoingMessage, ProduceError, PulseProducer
 
@@ -29,24 +29,25 @@ async def add_to_outbox(
     """Queue `(message_id, message)` pairs in the caller's transaction; an id is kept once."""
     if not messages:
         return
-    # executemany with one cached statement: compiling a VALUES list per batch costs more
-    # than the insert itself.
     await session.execute(
         _ADD_TO_OUTBOX,
-        [
-            {
-                "message_id": message_id,
-                "topic": m.topic,
-                "key": m.key,
-                "value": m.value,
-                "headers": [[k, v.decode()] for k, v in m.headers],
-            }
-            for message_id, m in messages
-        ],
+        {
+            "message_id": [message_id for message_id, _ in messages],
+            "topic": [m.topic for _, m in messages],
+            "key": [m.key for _, m in messages],
+            "value": [m.value for _, m in messages],
+            "headers": [json_text([[k, v.decode()] for k, v in m.headers]) for _, m in messages],
+        },
     )
 
 
-_ADD_TO_OUTBOX = insert(outbox).on_conflict_do_nothing(index_elements=["message_id"])
+# In array order, so the relay (oldest `seq` first) publishes in the order added.
+_ADD_TO_OUTBOX = bulk_insert(
+    outbox.name,
+    {"message_id": "text", "topic": "text", "key": "bytea", "value": "bytea", "headers": "jsonb"},
+    conflict=["message_id"],
+    ordered=True,
+)
 
 
 class OutboxRelay:
