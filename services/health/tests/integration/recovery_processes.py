@@ -24,14 +24,16 @@ SCHEMA = "health"
 START_TIMEOUT_S = 90.0
 PROGRESS_TIMEOUT_S = 150.0
 #: What the health children run with: small batches (many commits to land a kill between),
-#: a short session (a killed member leaves the group soon) and a frequent tick (time-driven
-#: re-scoring runs beside the batches).
+#: a short session (a killed member leaves the group soon), a frequent tick (time-driven
+#: re-scoring runs beside the batches) and small write chunks (a kill can land while one
+#: chunk is written and the next scored).
 CHILD_SETTINGS = {
     "PULSE_LOG_LEVEL": "INFO",
     "PULSE_CONSUMER_MAX_BATCH": "500",
     "PULSE_CONSUMER_POLL_TIMEOUT_MS": "50",
     "PULSE_CONSUMER_SESSION_TIMEOUT_MS": "6000",
     "PULSE_HEALTH_TICK_S": "1",
+    "PULSE_HEALTH_WRITE_CHUNK": "7",
 }
 
 # -- the stream --------------------------------------------------------------------------

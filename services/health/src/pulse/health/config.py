@@ -36,3 +36,10 @@ class HealthSettings(BaseSettings):
         "event or a due time needs them. Set it above the accounts that get events every "
         "few minutes.",
     )
+    write_chunk: int = Field(
+        500,
+        ge=1,
+        description="Re-scored accounts per chunk of writes: PostgreSQL writes one chunk "
+        "while the next is scored, all in the batch's one transaction. Larger chunks mean "
+        "fewer statements; smaller ones start writing sooner.",
+    )

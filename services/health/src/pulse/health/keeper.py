@@ -54,7 +54,7 @@ DEFAULT_HOT_ACCOUNTS = 20_000
 #: Accounts scored between chances for HTTP requests to run (~0.3 ms each).
 YIELD_EVERY = 16
 #: Re-scored accounts per chunk of writes (see `_rescore`).
-WRITE_EVERY = 500
+DEFAULT_WRITE_CHUNK = 500
 #: Records applied between chances for HTTP requests to run (~20 µs each).
 YIELD_EVERY_RECORDS = 256
 
@@ -93,12 +93,14 @@ class HealthKeeper:
         topics: Topics,
         clock: Clock = utc_now,
         hot_limit: int = DEFAULT_HOT_ACCOUNTS,
+        write_chunk: int = DEFAULT_WRITE_CHUNK,
         on_due_now: Callable[[], None] = lambda: None,
     ) -> None:
         self.model = model
         self._topics = topics
         self._clock = clock
         self._accounts = AccountCache(hot_limit)
+        self._write_chunk = write_chunk
         self._owned: set[int] = set()
         self._due: list[tuple[datetime, str]] = []
         self._on_due_now = on_due_now
@@ -307,7 +309,7 @@ class HealthKeeper:
                 if rescored % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let HTTP requests (and a pending write) run
                 self._rescore_one(account, now, today, writes)
-                if len(writes.states) >= WRITE_EVERY:
+                if len(writes.states) >= self._write_chunk:
                     # PostgreSQL writes this chunk on its core while Python scores the next
                     # one; statements still go one at a time, in this one transaction.
                     if writing is not None:
@@ -318,8 +320,9 @@ class HealthKeeper:
                 await writing
             await writes.save(session)
         except BaseException:
-            if writing is not None and not writing.done():
-                writing.cancel()  # the session is not left with a statement in flight
+            if writing is not None:
+                # Let the statement in flight finish (its outcome no longer matters): the
+                # caller rolls back next, which must not race it on the connection.
                 await asyncio.gather(writing, return_exceptions=True)
             raise
         self._accounts.freeze_coldest()

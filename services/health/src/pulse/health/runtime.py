@@ -58,6 +58,7 @@ class HealthRuntime:
             topics=topics,
             clock=clock,
             hot_limit=config.hot_accounts,
+            write_chunk=config.write_chunk,
             on_due_now=self._wake.set,
         )
         self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
