@@ -8,7 +8,7 @@ groups are usage, support, ...`. `default_model()` is the model shipped with Pul
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Annotated, Literal
 
@@ -113,6 +113,18 @@ class ScoringModel(_Part):
             if key == segment and group in weights:
                 return weights[group]
         return self.groups[group].weight
+
+    def group_weights(self, segment: str) -> dict[str, float]:
+        """Every group's weight for accounts of a segment."""
+        return self._weights_by_segment[segment]
+
+    @cached_property
+    def _weights_by_segment(self) -> dict[str, dict[str, float]]:
+        # Scoring reads these for every account: worked out once per model.
+        return {
+            segment: {group: self.group_weight(group, segment) for group in self.groups}
+            for segment in SEGMENTS
+        }
 
     def fingerprint(self) -> str:
         """SHA-256 of the model's canonical JSON: equal models, equal fingerprints."""

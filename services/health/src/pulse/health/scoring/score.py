@@ -9,7 +9,6 @@ missing value under `neutral` or `penalise` scores a fixed score and keeps its w
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,8 +77,11 @@ def score_account(
     if read is None:
         read = readings(model, state, day_of(as_of))
     measured = [_measure(reading) for reading in read]
-    present = Counter(m.group for m, _, score in measured if score is not None)
-    group_weights = {group: model.group_weight(group, segment) for group in present}
+    present: dict[str, int] = {}
+    for measure, _, score in measured:
+        if score is not None:
+            present[measure.group] = present.get(measure.group, 0) + 1
+    group_weights = model.group_weights(segment)
     raw = [
         group_weights[m.group] / present[m.group] if score is not None else 0.0
         for m, _, score in measured
@@ -89,12 +91,17 @@ def score_account(
     total = 0.0
     for (measure, value, score), weight in zip(measured, raw, strict=True):
         share = weight / total_weight if total_weight > 0 else 0.0
-        contribution = share * score if score is not None else 0.0
+        if score is None:
+            contribution = 0.0
+            rounded_score = None
+        else:
+            contribution = share * score
+            rounded_score = round(score, 2)
         total += contribution
         components.append(
             Component(
-                measure.name, measure.group, _round(value, 4), _round(score, 2),
-                round(share, 4), round(contribution, 3),
+                measure.name, measure.group, None if value is None else round(value, 4),
+                rounded_score, round(share, 4), round(contribution, 3),
             )
         )  # fmt: skip
     final = round(total if total_weight > 0 else NO_EVIDENCE_SCORE, 1)
@@ -106,10 +113,6 @@ def _measure(reading: Reading) -> tuple[Measure, float | None, float | None]:
     value = measure_value(reading)
     score = measure.scoring.score(value) if value is not None else measure.missing_score()
     return measure, value, score
-
-
-def _round(number: float | None, digits: int) -> float | None:
-    return None if number is None else round(number, digits)
 
 
 def drivers(
