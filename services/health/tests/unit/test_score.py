@@ -182,6 +182,16 @@ def test_drivers_without_a_past_are_the_contributions() -> None:
         ("nps", 54.0),
         ("tickets", 20.0),
     ]
+    assert drivers(now, None, "now", top=1) == [Driver("nps", "b", 54.0, None, 9.0, "now")]
+    assert drivers(now, [], "now") == drivers(now, None, "now")
+
+
+def test_drivers_without_a_past_rank_equal_moves_by_measure() -> None:
+    now = [
+        Component("tickets", "a", 4.0, 50.0, 0.4, -20.0),
+        Component("csat", "a", 3.0, 50.0, 0.4, 20.0),
+    ]
+    assert [d.measure for d in drivers(now, None, "now", top=2)] == ["csat", "tickets"]
 
 
 def test_drivers_take_the_group_from_now_when_the_past_has_none() -> None:

@@ -16,6 +16,7 @@ import hashlib
 import heapq
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -142,12 +143,17 @@ class HealthKeeper:
         )
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
         touched: dict[str, CachedAccount] = {}
+        # Counted here and added to the metrics once per type: labels() per event costs
+        # more than applying some events.
+        applied: Counter[str] = Counter()
+        too_late: Counter[str] = Counter()
+        duplicates = 0
         for count, record in enumerate(records, 1):
             if count % YIELD_EVERY_RECORDS == 0:
                 await asyncio.sleep(0)  # let HTTP requests in during a large batch
             item = record.value
             if (item.account_id, item.id) not in fresh:
-                metrics.EVENTS_DUPLICATE.inc()  # already applied
+                duplicates += 1  # already applied
                 continue
             fresh.discard((item.account_id, item.id))  # the same id twice in one batch
             account = self._accounts.get(item.account_id)
@@ -157,10 +163,15 @@ class HealthKeeper:
                 account.state.set_csm_sentiment(item.value, item.note, item.at)
                 touched[item.account_id] = account
             elif account.state.apply(item, now):
-                metrics.EVENTS_APPLIED.labels(item.type).inc()
+                applied[item.type] += 1
                 touched[item.account_id] = account
             else:
-                metrics.EVENTS_TOO_LATE.labels(item.type).inc()
+                too_late[item.type] += 1
+        metrics.EVENTS_DUPLICATE.inc(duplicates)
+        for event_type, n in applied.items():
+            metrics.EVENTS_APPLIED.labels(event_type).inc(n)
+        for event_type, n in too_late.items():
+            metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
         await self._rescore(session, touched.values(), now, "event")
 
     async def on_assigned(self, session: AsyncSession, partitions: Set[TopicPartition]) -> None:

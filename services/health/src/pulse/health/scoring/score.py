@@ -124,7 +124,9 @@ def drivers(
     """Measures whose contribution moved since `past`, largest move first (with no past, the
     contributions themselves); the `top` largest only when given. Measures that did not
     move are left out."""
-    before = {c.measure: c for c in past or ()}
+    if not past:
+        return _largest_contributions(current, horizon, top)
+    before = {c.measure: c for c in past}
     now = {c.measure: c for c in current}
     moves: list[tuple[float, str]] = []
     for name in [*now, *(m for m in before if m not in now)]:
@@ -146,3 +148,17 @@ def drivers(
             )
         )  # fmt: skip
     return found
+
+
+def _largest_contributions(
+    current: Sequence[Component], horizon: str, top: int | None
+) -> list[Driver]:
+    """`drivers` with no past: each contribution is its own move (every score event
+    carries these, so they skip the matching of measures)."""
+    moves = [c for c in current if abs(c.contribution) >= 5e-4]
+    order = lambda c: (-abs(c.contribution), c.measure)  # noqa: E731
+    largest = sorted(moves, key=order) if top is None else heapq.nsmallest(top, moves, order)
+    return [
+        Driver(c.measure, c.group, round(c.contribution, 3), None, c.value, horizon)
+        for c in largest
+    ]
