@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         ge=1,
         description="Most records one batch handles. A backlog drains in large batches, "
         "where an account with several events is re-scored once (so larger batches drain "
-        "faster, for more memory per batch: about 2 KiB per record); a steady trickle comes "
+        "faster, for more memory while a batch is handled); a steady trickle comes "
         "in small ones.",
     )
     consumer_fetch_bytes_per_partition: int = Field(
