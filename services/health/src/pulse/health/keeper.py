@@ -12,44 +12,43 @@ an invoice growing more overdue); `tick` re-scores the accounts that are due.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import heapq
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence, Set
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-import orjson
 from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.db.bulk import json_text
 from pulse.common.db.dedupe import claim_new_event_ids
-from pulse.common.kafka.outbox import add_to_outbox
-from pulse.common.kafka.producer import OutgoingMessage
 from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
 from pulse.health import metrics, store
 from pulse.health.cache import AccountCache, CachedAccount, freeze
 from pulse.health.memory import release_free_memory
 from pulse.health.messages import Incoming, SetCsmSentiment
+from pulse.health.rows import (
+    HISTORY_MIN_MOVE,
+    ChunkWrites,
+    from_row,
+    history_point,
+    score_message,
+    score_row,
+    to_row,
+)
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.reading import Reading, readings
-from pulse.health.scoring.score import AccountScore, drivers, score_account
+from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-#: Moves smaller than this since the last history point add none (unless the band changes).
-HISTORY_MIN_MOVE = 1.0
-#: Drivers carried by each `pulse.health.scores` event.
-TOP_DRIVERS = 3
 #: Accounts kept decoded (see `cache`): ~7 KiB each, against ~2 KiB frozen.
 DEFAULT_HOT_ACCOUNTS = 20_000
 #: Accounts scored between chances for HTTP requests to run (~0.3 ms each).
@@ -63,25 +62,6 @@ YIELD_EVERY_RECORDS = 256
 def utc_now() -> datetime:
     """The wall clock, in UTC."""
     return datetime.now(UTC)
-
-
-def to_row(account: CachedAccount) -> store.StoredAccount:
-    """The `account_states` row of a (decoded) cached account."""
-    return store.StoredAccount(
-        account.account_id, account.partition, {"state": account.state.to_dict(), **account.meta()}
-    )
-
-
-def from_row(row: store.StoredAccount) -> CachedAccount:
-    """A decoded cached account from its `account_states` row."""
-    body = row.state
-    return CachedAccount(
-        row.account_id,
-        row.partition,
-        AccountState.from_dict(body["state"]),
-        meta=body,
-        next_due=row.next_change_at,
-    )
 
 
 class HealthKeeper:
@@ -311,7 +291,7 @@ class HealthKeeper:
     ) -> None:
         started = time.perf_counter()
         rescored = 0
-        writes = _Writes()
+        writes = ChunkWrites()
         writing: asyncio.Task[None] | None = None
         today = now.date().isoformat()
         try:
@@ -326,7 +306,7 @@ class HealthKeeper:
                     if writing is not None:
                         await writing
                     writing = asyncio.ensure_future(writes.save(session))
-                    writes = _Writes()
+                    writes = ChunkWrites()
             if writing is not None:
                 await writing
             await writes.save(session)
@@ -344,87 +324,34 @@ class HealthKeeper:
         metrics.DUE_ACCOUNTS.set(len(self._due))
 
     def _rescore_one(
-        self, account: CachedAccount, now: datetime, today: str, writes: _Writes
+        self, account: CachedAccount, now: datetime, today: str, writes: ChunkWrites
     ) -> None:
         account.state.prune(now)
         read = readings(self.model, account.state, day_of(now))
         result = score_account(self.model, account.state, now, read)
         components = json_text(result.components)  # once, for the score and history
         previous_score, previous_band = account.score, account.band
-        writes.scores.append(self._score_row(account, result, components, now))
+        writes.scores.append(score_row(account, result, components, now))
         moved = (
             account.history_score is None
             or abs(result.score - account.history_score) >= HISTORY_MIN_MOVE
         )
         if moved or result.band != previous_band or account.history_day != today:
-            writes.history.append(
-                {
-                    "account_id": account.account_id,
-                    "at": now,
-                    "score": result.score,
-                    "band": result.band,
-                    "model_version": result.model_version,
-                    "components": components,
-                }
-            )
+            writes.history.append(history_point(account.account_id, result, components, now))
             account.history_score, account.history_day = result.score, today
         if previous_band is not None and result.band != previous_band:
             metrics.BAND_CHANGES.labels(result.band).inc()
         if result.score != previous_score or result.band != previous_band:
             writes.outbox.append(
-                self._score_message(account, result, previous_score, previous_band, now)
+                score_message(
+                    self._topics.health_scores, account, result, previous_score, previous_band, now
+                )
             )
         account.score, account.band = result.score, result.band
         account.model_version = result.model_version
         self._schedule(account, now, read)
         writes.states.append((to_row(account), account.next_due))
         self._accounts.used(account)
-
-    def _score_row(
-        self,
-        account: CachedAccount,
-        result: AccountScore,
-        components: str,
-        now: datetime,
-    ) -> dict[str, Any]:
-        return {
-            "account_id": account.account_id,
-            "score": result.score,
-            "band": result.band,
-            "segment": result.segment,
-            "owner": account.state.owner,
-            "model_version": result.model_version,
-            "computed_at": now,
-            "components": components,
-        }
-
-    def _score_message(
-        self,
-        account: CachedAccount,
-        result: AccountScore,
-        previous_score: float | None,
-        previous_band: str | None,
-        now: datetime,
-    ) -> tuple[str, OutgoingMessage]:
-        body = {
-            "account_id": account.account_id,
-            "score": result.score,
-            "band": result.band,
-            "previous_score": previous_score,
-            "previous_band": previous_band,
-            "segment": result.segment,
-            "model_version": result.model_version,
-            "computed_at": now,
-            "top_drivers": drivers(result.components, None, "now", TOP_DRIVERS),
-        }
-        digest = hashlib.sha256(
-            orjson.dumps([account.account_id, now, result.score, result.model_version])
-        ).hexdigest()[:32]
-        message_id = f"hs_{digest}"
-        value = orjson.dumps({"id": message_id, **body}, option=orjson.OPT_UTC_Z)
-        return message_id, OutgoingMessage(
-            self._topics.health_scores, account.account_id.encode(), value
-        )
 
     def _schedule(
         self, account: CachedAccount, now: datetime, read: Sequence[Reading] | None = None
@@ -442,19 +369,3 @@ class HealthKeeper:
             # rebuild now and then so they cannot pile up.
             self._due = [(c.next_due, c.account_id) for c in self._accounts if c.next_due]
             heapq.heapify(self._due)
-
-
-@dataclass(slots=True)
-class _Writes:
-    """Rows a chunk of re-scores writes."""
-
-    states: list[tuple[store.StoredAccount, datetime | None]] = field(default_factory=list)
-    scores: list[dict[str, Any]] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    outbox: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
-
-    async def save(self, session: AsyncSession) -> None:
-        await store.save_accounts(session, self.states)
-        await store.save_scores(session, self.scores)
-        await store.add_history(session, self.history)
-        await add_to_outbox(session, self.outbox)

@@ -1,0 +1,118 @@
+"""The rows the keeper reads and writes: an account's stored state, and what a re-score
+writes (score, history point, `pulse.health.scores` event), gathered a chunk at a time."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pulse.common.kafka.outbox import add_to_outbox
+from pulse.common.kafka.producer import OutgoingMessage
+from pulse.health import store
+from pulse.health.cache import CachedAccount
+from pulse.health.scoring.score import AccountScore, drivers
+from pulse.health.scoring.state import AccountState
+
+#: Moves smaller than this since the last history point add none (unless the band changes).
+HISTORY_MIN_MOVE = 1.0
+#: Drivers carried by each `pulse.health.scores` event.
+TOP_DRIVERS = 3
+
+
+def to_row(account: CachedAccount) -> store.StoredAccount:
+    """The `account_states` row of a (decoded) cached account."""
+    return store.StoredAccount(
+        account.account_id, account.partition, {"state": account.state.to_dict(), **account.meta()}
+    )
+
+
+def from_row(row: store.StoredAccount) -> CachedAccount:
+    """A decoded cached account from its `account_states` row."""
+    body = row.state
+    return CachedAccount(
+        row.account_id,
+        row.partition,
+        AccountState.from_dict(body["state"]),
+        meta=body,
+        next_due=row.next_change_at,
+    )
+
+
+def score_row(
+    account: CachedAccount, result: AccountScore, components: str, now: datetime
+) -> dict[str, Any]:
+    """The `scores` row of a re-score (`components` as JSON text)."""
+    return {
+        "account_id": account.account_id,
+        "score": result.score,
+        "band": result.band,
+        "segment": result.segment,
+        "owner": account.state.owner,
+        "model_version": result.model_version,
+        "computed_at": now,
+        "components": components,
+    }
+
+
+def history_point(
+    account_id: str, result: AccountScore, components: str, now: datetime
+) -> dict[str, Any]:
+    """The `score_history` row of a re-score (`components` as JSON text)."""
+    return {
+        "account_id": account_id,
+        "at": now,
+        "score": result.score,
+        "band": result.band,
+        "model_version": result.model_version,
+        "components": components,
+    }
+
+
+def score_message(
+    topic: str,
+    account: CachedAccount,
+    result: AccountScore,
+    previous_score: float | None,
+    previous_band: str | None,
+    now: datetime,
+) -> tuple[str, OutgoingMessage]:
+    """(stable id, message) of the `pulse.health.scores` event of a changed score."""
+    body = {
+        "account_id": account.account_id,
+        "score": result.score,
+        "band": result.band,
+        "previous_score": previous_score,
+        "previous_band": previous_band,
+        "segment": result.segment,
+        "model_version": result.model_version,
+        "computed_at": now,
+        "top_drivers": drivers(result.components, None, "now", TOP_DRIVERS),
+    }
+    digest = hashlib.sha256(
+        orjson.dumps([account.account_id, now, result.score, result.model_version])
+    ).hexdigest()[:32]
+    message_id = f"hs_{digest}"
+    value = orjson.dumps({"id": message_id, **body}, option=orjson.OPT_UTC_Z)
+    return message_id, OutgoingMessage(topic, account.account_id.encode(), value)
+
+
+@dataclass(slots=True)
+class ChunkWrites:
+    """Rows a chunk of re-scores writes."""
+
+    states: list[tuple[store.StoredAccount, datetime | None]] = field(default_factory=list)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+
+    async def save(self, session: AsyncSession) -> None:
+        """Write them in the caller's transaction: one statement per table."""
+        await store.save_accounts(session, self.states)
+        await store.save_scores(session, self.scores)
+        await store.add_history(session, self.history)
+        await add_to_outbox(session, self.outbox)
