@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from pulse.health.scoring.measured import MeasureResults
+from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.state import AccountState
 
 #: zlib level for frozen states: level 1 compresses them about 2.2x at ~45 µs each; higher
@@ -39,6 +41,7 @@ class CachedAccount:
 
     __slots__ = (
         "_frozen",
+        "_results",
         "_state",
         "account_id",
         "band",
@@ -67,6 +70,7 @@ class CachedAccount:
         self.partition = partition
         self._state = state
         self._frozen = frozen
+        self._results: MeasureResults | None = None
         self.score: float | None = meta.get("score")
         self.band: str | None = _shared(meta.get("band"))
         self.model_version: str | None = _shared(meta.get("model_version"))
@@ -85,6 +89,18 @@ class CachedAccount:
         return self._state
 
     @property
+    def results(self) -> MeasureResults:
+        """The measure results kept with the decoded state (see `measured`)."""
+        if self._results is None:
+            self._results = MeasureResults()
+        return self._results
+
+    def changed(self, model: ScoringModel, input_: str) -> None:
+        """An event of type `input_` (or a CSM sentiment) changed the state."""
+        if self._results is not None:
+            self._results.changed(model, input_)
+
+    @property
     def is_frozen(self) -> bool:
         """Whether the state is kept compressed."""
         return self._state is None
@@ -93,7 +109,7 @@ class CachedAccount:
         """Keep the state compressed until it is needed again."""
         if self._state is not None:
             self._frozen = freeze(orjson.dumps(self._state.to_dict()))
-            self._state = None
+            self._state = self._results = None
 
     def meta(self) -> dict[str, Any]:
         """What the last scoring said, stored beside the state."""

@@ -40,8 +40,8 @@ from pulse.health.rows import (
     to_row,
 )
 from pulse.health.scoring.days import day_of, midnight
+from pulse.health.scoring.evaluate import CSM_SENTIMENT
 from pulse.health.scoring.model import ScoringModel
-from pulse.health.scoring.reading import Reading, readings
 from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState
 
@@ -141,8 +141,10 @@ class HealthKeeper:
             self._accounts.used(account)  # decoded below, even if nothing changes
             if isinstance(item, SetCsmSentiment):
                 account.state.set_csm_sentiment(item.value, item.note, item.at)
+                account.changed(self.model, CSM_SENTIMENT)
                 touched[item.account_id] = account
             elif account.state.apply(item, now):
+                account.changed(self.model, item.type)
                 applied[item.type] += 1
                 touched[item.account_id] = account
             else:
@@ -326,9 +328,11 @@ class HealthKeeper:
     def _rescore_one(
         self, account: CachedAccount, now: datetime, today: str, writes: ChunkWrites
     ) -> None:
-        account.state.prune(now)
-        read = readings(self.model, account.state, day_of(now))
-        result = score_account(self.model, account.state, now, read)
+        state, results = account.state, account.results
+        if state.prune(now):
+            results.forget()
+        measured = results.measure(self.model, state, day_of(now))
+        result = score_account(self.model, state, now, measured)
         components = json_text(result.components)  # once, for the score and history
         previous_score, previous_band = account.score, account.band
         writes.scores.append(score_row(account, result, components, now))
@@ -349,16 +353,16 @@ class HealthKeeper:
             )
         account.score, account.band = result.score, result.band
         account.model_version = result.model_version
-        self._schedule(account, now, read)
+        self._schedule(account, now)
         writes.states.append((to_row(account), account.next_due))
         self._accounts.used(account)
 
-    def _schedule(
-        self, account: CachedAccount, now: datetime, read: Sequence[Reading] | None = None
-    ) -> None:
+    def _schedule(self, account: CachedAccount, now: datetime) -> None:
+        """After a re-score at `now`: queue the account for when its score can next change
+        with no new event."""
         if account.next_due is not None and account.next_due == midnight(day_of(now) + 1):
             return  # the earliest a score can change with time alone: nothing can be sooner
-        due = account.state.next_change_at(self.model, now, read)
+        due = account.state.next_change_at(self.model, now, account.results)
         if due == account.next_due:
             return  # already queued (most re-scores leave the next change where it was)
         account.next_due = due

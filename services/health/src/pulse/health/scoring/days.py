@@ -20,7 +20,8 @@ def seconds_of(moment: datetime) -> int:
     """Whole seconds since the epoch (floor) of a timezone-aware moment."""
     if moment.tzinfo is None:
         raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
-    return (moment - EPOCH) // timedelta(seconds=1)
+    since = moment - EPOCH  # days and seconds only: quicker than dividing timedeltas
+    return since.days * SECONDS_PER_DAY + since.seconds
 
 
 def day_of(moment: datetime) -> int:

@@ -19,10 +19,16 @@ from pulse.health.scoring.aggregations import (
     RatioToAttribute,
     TrendRatio,
 )
-from pulse.health.scoring.catalog import KEPT, key_values, type_of
+from pulse.health.scoring.catalog import INVOICE_TYPES, KEPT, TICKET_TYPES, key_values, type_of
 from pulse.health.scoring.days import day_of, day_of_second
 from pulse.health.scoring.lastseen import LastSeen
+from pulse.health.scoring.model import Measure
 from pulse.health.scoring.reading import Reading
+
+#: The input a CSM's sentiment (set over the API, not by an event) changes.
+CSM_SENTIMENT = "csm_sentiment"
+#: Event types that change account attributes (ARR, seats, currency).
+ATTRIBUTE_CHANGES = frozenset({"account.updated", "contract.changed"})
 
 
 def measure_value(reading: Reading) -> float | None:
@@ -33,6 +39,38 @@ def measure_value(reading: Reading) -> float | None:
 def change_day(reading: Reading) -> int | None:
     """The first day after `today` whose midnight can change the value; None: no such day."""
     return _CHANGE_DAYS[reading.measure.aggregation.kind](reading)
+
+
+def inputs(measure: Measure) -> frozenset[str]:
+    """The event types (and `CSM_SENTIMENT`) whose application can change the measure's
+    value or change day on a given day: its reads' types, plus what its kind reads
+    beyond their series (open items, account attributes, the CSM's sentiment)."""
+    return frozenset({read.type for read in measure.reads}) | _INPUTS[measure.aggregation.kind](
+        measure
+    )
+
+
+def _none(measure: Measure) -> frozenset[str]:
+    return frozenset()
+
+
+def _open_items(measure: Measure) -> frozenset[str]:
+    if measure.reads[0].type in TICKET_TYPES:  # as `open_items.open_count` decides
+        return frozenset(TICKET_TYPES)
+    return _invoices(measure)
+
+
+def _invoices(measure: Measure) -> frozenset[str]:
+    # Invoices in another currency than the account's are left out; ratios divide by ARR.
+    return frozenset(INVOICE_TYPES) | ATTRIBUTE_CHANGES
+
+
+def _attributes(measure: Measure) -> frozenset[str]:
+    return ATTRIBUTE_CHANGES
+
+
+def _sentiment(measure: Measure) -> frozenset[str]:
+    return frozenset({CSM_SENTIMENT})
 
 
 # -- windows over daily counts -------------------------------------------------------------
@@ -237,3 +275,20 @@ _CHANGE_DAYS: dict[str, Callable[[Reading], int | None]] = {
     "ratio_to_attribute": _ratio_change_day,
     "manual": _manual_change_day,
 }
+
+_INPUTS: dict[str, Callable[[Measure], frozenset[str]]] = {
+    "count": _none,
+    "sum": _none,
+    "distinct_count": _none,
+    "latest": _none,
+    "average": _none,
+    "days_since_last": _none,
+    "open_count": _open_items,
+    "open_amount": _invoices,
+    "max_days_overdue": _invoices,
+    "overdue_amount_ratio": _invoices,
+    "trend_ratio": _none,
+    "ratio_to_attribute": _attributes,
+    "manual": _sentiment,
+}
+assert _INPUTS.keys() == _VALUES.keys() == _CHANGE_DAYS.keys(), "every kind needs each table"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 import yaml
@@ -117,6 +117,16 @@ class ScoringModel(_Part):
     def group_weights(self, segment: str) -> dict[str, float]:
         """Every group's weight for accounts of a segment."""
         return self._weights_by_segment[segment]
+
+    def derived(self, name: str) -> dict[Any, Any]:
+        """A cache of what scoring works out from this model alone (the measures reading
+        a series key, the shares of a presence pattern...): one dict per `name`, kept with
+        the model, so a model swap leaves nothing stale behind."""
+        return self._derived.setdefault(name, {})
+
+    @cached_property
+    def _derived(self) -> dict[str, dict[Any, Any]]:
+        return {}
 
     @cached_property
     def _weights_by_segment(self) -> dict[str, dict[str, float]]:

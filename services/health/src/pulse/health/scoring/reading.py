@@ -26,31 +26,24 @@ class Reading:
 
 def readings(model: ScoringModel, facts: AccountFacts, today: int) -> list[Reading]:
     """Every measure of the model over the account, in model order."""
-    selected = _series_by_measure(model, facts)
+    selected = series_by_measure(model, facts)
     return [
         Reading(measure, facts, series, today)
         for measure, series in zip(model.measures, selected, strict=True)
     ]
 
 
-_MATCHERS: dict[int, tuple[ScoringModel, dict[str, tuple[int, ...]]]] = {}
-_MAX_MODELS = 8
+#: Series keys remembered per model (keys of closed dimensions are few; metric names are not).
 _MAX_KEYS = 50_000
 
 
-def _series_by_measure(model: ScoringModel, facts: AccountFacts) -> list[list[int]]:
+def series_by_measure(model: ScoringModel, facts: AccountFacts) -> list[list[int]]:
     """Per measure, the ids of the account's series its reads select (each once).
 
     Which measures select a series key is worked out once per model and key, for all
-    accounts (keys of closed dimensions are few); the entry holds the model so its id
-    cannot be reused while cached.
+    accounts.
     """
-    cached = _MATCHERS.get(id(model))
-    if cached is None or cached[0] is not model:
-        if len(_MATCHERS) >= _MAX_MODELS:
-            _MATCHERS.clear()
-        cached = _MATCHERS[id(model)] = (model, {})
-    matcher = cached[1]
+    matcher: dict[str, tuple[int, ...]] = model.derived("measures_reading_key")
     selected: list[list[int]] = [[] for _ in model.measures]
     for series, key in enumerate(facts.daily.keys):
         positions = matcher.get(key)

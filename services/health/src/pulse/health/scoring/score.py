@@ -15,17 +15,18 @@ from datetime import datetime
 from typing import Literal
 
 from pulse.health.scoring.days import day_of
-from pulse.health.scoring.evaluate import measure_value
 from pulse.health.scoring.facts import AccountFacts
-from pulse.health.scoring.model import Measure, ScoringModel
-from pulse.health.scoring.reading import Reading, readings
+from pulse.health.scoring.measured import Measured, measure_all
+from pulse.health.scoring.model import ScoringModel
 
 #: The score of an account no measure says anything about: no evidence either way.
 NO_EVIDENCE_SCORE = 50.0
 Band = Literal["green", "yellow", "red"]
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ is 3x slower, on a hot path
+# Not frozen: a frozen __init__ is 3x slower, on a hot path. No slots: orjson writes a
+# dataclass with a __dict__ 4x faster (every score row carries its components as JSON).
+@dataclass
 class Component:
     """One measure's part in a score: its raw value (None: missing), its score 0-100 (None:
     dropped), its share of the total weight, and the points it contributes (weight * score)."""
@@ -38,7 +39,7 @@ class Component:
     contribution: float
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ is 3x slower, on a hot path
+@dataclass  # as Component
 class Driver:
     """How much a measure's contribution moved over a horizon (e.g. "7d"), with its values."""
 
@@ -65,32 +66,26 @@ def score_account(
     model: ScoringModel,
     state: AccountFacts,
     as_of: datetime,
-    read: Sequence[Reading] | None = None,
+    measured: Sequence[Measured] | None = None,
 ) -> AccountScore:
     """Score an account as of a moment (event time; no clock is read).
 
-    `read`: the account's `readings` for the day of `as_of`, when the caller has them.
+    `measured`: every measure's value and score on the day of `as_of`, when the caller
+    has them (see `measured.MeasureResults`).
     """
     segment = state.segment_for(
         model.segmentation.high_touch_min_arr, model.segmentation.low_touch_min_arr
     )
-    if read is None:
-        read = readings(model, state, day_of(as_of))
-    measured = [_measure(reading) for reading in read]
-    present: dict[str, int] = {}
-    for measure, _, score in measured:
+    if measured is None:
+        measured = measure_all(model, state, day_of(as_of))
+    present = 0
+    for position, (_, _, score) in enumerate(measured):
         if score is not None:
-            present[measure.group] = present.get(measure.group, 0) + 1
-    group_weights = model.group_weights(segment)
-    raw = [
-        group_weights[m.group] / present[m.group] if score is not None else 0.0
-        for m, _, score in measured
-    ]
-    total_weight = sum(raw)
+            present |= 1 << position
+    shares = _shares(model, segment, present)
     components: list[Component] = []
     total = 0.0
-    for (measure, value, score), weight in zip(measured, raw, strict=True):
-        share = weight / total_weight if total_weight > 0 else 0.0
+    for (measure, value, score), (share, rounded_share) in zip(measured, shares, strict=True):
         if score is None:
             contribution = 0.0
             rounded_score = None
@@ -101,18 +96,44 @@ def score_account(
         components.append(
             Component(
                 measure.name, measure.group, None if value is None else round(value, 4),
-                rounded_score, round(share, 4), round(contribution, 3),
+                rounded_score, rounded_share, round(contribution, 3),
             )
         )  # fmt: skip
-    final = round(total if total_weight > 0 else NO_EVIDENCE_SCORE, 1)
+    weighed = any(share for share, _ in shares)
+    final = round(total if weighed else NO_EVIDENCE_SCORE, 1)
     return AccountScore(final, model.bands.band(final), segment, model.version, components)
 
 
-def _measure(reading: Reading) -> tuple[Measure, float | None, float | None]:
-    measure = reading.measure
-    value = measure_value(reading)
-    score = measure.scoring.score(value) if value is not None else measure.missing_score()
-    return measure, value, score
+#: Presence patterns whose shares are remembered per model (there are few in practice).
+_MAX_PATTERNS = 4096
+
+
+def _shares(model: ScoringModel, segment: str, present: int) -> list[tuple[float, float]]:
+    """Each measure's share of the total weight, and that share rounded, when the measures
+    of the bits of `present` have a score; all 0 when those weigh nothing."""
+    known: dict[tuple[str, int], list[tuple[float, float]]] = model.derived("shares")
+    shares = known.get((segment, present))
+    if shares is None:
+        if len(known) >= _MAX_PATTERNS:
+            known.clear()
+        shares = known[segment, present] = _work_out_shares(model, segment, present)
+    return shares
+
+
+def _work_out_shares(model: ScoringModel, segment: str, present: int) -> list[tuple[float, float]]:
+    scored = [present >> i & 1 for i in range(len(model.measures))]
+    per_group: dict[str, int] = {}
+    for measure, is_scored in zip(model.measures, scored, strict=True):
+        if is_scored:
+            per_group[measure.group] = per_group.get(measure.group, 0) + 1
+    group_weights = model.group_weights(segment)
+    raw = [
+        group_weights[m.group] / per_group[m.group] if is_scored else 0.0
+        for m, is_scored in zip(model.measures, scored, strict=True)
+    ]
+    total_weight = sum(raw)
+    shares = [weight / total_weight if total_weight > 0 else 0.0 for weight in raw]
+    return [(share, round(share, 4)) for share in shares]
 
 
 def drivers(
@@ -155,10 +176,12 @@ def _largest_contributions(
 ) -> list[Driver]:
     """`drivers` with no past: each contribution is its own move (every score event
     carries these, so they skip the matching of measures)."""
-    moves = [c for c in current if abs(c.contribution) >= 5e-4]
-    order = lambda c: (-abs(c.contribution), c.measure)  # noqa: E731
-    largest = sorted(moves, key=order) if top is None else heapq.nsmallest(top, moves, order)
+    # Sorting tuples runs in C: much quicker than a key function for a score's components.
+    # (Measure names are unique in a model: components themselves are never compared.)
+    moves = sorted(
+        (-abs(c.contribution), c.measure, c) for c in current if abs(c.contribution) >= 5e-4
+    )
     return [
         Driver(c.measure, c.group, round(c.contribution, 3), None, c.value, horizon)
-        for c in largest
+        for _, _, c in moves[:top]
     ]

@@ -7,15 +7,15 @@ model can read); this module adds the clock-free schedule the keeper re-scores b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.evaluate import change_day
 from pulse.health.scoring.facts import GRACE_DAYS, AccountFacts
+from pulse.health.scoring.measured import MeasureResults
 from pulse.health.scoring.model import ScoringModel
-from pulse.health.scoring.reading import Reading, readings
+from pulse.health.scoring.reading import readings
 
 __all__ = ["GRACE_DAYS", "AccountState"]
 
@@ -26,19 +26,20 @@ class AccountState(AccountFacts):
     __slots__ = ()
 
     def next_change_at(
-        self, model: ScoringModel, as_of: datetime, read: Sequence[Reading] | None = None
+        self, model: ScoringModel, as_of: datetime, measured: MeasureResults | None = None
     ) -> datetime | None:
         """The earliest moment after `as_of` the score can change with no new event: a UTC
         midnight when a day leaves a window, an invoice grows more overdue, a latest value or
         the CSM's sentiment goes stale. None when only a new event can change it.
 
-        `read`: the account's `readings` for the day of `as_of`, when the caller has them.
+        `measured`: this state's results, measured on the day of `as_of` with `model`.
         """
         today = day_of(as_of)
-        if read is None:
-            read = readings(model, self, today)
-        days = (change_day(reading) for reading in read)
-        first = min((day for day in days if day is not None), default=None)
+        if measured is None:
+            days = (change_day(reading) for reading in readings(model, self, today))
+            first = min((day for day in days if day is not None), default=None)
+        else:
+            first = measured.next_change_day(self)
         if first is None:
             return None
         return midnight(max(first, today + 1))
