@@ -38,27 +38,38 @@ _MAX_KEYS = 50_000
 
 
 def series_by_measure(model: ScoringModel, facts: AccountFacts) -> list[list[int]]:
-    """Per measure, the ids of the account's series its reads select (each once).
+    """Per measure, the ids of the account's series its reads select (each once)."""
+    wanted = selected_series(model, facts, (1 << len(model.measures)) - 1)
+    return [wanted.get(position, []) for position in range(len(model.measures))]
+
+
+def selected_series(model: ScoringModel, facts: AccountFacts, wanted: int) -> dict[int, list[int]]:
+    """`series_by_measure` for the measures of the bits of `wanted` only (a re-score after
+    a few events needs a few): measure position -> series ids; no entry, no series.
 
     Which measures select a series key is worked out once per model and key, for all
     accounts.
     """
-    matcher: dict[str, tuple[int, ...]] = model.derived("measures_reading_key")
-    selected: list[list[int]] = [[] for _ in model.measures]
+    matcher: dict[str, int] = model.derived("measures_reading_key")
+    found: dict[int, list[int]] = {}
     for series, key in enumerate(facts.daily.keys):
-        positions = matcher.get(key)
-        if positions is None:
+        bits = matcher.get(key)
+        if bits is None:
             if len(matcher) >= _MAX_KEYS:
                 matcher.clear()
-            positions = matcher[key] = _measures_reading(model, key)
-        for position in positions:
-            selected[position].append(series)
-    return selected
+            bits = matcher[key] = _measures_reading(model, key)
+        bits &= wanted
+        while bits:
+            lowest = bits & -bits
+            found.setdefault(lowest.bit_length() - 1, []).append(series)
+            bits ^= lowest
+    return found
 
 
-def _measures_reading(model: ScoringModel, key: str) -> tuple[int, ...]:
-    return tuple(
-        position
+def _measures_reading(model: ScoringModel, key: str) -> int:
+    """Bit i set: measure i selects series `key`."""
+    return sum(
+        1 << position
         for position, measure in enumerate(model.measures)
         if any(read.compiled.matches_key(key) for read in measure.reads)
     )

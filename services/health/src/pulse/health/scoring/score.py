@@ -79,24 +79,24 @@ def score_account(
     if measured is None:
         measured = measure_all(model, state, day_of(as_of))
     present = 0
-    for position, (_, _, score) in enumerate(measured):
+    for position, (_, _, score, _) in enumerate(measured):
         if score is not None:
             present |= 1 << position
     shares = _shares(model, segment, present)
     components: list[Component] = []
     total = 0.0
-    for (measure, value, score), (share, rounded_share) in zip(measured, shares, strict=True):
+    for (measure, value, score, shown_score), (share, shown_share) in zip(
+        measured, shares, strict=True
+    ):
         if score is None:
             contribution = 0.0
-            rounded_score = None
         else:
             contribution = share * score
-            rounded_score = round(score, 2)
-        total += contribution
+            total += contribution
         components.append(
             Component(
-                measure.name, measure.group, None if value is None else round(value, 4),
-                rounded_score, rounded_share, round(contribution, 3),
+                measure.name, measure.group, value, shown_score, shown_share,
+                round(contribution, 3),
             )
         )  # fmt: skip
     weighed = any(share for share, _ in shares)
