@@ -76,3 +76,15 @@ def test_dropping_partitions_forgets_their_accounts() -> None:
     assert sorted(a.account_id for a in cache) == ["a1", "a4"]
     assert cache.hot == 2
     assert cache.get("a0") is None
+
+
+def test_measure_results_are_kept_when_asked_and_dropped_when_frozen(
+    event: Callable[..., Event], now: datetime
+) -> None:
+    account = CachedAccount("acme", 0, busy_state(event, now))
+    passing = account.measure_results(keep=False)  # a re-score as time passes
+    assert account.measure_results(keep=False) is not passing  # nothing was kept
+    kept = account.measure_results(keep=True)  # a re-score after events
+    assert account.measure_results(keep=False) is kept
+    account.freeze()
+    assert account.measure_results(keep=False) is not kept  # they went with the state

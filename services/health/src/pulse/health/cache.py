@@ -88,12 +88,17 @@ class CachedAccount:
             self._frozen = None
         return self._state
 
-    @property
-    def results(self) -> MeasureResults:
-        """The measure results kept with the decoded state (see `measured`)."""
-        if self._results is None:
-            self._results = MeasureResults()
-        return self._results
+    def measure_results(self, keep: bool) -> MeasureResults:
+        """The measure results kept with the decoded state (see `measured`); when there
+        are none, new ones, kept only if `keep`. (An account re-scored only as time passes
+        gains nothing from keeping them: its next re-score falls on another day, which
+        evaluates every measure again; not keeping them spares ~0.7 KiB per account.)"""
+        if self._results is not None:
+            return self._results
+        results = MeasureResults()
+        if keep:
+            self._results = results
+        return results
 
     def changed(self, model: ScoringModel, input_: str) -> None:
         """An event of type `input_` (or a CSM sentiment) changed the state."""

@@ -17,7 +17,9 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence, Set
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +43,7 @@ from pulse.health.rows import (
 )
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.evaluate import CSM_SENTIMENT
+from pulse.health.scoring.measured import MeasureResults
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState
@@ -57,6 +60,26 @@ YIELD_EVERY = 16
 DEFAULT_WRITE_CHUNK = 500
 #: Records applied between chances for HTTP requests to run (~20 µs each).
 YIELD_EVERY_RECORDS = 256
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """The time a round of re-scores scores at, in the forms each re-score needs."""
+
+    now: datetime
+    cause: str  # "event" or "time"
+
+    @cached_property
+    def day(self) -> int:
+        return day_of(self.now)
+
+    @cached_property
+    def iso_day(self) -> str:
+        return self.now.date().isoformat()
+
+    @cached_property
+    def tomorrow(self) -> datetime:
+        return midnight(self.day + 1)
 
 
 def utc_now() -> datetime:
@@ -295,13 +318,13 @@ class HealthKeeper:
         rescored = 0
         writes = ChunkWrites()
         writing: asyncio.Task[None] | None = None
-        today = now.date().isoformat()
+        moment = _Moment(now, cause)
         try:
             for account in accounts:
                 rescored += 1
                 if rescored % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let HTTP requests (and a pending write) run
-                self._rescore_one(account, now, today, writes)
+                self._rescore_one(account, moment, writes)
                 if len(writes.states) >= self._write_chunk:
                     # PostgreSQL writes this chunk on its core while Python scores the next
                     # one; statements still go one at a time, in this one transaction.
@@ -325,13 +348,12 @@ class HealthKeeper:
         metrics.DECODED_ACCOUNTS.set(self._accounts.hot)
         metrics.DUE_ACCOUNTS.set(len(self._due))
 
-    def _rescore_one(
-        self, account: CachedAccount, now: datetime, today: str, writes: ChunkWrites
-    ) -> None:
-        state, results = account.state, account.results
+    def _rescore_one(self, account: CachedAccount, moment: _Moment, writes: ChunkWrites) -> None:
+        now, today = moment.now, moment.iso_day
+        state, results = account.state, account.measure_results(keep=moment.cause == "event")
         if state.prune(now):
             results.forget()
-        measured = results.measure(self.model, state, day_of(now))
+        measured = results.measure(self.model, state, moment.day)
         result = score_account(self.model, state, now, measured)
         components = json_text(result.components)  # once, for the score and history
         previous_score, previous_band = account.score, account.band
@@ -353,16 +375,16 @@ class HealthKeeper:
             )
         account.score, account.band = result.score, result.band
         account.model_version = result.model_version
-        self._schedule(account, now)
+        self._schedule(account, moment, results)
         writes.states.append((to_row(account), account.next_due))
         self._accounts.used(account)
 
-    def _schedule(self, account: CachedAccount, now: datetime) -> None:
-        """After a re-score at `now`: queue the account for when its score can next change
-        with no new event."""
-        if account.next_due is not None and account.next_due == midnight(day_of(now) + 1):
+    def _schedule(self, account: CachedAccount, moment: _Moment, results: MeasureResults) -> None:
+        """After a re-score: queue the account for when its score can next change with no
+        new event."""
+        if account.next_due is not None and account.next_due == moment.tomorrow:
             return  # the earliest a score can change with time alone: nothing can be sooner
-        due = account.state.next_change_at(self.model, now, account.results)
+        due = account.state.next_change_at(self.model, moment.now, results)
         if due == account.next_due:
             return  # already queued (most re-scores leave the next change where it was)
         account.next_due = due

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pulse.health.scoring.evaluate import change_day, inputs, measure_value
 from pulse.health.scoring.facts import AccountFacts
 from pulse.health.scoring.model import Measure, ScoringModel
-from pulse.health.scoring.reading import Reading, selected_series
+from pulse.health.scoring.reading import Reading, selected_series, set_bits
 
 #: A measure's value as components show it (4 decimals), its score, and that score as
 #: components show it (2 decimals); None: missing, or dropped.
@@ -77,10 +77,9 @@ class MeasureResults:
 
     def _evaluate(self, model: ScoringModel, facts: AccountFacts, today: int, stale: int) -> None:
         selected = selected_series(model, facts, stale)
-        values, missing = self._values, self._missing
-        for i, measure in enumerate(model.measures):
-            if not stale >> i & 1:
-                continue
+        values, missing, measures = self._values, self._missing, model.measures
+        for i in set_bits(stale):  # after a few events, a few measures
+            measure = measures[i]
             value = measure_value(Reading(measure, facts, selected.get(i, []), today))
             score = measure.scoring.score(value) if value is not None else measure.missing_score()
             missing &= ~(3 << 2 * i)
@@ -105,10 +104,10 @@ class MeasureResults:
         unknown = sum(1 << i for i, day in enumerate(days) if day == _UNKNOWN)
         if unknown:
             selected = selected_series(model, facts, unknown)
-            for i, measure in enumerate(model.measures):
-                if unknown >> i & 1:
-                    day = change_day(Reading(measure, facts, selected.get(i, []), today))
-                    days[i] = _NEVER if day is None else day
+            for i in set_bits(unknown):
+                reading = Reading(model.measures[i], facts, selected.get(i, []), today)
+                day = change_day(reading)
+                days[i] = _NEVER if day is None else day
         return min((day for day in days if day != _NEVER), default=None)
 
 

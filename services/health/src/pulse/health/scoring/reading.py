@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pulse.health.scoring.facts import AccountFacts
@@ -58,12 +59,17 @@ def selected_series(model: ScoringModel, facts: AccountFacts, wanted: int) -> di
             if len(matcher) >= _MAX_KEYS:
                 matcher.clear()
             bits = matcher[key] = _measures_reading(model, key)
-        bits &= wanted
-        while bits:
-            lowest = bits & -bits
-            found.setdefault(lowest.bit_length() - 1, []).append(series)
-            bits ^= lowest
+        for position in set_bits(bits & wanted):
+            found.setdefault(position, []).append(series)
     return found
+
+
+def set_bits(bits: int) -> Iterator[int]:
+    """The positions of the bits set in `bits`, lowest first (measure sets are bit masks)."""
+    while bits:
+        lowest = bits & -bits
+        bits ^= lowest
+        yield lowest.bit_length() - 1
 
 
 def _measures_reading(model: ScoringModel, key: str) -> int:
