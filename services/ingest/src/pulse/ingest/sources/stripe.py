@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,6 +57,7 @@ from pulse.ingest.sources.base import (
     SourceContext,
     Unmapped,
 )
+from pulse.ingest.sources.stripe_signature import check_fresh, parse_signature
 
 NAME = "stripe"
 SIGNATURE_HEADER = "stripe-signature"
@@ -81,7 +81,6 @@ _FEEDBACK_CATEGORIES = {
     "too_complex": "adoption",
     "customer_service": "support",
 }
-_SHA256_HEX_DIGITS = 64
 _MAX_UNIX = 253_402_300_799  # 9999-12-31T23:59:59Z
 _MAX_DAYS_UNTIL_DUE = 36_500
 _PLAIN_DECIMAL = re.compile(r"\d{1,30}(\.\d{1,30})?", re.ASCII)
@@ -148,7 +147,7 @@ class StripeAdapter:
         header = headers.get(SIGNATURE_HEADER, "")
         if not header.strip():
             raise SignatureError("missing Stripe-Signature header")
-        signed_at, received = _parse_signature(header)
+        signed_at, received = parse_signature(header)
         expected = hmac.new(
             secret.encode(), f"{signed_at}.".encode() + body, hashlib.sha256
         ).hexdigest()
@@ -157,7 +156,7 @@ class StripeAdapter:
                 f"Stripe-Signature: none of its {len(received)} v1 signature(s) matches the "
                 "timestamp, the body and this endpoint's signing secret (whsec_...)"
             )
-        _check_fresh(signed_at, now, tolerance_s)
+        check_fresh(signed_at, now, tolerance_s)
 
     def references_needed(self, payload: Any) -> set[Reference]:
         """The event's customer (read leniently: `normalise` reports bad shapes)."""
@@ -685,59 +684,6 @@ def _rfc3339(unix: int) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --- signature --------------------------------------------------------------------------------
-
-
-def _parse_signature(header: str) -> tuple[int, list[bytes]]:
-    """`t=<unix>,v1=<hex>[,v1=<hex>][,v0=<hex>]` → the time and the v1 signatures."""
-    timestamps: list[str] = []
-    signatures: list[str] = []
-    for part in header.split(","):
-        key, equals, value = part.partition("=")
-        if not equals or not key.strip() or not value.strip():
-            raise _malformed(header, f"{part.strip()!r} is not scheme=value")
-        if key.strip() == "t":
-            timestamps.append(value.strip())
-        elif key.strip() == "v1":
-            signatures.append(value.strip().lower())
-    if len(timestamps) != 1 or not _is_unix_text(timestamps[0]):
-        raise _malformed(header, "expected one t=<unix seconds>")
-    if not signatures:
-        raise SignatureError(
-            "Stripe-Signature has no v1 signature; Pulse checks v1 (HMAC-SHA256) only"
-        )
-    for signature in signatures:
-        if len(signature) != _SHA256_HEX_DIGITS or not set(signature) <= set(string.hexdigits):
-            raise _malformed(
-                header, f"v1={signature[:70]!r} is not {_SHA256_HEX_DIGITS} hex digits"
-            )
-    return int(timestamps[0]), [signature.encode() for signature in signatures]
-
-
-def _is_unix_text(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= 12
-
-
-def _malformed(header: str, why: str) -> SignatureError:
-    return SignatureError(
-        f"malformed Stripe-Signature {describe(header)}: {why}; expected t=<unix>,v1=<hex>"
-    )
-
-
-def _check_fresh(signed_at: int, now: datetime, tolerance_s: int) -> None:
-    age = now.timestamp() - signed_at
-    if age > tolerance_s:
-        raise SignatureError(
-            f"stale Stripe-Signature: signed {age:.0f} s ago (t={signed_at}), more than the "
-            f"{tolerance_s} s accepted; a replayed request, or this server's clock is behind"
-        )
-    if -age > tolerance_s:
-        raise SignatureError(
-            f"Stripe-Signature from the future: signed {-age:.0f} s after now (t={signed_at}), "
-            f"more than the {tolerance_s} s accepted; this server's clock is ahead"
-        )
 
 
 # --- JSON -------------------------------------------------------------------------------------
