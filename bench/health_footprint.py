@@ -31,7 +31,7 @@ from pulse.common.events import Event, validate_event
 from pulse.common.kafka.records import ConsumedMessage, Record
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
-from pulse.health.keeper import DEFAULT_HOT_ACCOUNTS, HealthKeeper
+from pulse.health.keeper import HealthKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 
@@ -136,11 +136,7 @@ async def simulate(settings: Settings, options: FootprintOptions) -> dict[str, A
     first = today - timedelta(days=options.days)  # the last simulated day is yesterday
     clock = SimClock(first)
     topics = Topics(PREFIX)
-    # The share of accounts kept decoded that the service measured has (20k of 100k):
-    # accounts leaving that set are snapshotted, so the clones carry changes after their
-    # snapshot in the same share as a process's own accounts do.
-    hot = max(1, options.simulated_accounts * DEFAULT_HOT_ACCOUNTS // options.target_accounts)
-    keeper = HealthKeeper(model=default_model(), topics=topics, clock=clock, hot_limit=hot)
+    keeper = HealthKeeper(model=default_model(), topics=topics, clock=clock)
     simulation = Simulation(
         keeper, clock, create_session_factory(engine), topics, options.partitions, {}
     )
