@@ -38,7 +38,7 @@ from pulse.health.scoring.model import default_model
 PREFIX = "hfoot"
 BATCH = 2000  # the consumer's default most records per batch
 #: Tables whose rows are per account, cloned to the target count.
-PER_ACCOUNT = ("account_states", "account_changes", "scores", "score_history")
+PER_ACCOUNT = ("account_states", "scores", "score_history")
 #: Spread of a day's events (06:00 to 22:00 UTC, see Storyteller.day).
 DAY_START_S, DAY_END_S = 6 * 3600, 22 * 3600
 
@@ -186,8 +186,7 @@ async def clone(engine: AsyncEngine, copies: dict[str, int], partitions: int) ->
     seconds per table."""
     seconds: dict[str, float] = {}
     for table in PER_ACCOUNT:
-        # An identity column numbers the clones itself.
-        names = [name for name in await columns_of(engine, table) if name != "seq"]
+        names = await columns_of(engine, table)
         expressions = [
             "t.account_id || '-c' || n"
             if name == "account_id"
@@ -281,7 +280,6 @@ def copies_of(options: FootprintOptions) -> dict[str, int]:
     history = min(options.history_accounts, options.target_accounts)
     return {
         "account_states": every,
-        "account_changes": every,
         "scores": every,
         "score_history": history // options.simulated_accounts - 1,
     }

@@ -49,7 +49,7 @@ def decoder(commands_topic: str) -> Callable[[ConsumedMessage], Incoming]:
         if message.value is None:
             raise UndecodableMessage("empty", "the message has no value")
         if message.topic == commands_topic:
-            return command_from_json(message.value)
+            return _command(message.value)
         try:
             return event_from_json(message.value)
         except EventValidationError as error:
@@ -58,8 +58,7 @@ def decoder(commands_topic: str) -> Callable[[ConsumedMessage], Incoming]:
     return decode
 
 
-def command_from_json(raw: bytes) -> SetCsmSentiment:
-    """A command from its JSON (`SetCsmSentiment.to_json`); `UndecodableMessage` if not one."""
+def _command(raw: bytes) -> SetCsmSentiment:
     try:
         body = orjson.loads(raw)
         if body.get("kind") != "csm_sentiment" or body.get("value") not in SENTIMENTS:
