@@ -1,107 +1,35 @@
-"""Stripe adapter: invoices → invoice.issued/paid/overdue, subscriptions → contract.changed."""
+"""Stripe adapter: invoices → invoice.issued/paid/overdue, subscriptions → contract.changed.
+
+(Accounts are tested in `test_source_stripe_accounts.py`, ARR prices in
+`test_source_stripe_prices.py`, the signature in `test_source_stripe_signature.py`.)
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulse.common.events import (
-    ContractChanged,
-    Event,
-    InvoiceIssued,
-    InvoiceOverdue,
-    InvoicePaid,
-    validate_event,
+from pulse.common.events import InvoiceIssued, InvoiceOverdue, InvoicePaid
+from pulse.ingest.sources.base import PayloadError, Reference
+
+from .stripe_payloads import (
+    NOW,
+    OPENAPI_CUSTOMER,
+    SAMPLE_CUSTOMER,
+    basil_subscription,
+    fixture,
+    normalise,
+    one_contract,
+    sample,
+    valid,
+    wrapped,
 )
-from pulse.ingest.sources.base import (
-    Normalised,
-    PayloadError,
-    Reference,
-    SourceAdapter,
-    SourceContext,
-)
-from pulse.ingest.sources.stripe import StripeAdapter
-
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-SECRET = "whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
-ADAPTER: SourceAdapter = StripeAdapter()
-SAMPLE_CUSTOMER = Reference("stripe", "customer", "cus_00000000000000")
-OPENAPI_CUSTOMER = Reference("stripe", "customer", "cus_QXg1o8vcGmoR32")
-BASIL = "2025-03-31.basil"
-
-
-def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = orjson.loads((FIXTURES / name).read_bytes())
-    return loaded
-
-
-def sample(kind: str, event_id: str, account: str | None = "acme-corp") -> dict[str, Any]:
-    """A real 2020-08-27 sample with its own event id and, unless None, metadata.account_id."""
-    payload = fixture(f"stripe_{kind}.json")
-    payload["id"] = event_id
-    if account is not None:
-        payload["data"]["object"]["metadata"] = {"account_id": account}
-    return payload
-
-
-def wrapped(
-    name: str, event_type: str, event_id: str, *, api_version: str | None = BASIL
-) -> dict[str, Any]:
-    """One of Stripe's OpenAPI fixture objects in an event, as a recent API version sends it."""
-    event = fixture("stripe_event_object.openapi_fixture.json")
-    event.update({"id": event_id, "type": event_type, "api_version": api_version})
-    event["created"] = 1763632800  # 2025-11-20T10:00:00Z
-    event["data"] = {"object": fixture(f"stripe_{name}_object.openapi_fixture.json")}
-    return event
-
-
-def basil_subscription(event_type: str, event_id: str) -> dict[str, Any]:
-    payload = wrapped("subscription", event_type, event_id)
-    # The generated fixture bills per 1,592,560,163 units (transform_quantity), which would
-    # round its one seat down to nothing; a per-seat price has no transform.
-    payload["data"]["object"]["items"]["data"][0]["price"]["transform_quantity"] = None
-    return payload
-
-
-def normalise(payload: Any, known: Mapping[Reference, str] | None = None) -> Normalised:
-    return ADAPTER.normalise(payload, SourceContext(now=NOW, known=known or {}))
-
-
-def valid(outcome: Normalised) -> list[Event]:
-    """Every envelope produced, validated as /v1/events would."""
-    return [validate_event(raw, now=NOW) for raw in outcome.events]
-
-
-def one_contract(outcome: Normalised) -> ContractChanged:
-    [event] = valid(outcome)
-    assert isinstance(event, ContractChanged)
-    return event
-
-
-def subscription_with_price(
-    currency: str, unit_amount: int, quantity: int, interval: str, interval_count: int = 1
-) -> dict[str, Any]:
-    payload = basil_subscription("customer.subscription.created", "evt_price")
-    subscription = payload["data"]["object"]
-    subscription["currency"] = currency
-    item = subscription["items"]["data"][0]
-    item["quantity"] = quantity
-    item["price"].update(
-        {"currency": currency, "unit_amount": unit_amount, "unit_amount_decimal": str(unit_amount)}
-    )
-    item["price"]["recurring"].update({"interval": interval, "interval_count": interval_count})
-    return payload
-
 
 # --- the real 2020-08-27 samples ----------------------------------------------------------------
 
@@ -257,26 +185,6 @@ def test_basil_invoice_paid_becomes_invoice_paid() -> None:
     assert event.data.invoice_id == "in_1Pgc6tB7WZ01zgkWu9fdqL6I"
 
 
-def test_basil_invoice_takes_the_account_of_its_subscription_metadata() -> None:
-    payload = wrapped("invoice", "invoice.paid", "evt_basil_parent")
-    payload["data"]["object"]["parent"]["subscription_details"]["metadata"] = {
-        "account_id": "initech"
-    }
-
-    outcome = normalise(payload)
-    [event] = valid(outcome)
-    assert event.account_id == "initech"
-    assert outcome.learned == {OPENAPI_CUSTOMER: "initech"}
-
-
-def test_pre_basil_invoice_reads_subscription_metadata_from_subscription_details() -> None:
-    payload = sample("invoice.paid", "evt_details", account=None)
-    payload["data"]["object"]["subscription_details"] = {"metadata": {"account_id": "umbrella"}}
-
-    [event] = valid(normalise(payload))
-    assert event.account_id == "umbrella"
-
-
 def test_basil_subscription_created_is_a_new_contract() -> None:
     payload = basil_subscription("customer.subscription.created", "evt_basil_new")
 
@@ -416,80 +324,6 @@ def test_legacy_quantity_increase_is_an_expansion() -> None:
     assert event.data.arr_after == Decimal("540.00")
 
 
-# --- ARR --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("currency", "unit_amount", "quantity", "interval", "interval_count", "arr"),
-    [
-        ("usd", 1500, 1, "month", 1, "180.00"),
-        ("usd", 120000, 1, "year", 1, "1200.00"),
-        ("usd", 120000, 1, "year", 2, "600.00"),
-        ("usd", 3000, 2, "month", 3, "240.00"),  # quarterly
-        ("usd", 1000, 1, "week", 1, "520.00"),
-        ("usd", 1001, 1, "week", 3, "173.51"),  # 10.01 x 52 / 3 = 173.5067
-        ("usd", 100, 1, "day", 1, "365.00"),
-        ("jpy", 1500, 4, "month", 1, "72000"),
-        ("krw", 99000, 1, "year", 1, "99000"),
-        ("bhd", 1500, 1, "month", 1, "18.000"),
-        ("kwd", 5, 3, "month", 1, "0.180"),
-        ("isk", 990000, 1, "year", 1, "9900.00"),  # two decimals in Stripe's API
-    ],
-)
-def test_arr_annualises_the_price_in_the_currency_minor_unit(
-    currency: str, unit_amount: int, quantity: int, interval: str, interval_count: int, arr: str
-) -> None:
-    payload = subscription_with_price(currency, unit_amount, quantity, interval, interval_count)
-
-    outcome = normalise(payload, known={OPENAPI_CUSTOMER: "globex"})
-    assert outcome.events[0]["data"]["arr_after"] == arr
-    assert one_contract(outcome).data.arr_after == Decimal(arr)
-
-
-def test_fractional_cent_unit_amount_decimal_is_used() -> None:
-    payload = subscription_with_price("usd", 0, 1000, "month")
-    payload["data"]["object"]["items"]["data"][0]["price"]["unit_amount_decimal"] = "0.5"
-
-    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
-    assert event.data.arr_after == Decimal("60.00")  # 1000 x USD 0.005 x 12
-
-
-@pytest.mark.parametrize(("rounding", "arr"), [("up", "1080.00"), ("down", "720.00")])
-def test_transform_quantity_bills_per_package(rounding: str, arr: str) -> None:
-    payload = subscription_with_price("usd", 3000, 25, "month")
-    price = payload["data"]["object"]["items"]["data"][0]["price"]
-    price["transform_quantity"] = {"divide_by": 10, "round": rounding}
-
-    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
-    assert event.data.arr_after == Decimal(arr)  # 3 or 2 packages of 10 at USD 30.00 a month
-
-
-def test_metered_items_count_nothing() -> None:
-    payload = subscription_with_price("usd", 1500, 1, "month")
-    items = payload["data"]["object"]["items"]["data"]
-    metered = copy.deepcopy(items[0])
-    metered["price"]["recurring"]["usage_type"] = "metered"
-    metered["price"]["unit_amount_decimal"] = "7"
-    metered.pop("quantity")
-    items.append(metered)
-
-    event = one_contract(normalise(payload, known={OPENAPI_CUSTOMER: "globex"}))
-    assert event.data.arr_after == Decimal("180.00")
-
-
-def test_tiered_price_is_ignored_as_its_arr_is_unknown() -> None:
-    payload = basil_subscription("customer.subscription.created", "evt_tiered")
-    price = payload["data"]["object"]["items"]["data"][0]["price"]
-    price.update({"billing_scheme": "tiered", "unit_amount": None, "unit_amount_decimal": None})
-
-    outcome = normalise(payload, known={OPENAPI_CUSTOMER: "globex"})
-    assert (outcome.events, outcome.unmapped) == ([], [])
-    [ignored] = outcome.ignored
-    assert ignored.path == "data.object.items.data.0"
-    assert "si_QXhVnC2h0Jczwc has a tiered price" in ignored.reason
-    assert "POST /v1/events" in ignored.reason
-
-
 # --- invoice amounts --------------------------------------------------------------------------
 
 
@@ -538,117 +372,6 @@ def test_any_minor_amount_round_trips_to_the_exact_decimal(minor: int, currency:
     assert event.data.amount == Decimal(minor).scaleb(-exponent)
     text = normalise(payload).events[0]["data"]["amount"]
     assert len(text.partition(".")[2]) == exponent
-
-
-# --- accounts ---------------------------------------------------------------------------------
-
-
-def test_unmapped_customer_says_how_to_map_it() -> None:
-    outcome = normalise(sample("invoice.paid", "evt_unmapped", account=None))
-
-    assert (outcome.events, outcome.ignored, outcome.learned) == ([], [], {})
-    [unmapped] = outcome.unmapped
-    assert unmapped.path == "data.object.customer"
-    assert unmapped.vendor_id == "evt_unmapped"
-    assert "Stripe customer cus_00000000000000 is not mapped" in unmapped.reason
-    assert "set metadata.account_id on the customer in Stripe" in unmapped.reason
-    assert "PUT /v1/sources/stripe/references/customer/cus_00000000000000" in unmapped.reason
-
-
-def test_a_known_customer_reference_maps_the_event() -> None:
-    outcome = normalise(
-        sample("invoice.paid", "evt_known", account=None), known={SAMPLE_CUSTOMER: "acme-corp"}
-    )
-
-    [event] = valid(outcome)
-    assert event.account_id == "acme-corp"
-    assert outcome.learned == {}
-
-
-def test_metadata_wins_over_a_known_reference_and_is_learned() -> None:
-    payload = sample("invoice.paid", "evt_remap", account="globex")
-
-    outcome = normalise(payload, known={SAMPLE_CUSTOMER: "acme-corp"})
-    [event] = valid(outcome)
-    assert event.account_id == "globex"
-    assert outcome.learned == {SAMPLE_CUSTOMER: "globex"}
-
-
-def test_metadata_matching_the_known_reference_teaches_nothing_new() -> None:
-    outcome = normalise(sample("invoice.paid", "evt_same"), known={SAMPLE_CUSTOMER: "acme-corp"})
-
-    assert outcome.learned == {}
-    assert [e["account_id"] for e in outcome.events] == ["acme-corp"]
-
-
-def test_pulse_account_id_metadata_is_read_too() -> None:
-    payload = sample("customer.subscription.deleted", "evt_pulse_key", account=None)
-    payload["data"]["object"]["metadata"] = {"pulse_account_id": "hooli"}
-
-    assert [e["account_id"] for e in normalise(payload).events] == ["hooli"]
-
-
-def test_an_expanded_customer_object_gives_its_id_and_metadata() -> None:
-    payload = sample("invoice.paid", "evt_expanded", account=None)
-    payload["data"]["object"]["customer"] = {
-        "id": "cus_Expanded0001",
-        "object": "customer",
-        "metadata": {"account_id": "soylent"},
-    }
-
-    assert ADAPTER.references_needed(payload) == {
-        Reference("stripe", "customer", "cus_Expanded0001")
-    }
-    outcome = normalise(payload)
-    assert [e["account_id"] for e in outcome.events] == ["soylent"]
-    assert outcome.learned == {Reference("stripe", "customer", "cus_Expanded0001"): "soylent"}
-
-
-def test_an_invalid_metadata_account_id_is_unmapped_saying_why() -> None:
-    outcome = normalise(sample("invoice.paid", "evt_bad_meta", account="Acme Corp"))
-
-    assert outcome.events == []
-    [unmapped] = outcome.unmapped
-    assert "data.object.metadata.account_id 'Acme Corp' is not an account id" in unmapped.reason
-    assert "' ' at position 4" in unmapped.reason
-
-
-def test_an_invalid_metadata_account_id_falls_back_to_the_known_reference() -> None:
-    outcome = normalise(
-        sample("invoice.paid", "evt_bad_meta_2", account="Acme Corp"),
-        known={SAMPLE_CUSTOMER: "acme-corp"},
-    )
-
-    assert [e["account_id"] for e in outcome.events] == ["acme-corp"]
-
-
-def test_customer_updated_teaches_the_customer_account() -> None:
-    payload = fixture("stripe/customer.updated.json")
-
-    assert ADAPTER.references_needed(payload) == {SAMPLE_CUSTOMER}
-    outcome = normalise(payload)
-    assert outcome.learned == {SAMPLE_CUSTOMER: "acme-corp"}
-    assert (outcome.events, outcome.unmapped, outcome.ignored) == ([], [], [])
-    # ... which the next invoice of that customer then uses
-    invoice = sample("invoice.paid", "evt_after_learning", account=None)
-    assert [e["account_id"] for e in normalise(invoice, outcome.learned).events] == ["acme-corp"]
-
-
-def test_customer_without_account_metadata_teaches_nothing() -> None:
-    payload = fixture("stripe/customer.updated.json")
-    payload["data"]["object"]["metadata"] = {}
-
-    outcome = normalise(payload)
-    assert outcome.learned == {}
-    [ignored] = outcome.ignored
-    assert ignored.path == "data.object.metadata"
-    assert "customer cus_00000000000000 has no metadata.account_id" in ignored.reason
-
-
-def test_references_needed_names_the_customer_of_the_object() -> None:
-    assert ADAPTER.references_needed(sample("invoice.paid", "evt_refs")) == {SAMPLE_CUSTOMER}
-    assert ADAPTER.references_needed({"type": "invoice.paid"}) == set()
-    assert ADAPTER.references_needed([1, 2]) == set()
 
 
 # --- payload shape ----------------------------------------------------------------------------
@@ -707,16 +430,6 @@ def test_a_payload_that_is_not_a_stripe_event_is_a_payload_error(
         normalise(payload)
     assert caught.value.path == path
     assert message in caught.value.message
-
-
-def test_a_subscription_with_an_unknown_interval_is_a_payload_error() -> None:
-    payload = basil_subscription("customer.subscription.created", "evt_fortnight")
-    payload["data"]["object"]["items"]["data"][0]["price"]["recurring"]["interval"] = "fortnight"
-
-    with pytest.raises(PayloadError) as caught:
-        normalise(payload, known={OPENAPI_CUSTOMER: "globex"})
-    assert caught.value.path == "data.object.items.data.0.price.recurring.interval"
-    assert "expected one of day, week, month, year, got 'fortnight'" in caught.value.message
 
 
 def test_redelivery_gives_the_same_envelope() -> None:

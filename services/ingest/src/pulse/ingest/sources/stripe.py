@@ -30,23 +30,23 @@ Accounts: `metadata.account_id` (or `metadata.pulse_account_id`) of the object, 
 subscription an invoice belongs to, or of the customer when expanded; Pulse then learns the
 customer's account. Else the account the customer is mapped to
 (`PUT /v1/sources/stripe/references/customer/{id}`), else the event is unmapped.
+
+(The event's envelope is read by `stripe_event`, an item's annual price by `stripe_prices`, the
+account by `stripe_accounts`, the signature header by `stripe_signature`.)
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
-from typing import Any, TypeGuard
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Any
 
-from pydantic_core import PydanticCustomError
-
-from pulse.common.events.fields import MAX_ID_LENGTH, parse_account_id
-from pulse.common.events.messages import describe, json_type
+from pulse.common.events.fields import MAX_ID_LENGTH
+from pulse.common.events.messages import describe
 from pulse.ingest.sources.base import (
     DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
@@ -57,20 +57,18 @@ from pulse.ingest.sources.base import (
     SourceContext,
     Unmapped,
 )
+from pulse.ingest.sources.stripe_accounts import customer_id, event_account, learn_customer
+from pulse.ingest.sources.stripe_event import NAME, StripeEvent, read_event
+from pulse.ingest.sources.stripe_prices import ZERO, Unpriced, annual_minor, first_currency
 from pulse.ingest.sources.stripe_signature import check_fresh, parse_signature
+from pulse.ingest.sources.stripe_values import is_int, json_object, required_text, text, unix_time
 
-NAME = "stripe"
 SIGNATURE_HEADER = "stripe-signature"
-#: The first API version without top-level `plan`/`quantity` on subscriptions and with the
-#: invoice's subscription under `parent.subscription_details`.
-BASIL_API_VERSION = "2025-03-31"
-_ACCOUNT_METADATA_KEYS = ("account_id", "pulse_account_id")
 _CUSTOMER_TYPES = frozenset({"customer.created", "customer.updated"})
 #: Stripe's API counts amounts of these in whole units, of these in thousandths, of every
 #: other currency in hundredths (ISK, HUF and TWD included: https://docs.stripe.com/currencies).
 _ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
 _THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
-_PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "year": 1}
 #: `cancellation_details.feedback` → Pulse's reason category; "other" says nothing.
 _FEEDBACK_CATEGORIES = {
     "too_expensive": "price",
@@ -81,22 +79,7 @@ _FEEDBACK_CATEGORIES = {
     "too_complex": "adoption",
     "customer_service": "support",
 }
-_MAX_UNIX = 253_402_300_799  # 9999-12-31T23:59:59Z
 _MAX_DAYS_UNTIL_DUE = 36_500
-_PLAIN_DECIMAL = re.compile(r"\d{1,30}(\.\d{1,30})?", re.ASCII)
-_ZERO = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class _StripeEvent:
-    """The parts of a Stripe event Pulse reads."""
-
-    id: str
-    type: str
-    created: int
-    basil: bool  # the 2025-03-31 shapes
-    obj: Mapping[str, Any]
-    previous: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +100,6 @@ class _Draft:
             "source": NAME,
             "data": self.data,
         }
-
-
-class _Unpriced(Exception):
-    """A subscription whose ARR the webhook does not tell; it becomes `Ignored`."""
-
-    def __init__(self, ignored: Ignored) -> None:
-        super().__init__(ignored.reason)
-        self.ignored = ignored
 
 
 class StripeAdapter:
@@ -165,15 +140,15 @@ class StripeAdapter:
         if not isinstance(obj, dict):
             return set()
         is_customer = isinstance(payload, dict) and payload.get("type") in _CUSTOMER_TYPES
-        customer = _text(obj.get("id")) if is_customer else _customer_id(obj)
+        customer = text(obj.get("id")) if is_customer else customer_id(obj)
         return set() if customer is None else {Reference(NAME, "customer", customer)}
 
     def normalise(self, payload: Any, context: SourceContext) -> Normalised:
         """One Stripe event → at most one envelope, or a learned customer."""
         outcome = Normalised()
-        event = _read_event(payload)
+        event = read_event(payload)
         if event.type in _CUSTOMER_TYPES:
-            _learn_customer(event, context.known, outcome)
+            learn_customer(event, context.known, outcome)
             return outcome
         handler = _HANDLERS.get(event.type)
         if handler is None:
@@ -181,7 +156,7 @@ class StripeAdapter:
                 Ignored("type", f"Stripe event {event.type} is not read; Pulse reads {_READ}")
             )
             return outcome
-        account = _account(event, context.known, outcome.learned)  # learned even if ignored
+        account = event_account(event, context.known, outcome.learned)  # learned even if ignored
         draft = handler(event, context.now)
         if isinstance(draft, Ignored):
             outcome.ignored.append(draft)
@@ -192,44 +167,12 @@ class StripeAdapter:
         return outcome
 
 
-def _read_event(payload: Any) -> _StripeEvent:
-    if not isinstance(payload, dict):
-        raise PayloadError("", f"expected a Stripe event object, got {json_type(payload)}")
-    kind = payload.get("object", "event")
-    if kind != "event":  # e.g. an invoice posted by hand, or a thin "v2.core.event"
-        raise PayloadError("object", f"expected a Stripe event ('event'), got {describe(kind)}")
-    event_type = _required_text(payload, "type", "")
-    data = payload.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    if not isinstance(obj, dict):
-        got = json_type(obj) if isinstance(data, dict) and "object" in data else "nothing"
-        raise PayloadError("data.object", f"expected the object the event is about, got {got}")
-    previous = data.get("previous_attributes") if isinstance(data, dict) else None
-    return _StripeEvent(
-        id=_required_text(payload, "id", ""),
-        type=event_type,
-        created=_unix(payload.get("created"), "created"),
-        basil=_is_basil(payload.get("api_version"), obj),
-        obj=obj,
-        previous={} if previous is None else _object(previous, "data.previous_attributes"),
-    )
-
-
-def _is_basil(api_version: object, obj: Mapping[str, Any]) -> bool:
-    """Stripe renders events in the endpoint's API version; without one, the shape tells."""
-    if isinstance(api_version, str) and re.match(r"\d{4}-\d{2}-\d{2}", api_version):
-        return api_version[:10] >= BASIL_API_VERSION
-    if obj.get("object") == "subscription":
-        return "plan" not in obj
-    return "parent" in obj
-
-
 # --- invoices ---------------------------------------------------------------------------------
 
 
-def _invoice_issued(event: _StripeEvent, now: datetime) -> _Draft:
+def _invoice_issued(event: StripeEvent, now: datetime) -> _Draft:
     invoice = event.obj
-    invoice_id = _required_text(invoice, "id", "data.object")
+    invoice_id = required_text(invoice, "id", "data.object")
     currency = _currency(invoice)
     # Stripe announces a draft (invoice.created) and, up to days later, the issued invoice
     # (invoice.finalized): both become invoice.issued, under one id derived from the invoice
@@ -247,16 +190,16 @@ def _invoice_issued(event: _StripeEvent, now: datetime) -> _Draft:
     )
 
 
-def _invoice_paid(event: _StripeEvent, now: datetime) -> _Draft:
-    invoice_id = _required_text(event.obj, "id", "data.object")
+def _invoice_paid(event: StripeEvent, now: datetime) -> _Draft:
+    invoice_id = required_text(event.obj, "id", "data.object")
     return _Draft(
         _envelope_id(event.id), "invoice.paid", _rfc3339(event.created), {"invoice_id": invoice_id}
     )
 
 
-def _invoice_overdue(event: _StripeEvent, now: datetime) -> _Draft | Ignored:
+def _invoice_overdue(event: StripeEvent, now: datetime) -> _Draft | Ignored:
     invoice = event.obj
-    invoice_id = _required_text(invoice, "id", "data.object")
+    invoice_id = required_text(invoice, "id", "data.object")
     due_at = _due_at(invoice)
     if event.type == "invoice.payment_failed" and now <= due_at:
         return Ignored(
@@ -281,12 +224,12 @@ def _invoice_overdue(event: _StripeEvent, now: datetime) -> _Draft | Ignored:
 def _due_at(invoice: Mapping[str, Any]) -> datetime:
     due_date = invoice.get("due_date")
     if due_date is not None:
-        return _datetime(_unix(due_date, "data.object.due_date"))
-    created = _datetime(_unix(invoice.get("created"), "data.object.created"))
+        return _datetime(unix_time(due_date, "data.object.due_date"))
+    created = _datetime(unix_time(invoice.get("created"), "data.object.created"))
     days = invoice.get("days_until_due")
     if days is None:
         return created
-    if not _is_int(days) or not 0 <= days <= _MAX_DAYS_UNTIL_DUE:
+    if not is_int(days) or not 0 <= days <= _MAX_DAYS_UNTIL_DUE:
         raise PayloadError("data.object.days_until_due", f"expected days, got {describe(days)}")
     return created + timedelta(days=days)
 
@@ -294,22 +237,22 @@ def _due_at(invoice: Mapping[str, Any]) -> datetime:
 # --- subscriptions ----------------------------------------------------------------------------
 
 
-def _contract_changed(event: _StripeEvent, now: datetime) -> _Draft | Ignored:
+def _contract_changed(event: StripeEvent, now: datetime) -> _Draft | Ignored:
     try:
         return _contract_draft(event)
-    except _Unpriced as unpriced:
+    except Unpriced as unpriced:
         return unpriced.ignored
 
 
-def _contract_draft(event: _StripeEvent) -> _Draft | Ignored:
+def _contract_draft(event: StripeEvent) -> _Draft | Ignored:
     subscription = event.obj
     arr = _arr(subscription, "data.object", event.basil)
     if event.type == "customer.subscription.created":
-        return _contract(event, "new", _ZERO.quantize(arr), arr, event.created)
+        return _contract(event, "new", ZERO.quantize(arr), arr, event.created)
     if event.type == "customer.subscription.deleted":
         ended = _first_unix(subscription, ("ended_at", "canceled_at")) or event.created
         return _contract(
-            event, "churn", arr, _ZERO.quantize(arr), ended, _cancellation(subscription)
+            event, "churn", arr, ZERO.quantize(arr), ended, _cancellation(subscription)
         )
     before_state = _previous_state(subscription, event.previous, event.basil)
     before = _arr(before_state, "data.previous_attributes", event.basil)
@@ -317,7 +260,7 @@ def _contract_draft(event: _StripeEvent) -> _Draft | Ignored:
         changed = ", ".join(sorted(event.previous)) or "nothing"
         return Ignored(
             "data.previous_attributes",
-            f"subscription {_text(subscription.get('id'))} changed ({changed}) but its ARR "
+            f"subscription {text(subscription.get('id'))} changed ({changed}) but its ARR "
             f"stays {format(arr, 'f')}; only an ARR change is a contract change",
         )
     change = "expansion" if arr > before else "contraction"
@@ -325,7 +268,7 @@ def _contract_draft(event: _StripeEvent) -> _Draft | Ignored:
 
 
 def _contract(
-    event: _StripeEvent,
+    event: StripeEvent,
     change: str,
     before: Decimal,
     after: Decimal,
@@ -345,11 +288,11 @@ def _contract(
 def _arr(subscription: Mapping[str, Any], path: str, basil: bool) -> Decimal:
     """The subscription's annual list price in major units, to the currency's minor unit."""
     items = _items(subscription, path, basil)
-    currency = _text(subscription.get("currency")) or _first_currency(items) or "usd"
+    currency = text(subscription.get("currency")) or first_currency(items) or "usd"
     exponent = _exponent(currency)
     with localcontext() as context:
         context.prec = 80  # quantities and amounts are 64-bit: exact, never rounded midway
-        total = sum((_annual_minor(item, at) for at, item in items), _ZERO)
+        total = sum((annual_minor(item, at) for at, item in items), ZERO)
         return total.scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent), ROUND_HALF_EVEN)
 
 
@@ -360,11 +303,11 @@ def _items(
     data = items.get("data") if isinstance(items, dict) else None
     if isinstance(data, list) and data:
         if items is not None and items.get("has_more") is True:
-            raise _Unpriced(
+            raise Unpriced(
                 Ignored(f"{path}.items", "the webhook lists only some of the subscription's items")
             )
         return [
-            (f"{path}.items.data.{i}", _object(item, f"{path}.items.data.{i}"))
+            (f"{path}.items.data.{i}", json_object(item, f"{path}.items.data.{i}"))
             for i, item in enumerate(data)
         ]
     plan = subscription.get("plan")
@@ -400,7 +343,7 @@ def _single_item_as_was(
     data = items.get("data") if isinstance(items, dict) else None
     if items is None or not isinstance(data, list) or len(data) != 1:
         return items if isinstance(items, dict) else {}
-    item = dict(_object(data[0], "data.object.items.data.0"))
+    item = dict(json_object(data[0], "data.object.items.data.0"))
     if "quantity" in previous:
         item["quantity"] = previous["quantity"]
     if "plan" in previous:
@@ -409,223 +352,17 @@ def _single_item_as_was(
     return {**items, "data": [item]}
 
 
-@dataclass(frozen=True, slots=True)
-class _Rate:
-    """What one subscription item costs per unit and billing period."""
-
-    unit_amount: Decimal | None  # minor units, perhaps fractional; None when tiered
-    currency: str | None
-    periods_per_year: Decimal
-    metered: bool
-    divide_by: int = 1
-    round_up: bool = False
-
-
-def _annual_minor(item: Mapping[str, Any], path: str) -> Decimal:
-    rate = _rate(item, path)
-    if rate.metered:
-        return _ZERO
-    if rate.unit_amount is None:
-        raise _Unpriced(
-            Ignored(
-                path,
-                f"subscription item {_text(item.get('id'))} has a tiered price, whose tiers a "
-                "webhook does not carry, so Pulse cannot tell the ARR; send contract.changed "
-                "to POST /v1/events instead",
-            )
-        )
-    quantity = item.get("quantity")
-    if quantity is None:
-        quantity = 1  # Stripe's default quantity
-    if not _is_int(quantity) or quantity < 0:
-        raise PayloadError(f"{path}.quantity", f"expected a count, got {describe(quantity)}")
-    units = (Decimal(quantity) / rate.divide_by).to_integral_value(
-        ROUND_CEILING if rate.round_up else ROUND_FLOOR
-    )
-    return rate.unit_amount * units * rate.periods_per_year
-
-
-def _rate(item: Mapping[str, Any], path: str) -> _Rate:
-    price = item.get("price")
-    if isinstance(price, dict) and isinstance(price.get("recurring"), dict):
-        at = f"{path}.price"
-        recurring = price["recurring"]
-        transform = price.get("transform_quantity")
-        divide_by, round_up = _transform(transform, f"{at}.transform_quantity")
-        return _Rate(
-            unit_amount=_unit_amount(price, "unit_amount", at),
-            currency=_text(price.get("currency")),
-            periods_per_year=_periods_per_year(recurring, f"{at}.recurring"),
-            metered=recurring.get("usage_type") == "metered",
-            divide_by=divide_by,
-            round_up=round_up,
-        )
-    plan = item.get("plan")
-    if isinstance(plan, dict):  # before prices (and beside them until 2025-03-31)
-        return _Rate(
-            unit_amount=_unit_amount(plan, "amount", f"{path}.plan"),
-            currency=_text(plan.get("currency")),
-            periods_per_year=_periods_per_year(plan, f"{path}.plan"),
-            metered=plan.get("usage_type") == "metered",
-        )
-    raise PayloadError(path, "expected a recurring price or a plan")
-
-
-def _unit_amount(rate: Mapping[str, Any], field: str, path: str) -> Decimal | None:
-    """`<field>_decimal` (a string that may hold fractions of a cent), else `<field>`."""
-    precise = rate.get(f"{field}_decimal")
-    if isinstance(precise, str) and _PLAIN_DECIMAL.fullmatch(precise.strip()):
-        return Decimal(precise.strip())
-    amount = rate.get(field)
-    if amount is None:
-        return None
-    if not _is_int(amount) or amount < 0:
-        raise PayloadError(f"{path}.{field}", f"expected minor units, got {describe(amount)}")
-    return Decimal(amount)
-
-
-def _periods_per_year(recurring: Mapping[str, Any], path: str) -> Decimal:
-    interval = recurring.get("interval")
-    count = recurring.get("interval_count")
-    count = 1 if count is None else count
-    if interval not in _PERIODS_PER_YEAR:
-        expected = ", ".join(_PERIODS_PER_YEAR)
-        raise PayloadError(
-            f"{path}.interval", f"expected one of {expected}, got {describe(interval)}"
-        )
-    if not _is_int(count) or count < 1:
-        raise PayloadError(f"{path}.interval_count", f"expected 1 or more, got {describe(count)}")
-    return Decimal(_PERIODS_PER_YEAR[interval]) / Decimal(count)
-
-
-def _transform(transform: object, path: str) -> tuple[int, bool]:
-    """`transform_quantity` bills per `divide_by` units (e.g. per 10 seats), rounded up or down."""
-    if not isinstance(transform, dict):
-        return 1, False
-    divide_by = transform.get("divide_by")
-    if not _is_int(divide_by) or divide_by < 1:
-        raise PayloadError(f"{path}.divide_by", f"expected 1 or more, got {describe(divide_by)}")
-    return divide_by, transform.get("round") == "up"
-
-
-def _first_currency(items: list[tuple[str, Mapping[str, Any]]]) -> str | None:
-    """Every item of a subscription bills in its currency; the first one names it."""
-    for path, item in items:
-        return _rate(item, path).currency
-    return None
-
-
 def _cancellation(subscription: Mapping[str, Any]) -> dict[str, object]:
     details = subscription.get("cancellation_details")
     if not isinstance(details, dict):
         return {}
-    said = {key: _text(details.get(key)) for key in ("reason", "feedback", "comment")}
+    said = {key: text(details.get(key)) for key in ("reason", "feedback", "comment")}
     parts = [f"{key}: {value}" for key, value in said.items() if value is not None]
     extra: dict[str, object] = {"reason": "; ".join(parts)} if parts else {}
     category = _FEEDBACK_CATEGORIES.get(said["feedback"] or "")
     if category is not None:
         extra["reason_category"] = category
     return extra
-
-
-# --- accounts ---------------------------------------------------------------------------------
-
-
-def _account(
-    event: _StripeEvent, known: Mapping[Reference, str], learned: dict[Reference, str]
-) -> str | Unmapped:
-    customer = _customer_id(event.obj)
-    reference = Reference(NAME, "customer", customer) if customer is not None else None
-    account, problems = _metadata_account(_account_metadata(event))
-    if account is not None:
-        if reference is not None and known.get(reference) != account:
-            learned[reference] = account
-        return account
-    mapped = known.get(reference) if reference is not None else None
-    if mapped is not None:
-        return mapped
-    return Unmapped("data.object.customer", _unmapped_reason(event, customer, problems), event.id)
-
-
-def _account_metadata(event: _StripeEvent) -> Iterator[tuple[str, object]]:
-    """Where an account id may be written, most specific first."""
-    obj = event.obj
-    yield "data.object.metadata", obj.get("metadata")
-    if event.type.startswith("invoice."):
-        # The subscription's metadata as the invoice was made; its place moved in 2025-03-31.
-        where = "parent.subscription_details" if event.basil else "subscription_details"
-        details: object = obj
-        for field in where.split("."):
-            details = details.get(field) if isinstance(details, dict) else None
-        if isinstance(details, dict):
-            yield f"data.object.{where}.metadata", details.get("metadata")
-    customer = obj.get("customer")
-    if isinstance(customer, dict):  # expanded, in events an integration replays itself
-        yield "data.object.customer.metadata", customer.get("metadata")
-
-
-def _metadata_account(
-    places: Iterable[tuple[str, object]],
-) -> tuple[str | None, list[str]]:
-    """The first valid account id of the metadata, and why the invalid ones before it are."""
-    problems: list[str] = []
-    for where, metadata in places:
-        if not isinstance(metadata, dict):
-            continue
-        for key in _ACCOUNT_METADATA_KEYS:
-            value = _text(metadata.get(key))
-            if value is None:
-                continue
-            problem = _account_id_problem(value)
-            if problem is None:
-                return value, problems
-            problems.append(f"{where}.{key} {value!r} is not an account id: {problem}")
-    return None, problems
-
-
-def _unmapped_reason(event: _StripeEvent, customer: str | None, problems: list[str]) -> str:
-    kind = "invoice" if event.type.startswith("invoice.") else "subscription"
-    if customer is None:
-        reason = f"the {kind} has no customer: set metadata.account_id on the {kind} in Stripe"
-    else:
-        reason = (
-            f"Stripe customer {customer} is not mapped to an account: set metadata.account_id "
-            f"on the customer in Stripe (Pulse learns it from the customer.updated webhook) or "
-            f"on the {kind}, or map it with "
-            f"PUT /v1/sources/stripe/references/customer/{customer}"
-        )
-    return reason + (f" ({'; '.join(problems)})" if problems else "")
-
-
-def _learn_customer(
-    event: _StripeEvent, known: Mapping[Reference, str], outcome: Normalised
-) -> None:
-    customer = _required_text(event.obj, "id", "data.object")
-    reference = Reference(NAME, "customer", customer)
-    account, problems = _metadata_account([("data.object.metadata", event.obj.get("metadata"))])
-    if account is None:
-        why = f" ({'; '.join(problems)})" if problems else ""
-        outcome.ignored.append(
-            Ignored(
-                "data.object.metadata",
-                f"customer {customer} has no metadata.account_id{why}: nothing to learn",
-            )
-        )
-    elif known.get(reference) != account:
-        outcome.learned[reference] = account
-
-
-def _customer_id(obj: Mapping[str, Any]) -> str | None:
-    customer = obj.get("customer")
-    return _text(customer.get("id")) if isinstance(customer, dict) else _text(customer)
-
-
-def _account_id_problem(candidate: str) -> str | None:
-    try:
-        parse_account_id(candidate)
-    except PydanticCustomError as error:
-        return error.message()
-    return None
 
 
 # --- money, time, ids -------------------------------------------------------------------------
@@ -644,13 +381,13 @@ def _major(minor: int, currency: str) -> str:
 
 def _minor(obj: Mapping[str, Any], field: str) -> int:
     value = obj.get(field)
-    if not _is_int(value):
+    if not is_int(value):
         raise PayloadError(f"data.object.{field}", f"expected minor units, got {describe(value)}")
     return value
 
 
 def _currency(obj: Mapping[str, Any]) -> str:
-    return _required_text(obj, "currency", "data.object").upper()
+    return required_text(obj, "currency", "data.object").upper()
 
 
 def _envelope_id(key: str) -> str:
@@ -664,14 +401,8 @@ def _envelope_id(key: str) -> str:
 def _first_unix(obj: Mapping[str, Any], fields: tuple[str, ...]) -> int | None:
     for field in fields:
         if obj.get(field) is not None:
-            return _unix(obj[field], f"data.object.{field}")
+            return unix_time(obj[field], f"data.object.{field}")
     return None
-
-
-def _unix(value: object, path: str) -> int:
-    if not _is_int(value) or not 0 <= value <= _MAX_UNIX:
-        raise PayloadError(path, f"expected a unix time in seconds, got {describe(value)}")
-    return value
 
 
 def _datetime(unix: int) -> datetime:
@@ -686,35 +417,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# --- JSON -------------------------------------------------------------------------------------
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _text(value: object) -> str | None:
-    """A trimmed, non-empty string (Stripe's ids, codes and metadata values are strings)."""
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _required_text(body: Mapping[str, Any], field: str, path: str) -> str:
-    value = _text(body.get(field))
-    if value is None:
-        got = describe(body[field]) if field in body else "nothing"
-        raise PayloadError(
-            f"{path}.{field}" if path else field, f"expected a non-empty string, got {got}"
-        )
-    return value
-
-
-def _object(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise PayloadError(path, f"expected an object, got {json_type(value)}")
-    return value
-
-
-_Handler = Callable[[_StripeEvent, datetime], _Draft | Ignored]
+_Handler = Callable[[StripeEvent, datetime], _Draft | Ignored]
 _HANDLERS: dict[str, _Handler] = {
     "invoice.created": _invoice_issued,
     "invoice.finalized": _invoice_issued,

@@ -1,0 +1,118 @@
+"""Which Pulse account a Stripe event is of, and what Pulse learns of its customer.
+
+An account id is read from `metadata.account_id` (or `metadata.pulse_account_id`) of the
+event's object, of the subscription an invoice belongs to, or of the customer when expanded;
+the first valid one wins and the customer's account is learned from it. Else the account the
+customer is mapped to (`PUT /v1/sources/stripe/references/customer/{id}`), else the event is
+`Unmapped`, with the reason saying how to map it. `customer.created` and `customer.updated`
+events only teach the customer's account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+
+from pulse.common.events.fields import parse_account_id
+from pulse.ingest.sources.base import Ignored, Normalised, Reference, Unmapped
+from pulse.ingest.sources.stripe_event import NAME, StripeEvent
+from pulse.ingest.sources.stripe_values import required_text, text
+
+_ACCOUNT_METADATA_KEYS = ("account_id", "pulse_account_id")
+
+
+def event_account(
+    event: StripeEvent, known: Mapping[Reference, str], learned: dict[Reference, str]
+) -> str | Unmapped:
+    customer = customer_id(event.obj)
+    reference = Reference(NAME, "customer", customer) if customer is not None else None
+    account, problems = _metadata_account(_account_metadata(event))
+    if account is not None:
+        if reference is not None and known.get(reference) != account:
+            learned[reference] = account
+        return account
+    mapped = known.get(reference) if reference is not None else None
+    if mapped is not None:
+        return mapped
+    return Unmapped("data.object.customer", _unmapped_reason(event, customer, problems), event.id)
+
+
+def _account_metadata(event: StripeEvent) -> Iterator[tuple[str, object]]:
+    """Where an account id may be written, most specific first."""
+    obj = event.obj
+    yield "data.object.metadata", obj.get("metadata")
+    if event.type.startswith("invoice."):
+        # The subscription's metadata as the invoice was made; its place moved in 2025-03-31.
+        where = "parent.subscription_details" if event.basil else "subscription_details"
+        details: object = obj
+        for field in where.split("."):
+            details = details.get(field) if isinstance(details, dict) else None
+        if isinstance(details, dict):
+            yield f"data.object.{where}.metadata", details.get("metadata")
+    customer = obj.get("customer")
+    if isinstance(customer, dict):  # expanded, in events an integration replays itself
+        yield "data.object.customer.metadata", customer.get("metadata")
+
+
+def _metadata_account(
+    places: Iterable[tuple[str, object]],
+) -> tuple[str | None, list[str]]:
+    """The first valid account id of the metadata, and why the invalid ones before it are."""
+    problems: list[str] = []
+    for where, metadata in places:
+        if not isinstance(metadata, dict):
+            continue
+        for key in _ACCOUNT_METADATA_KEYS:
+            value = text(metadata.get(key))
+            if value is None:
+                continue
+            problem = _account_id_problem(value)
+            if problem is None:
+                return value, problems
+            problems.append(f"{where}.{key} {value!r} is not an account id: {problem}")
+    return None, problems
+
+
+def _unmapped_reason(event: StripeEvent, customer: str | None, problems: list[str]) -> str:
+    kind = "invoice" if event.type.startswith("invoice.") else "subscription"
+    if customer is None:
+        reason = f"the {kind} has no customer: set metadata.account_id on the {kind} in Stripe"
+    else:
+        reason = (
+            f"Stripe customer {customer} is not mapped to an account: set metadata.account_id "
+            f"on the customer in Stripe (Pulse learns it from the customer.updated webhook) or "
+            f"on the {kind}, or map it with "
+            f"PUT /v1/sources/stripe/references/customer/{customer}"
+        )
+    return reason + (f" ({'; '.join(problems)})" if problems else "")
+
+
+def learn_customer(event: StripeEvent, known: Mapping[Reference, str], outcome: Normalised) -> None:
+    customer = required_text(event.obj, "id", "data.object")
+    reference = Reference(NAME, "customer", customer)
+    account, problems = _metadata_account([("data.object.metadata", event.obj.get("metadata"))])
+    if account is None:
+        why = f" ({'; '.join(problems)})" if problems else ""
+        outcome.ignored.append(
+            Ignored(
+                "data.object.metadata",
+                f"customer {customer} has no metadata.account_id{why}: nothing to learn",
+            )
+        )
+    elif known.get(reference) != account:
+        outcome.learned[reference] = account
+
+
+def customer_id(obj: Mapping[str, Any]) -> str | None:
+    customer = obj.get("customer")
+    return text(customer.get("id")) if isinstance(customer, dict) else text(customer)
+
+
+def _account_id_problem(candidate: str) -> str | None:
+    try:
+        parse_account_id(candidate)
+    except PydanticCustomError as error:
+        return error.message()
+    return None
