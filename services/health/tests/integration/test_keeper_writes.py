@@ -1,14 +1,16 @@
-"""The keeper's chunked writes on a real PostgreSQL: one chunk of re-scores is written while
-the next is scored, inside the batch's one transaction."""
+"""The keeper's writes on a real PostgreSQL: one chunk of re-scores is written while the
+next is scored, inside the batch's one transaction; snapshots and the changes after them
+load back into exactly the accounts the keeper had in memory."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiokafka import TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +22,7 @@ from pulse.common.samples import SampleEvents
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.health import keeper as keeper_module
+from pulse.health import store
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
 from pulse.health.keeper import HealthKeeper
 from pulse.health.messages import Incoming
@@ -91,17 +94,68 @@ async def test_a_failure_while_a_chunk_is_being_written_leaves_nothing_behind(
     assert stored == await _stored(sessions)
 
 
+async def test_accounts_loaded_from_snapshots_and_changes_equal_those_kept_in_memory(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Few steps between snapshots and a small decoded set: accounts are snapshotted again
+    # mid-stream, on freezing, and left with changes after their snapshot at the end.
+    monkeypatch.setattr(keeper_module, "SNAPSHOT_AFTER_STEPS", 6)
+    snapshotted: list[str] = []
+    save_snapshots = store.save_snapshots
+
+    async def counting(session: AsyncSession, rows: Sequence[Any]) -> None:
+        snapshotted.extend(row.account_id for row in rows)
+        await save_snapshots(session, rows)
+
+    monkeypatch.setattr(store, "save_snapshots", counting)
+    clock = [NOW]
+    live = HealthKeeper(
+        model=default_model(), topics=Topics("t"), clock=lambda: clock[0], hot_limit=5
+    )
+    records = _records(events=600)
+    for start in range(0, len(records), 40):
+        async with sessions.begin() as session:
+            await live.handle(session, records[start : start + 40])
+        clock[0] += timedelta(hours=9)  # over midnights: windows move, ticks re-score
+        async with sessions.begin() as session:
+            await live.tick(session)
+    assert len(snapshotted) > 2 * ACCOUNTS
+    async with sessions() as session:
+        changes = (await session.execute(text("SELECT count(*) FROM account_changes"))).scalar()
+    assert changes
+
+    by_partition = HealthKeeper(model=default_model(), topics=Topics("t"), clock=lambda: NOW)
+    on_demand = HealthKeeper(model=default_model(), topics=Topics("t"), clock=lambda: NOW)
+    async with sessions() as session:
+        await by_partition.on_assigned(session, {TopicPartition("t", 0)})
+        await on_demand._load(session, {account_id: 0 for account_id in _account_ids(records)})
+    for account_id in _account_ids(records):
+        expected = _in_memory(live, account_id)
+        assert _in_memory(by_partition, account_id) == expected
+        assert _in_memory(on_demand, account_id) == expected
+
+
+def _account_ids(records: Sequence[Record[Incoming]]) -> set[str]:
+    return {record.value.account_id for record in records}
+
+
+def _in_memory(keeper: HealthKeeper, account_id: str) -> tuple[Any, ...]:
+    account = keeper._accounts.get(account_id)
+    assert account is not None
+    return account.state.to_dict(), account.meta(), account.next_due
+
+
 def _keeper(write_chunk: int) -> HealthKeeper:
     return HealthKeeper(
         model=default_model(), topics=Topics("t"), clock=lambda: NOW, write_chunk=write_chunk
     )
 
 
-def _records() -> list[Record[Incoming]]:
-    events = [validate_event(raw) for raw in SampleEvents(accounts=ACCOUNTS).mixed(300)]
+def _records(events: int = 300) -> list[Record[Incoming]]:
+    validated = [validate_event(r) for r in SampleEvents(accounts=ACCOUNTS).mixed(events)]
     return [
         Record(ConsumedMessage("t", 0, offset, None, None, 0, ()), event)
-        for offset, event in enumerate(events)
+        for offset, event in enumerate(validated)
     ]
 
 
@@ -123,7 +177,7 @@ async def _clear(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
         await session.execute(
             text(
-                "TRUNCATE account_states, scores, score_history, outbox, processed_events, "
-                "consumer_offsets"
+                "TRUNCATE account_states, account_changes, scores, score_history, outbox, "
+                "processed_events, consumer_offsets"
             )
         )

@@ -61,12 +61,16 @@ def test_the_least_recently_scored_accounts_are_frozen_beyond_the_hot_limit() ->
     for account in accounts:
         cache.add(account)
     cache.used(accounts[0])  # a0 is now the most recent: a1 and a2 are the coldest
-    assert cache.freeze_coldest() == 2
+    frozen = cache.freeze_coldest()
+    assert [(a.account_id, orjson.loads(j)) for a, j in frozen] == [
+        ("a1", AccountState().to_dict()),
+        ("a2", AccountState().to_dict()),
+    ]  # with the JSON of their states, for their snapshots
     assert [a.is_frozen for a in accounts] == [False, True, True, False]
     assert cache.hot == 2
     accounts[1].state  # noqa: B018 - thawing on access
     cache.used(accounts[1])
-    assert cache.freeze_coldest() == 1
+    assert [a.account_id for a, _ in cache.freeze_coldest()] == ["a3"]
     assert [a.is_frozen for a in accounts] == [False, False, True, True]
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulse.common.events import validate_event
-from pulse.common.testing.strategies import NOW, raw_events
+from pulse.common.testing.strategies import NOW
 from pulse.health.scoring import evaluate
 from pulse.health.scoring import measured as measured_module
 from pulse.health.scoring.days import day_of
@@ -21,6 +21,8 @@ from pulse.health.scoring.measured import MeasureResults, measure_all
 from pulse.health.scoring.model import ScoringModel, default_model, load_model
 from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState
+
+from .event_plans import events
 
 #: With the default model, every aggregation kind and variant scoring can read.
 OTHER_KINDS = load_model("""
@@ -53,31 +55,6 @@ measures:
 """)
 MODELS = (default_model(), OTHER_KINDS)
 
-#: Few ids, so that tickets get resolved, invoices paid and users seen again.
-SHARED_IDS = {"ticket_id": "t", "invoice_id": "i", "user_id": "u", "feature": "f"}
-
-
-def sharing_ids(raw: dict[str, Any], n: int) -> dict[str, Any]:
-    data = {
-        field: f"{SHARED_IDS[field]}{n}" if field in SHARED_IDS else value
-        for field, value in raw["data"].items()
-    }
-    return {**raw, "data": data}
-
-
-#: Types whose events act on each other (open and close items, change attributes).
-ENTANGLED = (
-    "support.ticket.opened",
-    "support.ticket.resolved",
-    "invoice.issued",
-    "invoice.paid",
-    "invoice.overdue",
-    "account.updated",
-    "contract.changed",
-    "usage.activity",
-)
-any_event = st.one_of(raw_events(), st.sampled_from(ENTANGLED).flatmap(raw_events))
-events = st.builds(sharing_ids, any_event, st.integers(0, 1))
 hours = st.one_of(st.integers(-40 * 24, 20), st.integers(-48, 20))  # from the clock
 event_steps = st.tuples(st.just("event"), events, hours)
 steps = st.one_of(

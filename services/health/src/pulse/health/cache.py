@@ -54,6 +54,7 @@ class CachedAccount:
         "next_due",
         "partition",
         "score",
+        "steps_since_snapshot",
     )
 
     def __init__(
@@ -74,6 +75,13 @@ class CachedAccount:
         self._state = state
         self._frozen = frozen
         self._results: MeasureResults | None = None
+        self.remember(meta, next_due)
+        #: Steps stored as changes after the account's snapshot (see `changes`); None
+        #: while no snapshot is stored.
+        self.steps_since_snapshot: int | None = None
+
+    def remember(self, meta: dict[str, Any], next_due: datetime | None) -> None:
+        """Take what a stored scoring said (`meta()`) and when the account is next due."""
         self.score: float | None = meta.get("score")
         self.band: str | None = _shared(meta.get("band"))
         self.model_version: str | None = _shared(meta.get("model_version"))
@@ -113,11 +121,14 @@ class CachedAccount:
         """Whether the state is kept compressed."""
         return self._state is None
 
-    def freeze(self) -> None:
-        """Keep the state compressed until it is needed again."""
-        if self._state is not None:
-            self._frozen = freeze(orjson.dumps(self._state.to_dict()))
-            self._state = self._results = None
+    def freeze(self) -> bytes | None:
+        """Keep the state compressed until it is needed again; its JSON, if it was decoded."""
+        if self._state is None:
+            return None
+        state_json = orjson.dumps(self._state.to_dict())
+        self._frozen = freeze(state_json)
+        self._state = self._results = None
+        return state_json
 
     def meta(self) -> dict[str, Any]:
         """What the last scoring said, stored beside the state."""
@@ -166,17 +177,19 @@ class AccountCache:
         self._hot.pop(account.account_id, None)
         self._hot[account.account_id] = None
 
-    def freeze_coldest(self) -> int:
-        """Freeze the least recently used decoded accounts beyond `hot_limit`; how many."""
+    def freeze_coldest(self) -> list[tuple[CachedAccount, bytes]]:
+        """Freeze the least recently used decoded accounts beyond `hot_limit`; each with
+        its state's JSON."""
         excess = len(self._hot) - self.hot_limit
         if excess <= 0:
-            return 0
+            return []
         coldest = list(islice(self._hot, excess))  # oldest first: dicts keep insertion order
+        frozen = []
         for account_id in coldest:
             del self._hot[account_id]
             account = self._accounts.get(account_id)
-            if account is not None:
-                account.freeze()
+            if account is not None and (state_json := account.freeze()) is not None:
+                frozen.append((account, state_json))
         self._frozen_since_collection += excess
         if self._frozen_since_collection >= COLLECT_YOUNG_EVERY_FROZEN:
             # CPython counts freed container objects against the young generation's
@@ -187,7 +200,7 @@ class AccountCache:
             # every HTTP request) for ~200 ms. Collecting here keeps each one small.
             gc.collect(0)
             self._frozen_since_collection = 0
-        return excess
+        return frozen
 
     @property
     def hot(self) -> int:

@@ -2,8 +2,9 @@
 
 It is the consumer runner's batch handler. For each batch, inside the runner's single
 transaction: claim event ids (duplicates change nothing), apply events and commands to
-the cached state of their accounts, re-score the accounts that changed, and write state,
-scores, history and outbox rows. The runner adds the offsets and commits once.
+the cached state of their accounts, re-score the accounts that changed, and write their
+changes (or snapshots, see `changes`), scores, history and outbox rows. The runner adds
+the offsets and commits once.
 
 Time passes without events: each account has a "next change due" moment (a window edge,
 an invoice growing more overdue); `tick` re-scores the accounts that are due.
@@ -16,7 +17,7 @@ import heapq
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -30,16 +31,19 @@ from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
 from pulse.health import metrics, store
 from pulse.health.cache import AccountCache, CachedAccount, freeze
+from pulse.health.changes import SNAPSHOT_AFTER_STEPS, apply_input, encode_input
 from pulse.health.memory import release_free_memory
 from pulse.health.messages import Incoming, SetCsmSentiment
 from pulse.health.rows import (
     HISTORY_MIN_MOVE,
     ChunkWrites,
-    from_row,
+    catch_up,
+    change_row,
+    from_rows,
     history_point,
     score_message,
     score_row,
-    to_row,
+    snapshot,
 )
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.evaluate import CSM_SENTIMENT
@@ -146,6 +150,8 @@ class HealthKeeper:
         )
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
         touched: dict[str, CachedAccount] = {}
+        # What each account applied, as its change keeps it (see `changes`).
+        inputs: dict[str, list[bytes]] = {}
         # Counted here and added to the metrics once per type: labels() per event costs
         # more than applying some events.
         applied: Counter[str] = Counter()
@@ -162,14 +168,16 @@ class HealthKeeper:
             account = self._accounts.get(item.account_id)
             assert account is not None  # loaded above
             self._accounts.used(account)  # decoded below, even if nothing changes
+            # Even an event too late to count moves the state's clock: it is kept in the
+            # account's change like the others, so that a replay ends in the same state.
+            inputs.setdefault(item.account_id, []).append(encode_input(item, record.message.value))
+            touched[item.account_id] = account
+            counts = apply_input(account.state, item, now)
             if isinstance(item, SetCsmSentiment):
-                account.state.set_csm_sentiment(item.value, item.note, item.at)
                 account.changed(self.model, CSM_SENTIMENT)
-                touched[item.account_id] = account
-            elif account.state.apply(item, now):
+            elif counts:
                 account.changed(self.model, item.type)
                 applied[item.type] += 1
-                touched[item.account_id] = account
             else:
                 too_late[item.type] += 1
         metrics.EVENTS_DUPLICATE.inc(duplicates)
@@ -177,21 +185,24 @@ class HealthKeeper:
             metrics.EVENTS_APPLIED.labels(event_type).inc(n)
         for event_type, n in too_late.items():
             metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
-        await self._rescore(session, touched.values(), now, "event")
+        await self._rescore(session, touched.values(), now, "event", inputs)
 
     async def on_assigned(self, session: AsyncSession, partitions: Set[TopicPartition]) -> None:
         """Load the state of every account on newly owned partition numbers."""
         await self._load_partitions(session, {tp.partition for tp in partitions} - self._owned)
 
     async def _load_partitions(self, session: AsyncSession, numbers: set[int]) -> None:
-        """Load accounts frozen, as stored: none is decoded or scored here (a rebalance must
-        be quick); those scored by another model are due at once, the rest when stored."""
+        """Load accounts frozen, as stored: none is scored here (a rebalance must be quick);
+        those with changes after their snapshot are decoded to replay them (usually only
+        the accounts the previous owner kept decoded: it snapshots those it freezes). Those
+        scored by another model are due at once, the rest when stored."""
         self._owned |= numbers
         if not numbers:
             return
         now = self._clock()
         loaded = stale = 0
         try:
+            changes = await store.partition_changes(session, numbers)
             async for rows in store.stream_partitions(session, numbers):
                 for row in rows:
                     account = CachedAccount(
@@ -201,6 +212,7 @@ class HealthKeeper:
                         meta=row.meta,
                         next_due=row.next_change_at,
                     )
+                    catch_up(account, changes.get(row.account_id, []))  # decodes if any
                     self._accounts.add(account)
                     if account.model_version != self.model.version:
                         account.next_due = now  # scored by another model: re-score now
@@ -208,6 +220,9 @@ class HealthKeeper:
                     if account.next_due is not None:
                         self._due.append((account.next_due, account.account_id))
                 loaded += len(rows)
+                # Replayed accounts beyond the decoded limit are frozen again. Their changes
+                # stay in PostgreSQL until a re-score snapshots them (memory matches it).
+                self._accounts.freeze_coldest()
         except BaseException:
             self._stale = True  # partly loaded
             raise
@@ -258,7 +273,7 @@ class HealthKeeper:
                 due[account_id] = account
         self.attempted = list(due)
         try:
-            await self._rescore(session, due.values(), now, "time")
+            await self._rescore(session, due.values(), now, "time", {})
         except BaseException:
             # Accounts of every partition moved on in memory; their transaction will not
             # commit. (A failed batch is the runner's: it reloads the batch's partitions.)
@@ -299,6 +314,7 @@ class HealthKeeper:
         if not missing:
             return
         stored = await store.load_accounts(session, missing)
+        changes = await store.load_changes(session, stored)
         for account_id in missing:
             row = stored.get(account_id)
             if row is None:
@@ -306,13 +322,18 @@ class HealthKeeper:
                     CachedAccount(account_id, partition_of[account_id], AccountState())
                 )
                 continue
-            account = from_row(row)
+            account = from_rows(row, changes.get(account_id, []))
             self._accounts.add(account)
             if account.next_due is not None:  # due on time even if no event here changes it
                 heapq.heappush(self._due, (account.next_due, account_id))
 
     async def _rescore(
-        self, session: AsyncSession, accounts: Iterable[CachedAccount], now: datetime, cause: str
+        self,
+        session: AsyncSession,
+        accounts: Iterable[CachedAccount],
+        now: datetime,
+        cause: str,
+        inputs: Mapping[str, list[bytes]],
     ) -> None:
         started = time.perf_counter()
         rescored = 0
@@ -324,8 +345,8 @@ class HealthKeeper:
                 rescored += 1
                 if rescored % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let HTTP requests (and a pending write) run
-                self._rescore_one(account, moment, writes)
-                if len(writes.states) >= self._write_chunk:
+                self._rescore_one(account, moment, inputs.get(account.account_id, []), writes)
+                if len(writes) >= self._write_chunk:
                     # PostgreSQL writes this chunk on its core while Python scores the next
                     # one; statements still go one at a time, in this one transaction.
                     if writing is not None:
@@ -334,6 +355,12 @@ class HealthKeeper:
                     writes = ChunkWrites()
             if writing is not None:
                 await writing
+            # Accounts leaving the decoded set are snapshotted: a partition load then
+            # replays changes only for accounts that were decoded (see `_load_partitions`).
+            for account, state_json in self._accounts.freeze_coldest():
+                if account.steps_since_snapshot != 0:
+                    writes.snapshots.append(snapshot(account, state_json))
+                    account.steps_since_snapshot = 0
             await writes.save(session)
         except BaseException:
             if writing is not None:
@@ -341,14 +368,15 @@ class HealthKeeper:
                 # caller rolls back next, which must not race it on the connection.
                 await asyncio.gather(writing, return_exceptions=True)
             raise
-        self._accounts.freeze_coldest()
         metrics.RESCORED.labels(cause).inc(rescored)
         metrics.RESCORE_DURATION.observe(time.perf_counter() - started)
         metrics.CACHED_ACCOUNTS.set(len(self._accounts))
         metrics.DECODED_ACCOUNTS.set(self._accounts.hot)
         metrics.DUE_ACCOUNTS.set(len(self._due))
 
-    def _rescore_one(self, account: CachedAccount, moment: _Moment, writes: ChunkWrites) -> None:
+    def _rescore_one(
+        self, account: CachedAccount, moment: _Moment, inputs: list[bytes], writes: ChunkWrites
+    ) -> None:
         now, today = moment.now, moment.iso_day
         state, results = account.state, account.measure_results(keep=moment.cause == "event")
         if state.prune(now):
@@ -376,7 +404,14 @@ class HealthKeeper:
         account.score, account.band = result.score, result.band
         account.model_version = result.model_version
         self._schedule(account, moment, results)
-        writes.states.append((to_row(account), account.next_due))
+        steps = account.steps_since_snapshot
+        steps = None if steps is None else steps + len(inputs) + 1  # the inputs, the prune
+        if steps is None or steps > SNAPSHOT_AFTER_STEPS:
+            writes.snapshots.append(snapshot(account))
+            account.steps_since_snapshot = 0
+        else:
+            writes.changes.append(change_row(account, now, b"".join(inputs)))
+            account.steps_since_snapshot = steps
         self._accounts.used(account)
 
     def _schedule(self, account: CachedAccount, moment: _Moment, results: MeasureResults) -> None:

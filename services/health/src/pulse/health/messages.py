@@ -49,7 +49,7 @@ def decoder(commands_topic: str) -> Callable[[ConsumedMessage], Incoming]:
         if message.value is None:
             raise UndecodableMessage("empty", "the message has no value")
         if message.topic == commands_topic:
-            return _command(message.value)
+            return command_from_json(message.value)
         try:
             return event_from_json(message.value)
         except EventValidationError as error:
@@ -58,7 +58,8 @@ def decoder(commands_topic: str) -> Callable[[ConsumedMessage], Incoming]:
     return decode
 
 
-def _command(raw: bytes) -> SetCsmSentiment:
+def command_from_json(raw: bytes) -> SetCsmSentiment:
+    """A command from its JSON (`SetCsmSentiment.to_json`); `UndecodableMessage` if not one."""
     try:
         body = orjson.loads(raw)
         if body.get("kind") != "csm_sentiment" or body.get("value") not in SENTIMENTS:

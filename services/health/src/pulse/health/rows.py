@@ -1,5 +1,6 @@
-"""The rows the keeper reads and writes: an account's stored state, and what a re-score
-writes (score, history point, `pulse.health.scores` event), gathered a chunk at a time."""
+"""The rows the keeper reads and writes: an account's stored state (a snapshot and the
+changes after it), and what a re-score writes (a change or a snapshot, score, history
+point, `pulse.health.scores` event), gathered a chunk at a time."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.health import store
 from pulse.health.cache import CachedAccount
+from pulse.health.changes import replay
 from pulse.health.scoring.score import AccountScore, drivers
 from pulse.health.scoring.state import AccountState
 
@@ -24,23 +26,55 @@ HISTORY_MIN_MOVE = 1.0
 TOP_DRIVERS = 3
 
 
-def to_row(account: CachedAccount) -> store.StoredAccount:
-    """The `account_states` row of a (decoded) cached account."""
-    return store.StoredAccount(
-        account.account_id, account.partition, {"state": account.state.to_dict(), **account.meta()}
+def snapshot(account: CachedAccount, state_json: bytes | None = None) -> store.Snapshot:
+    """The `account_states` row of a cached account (`state_json`: its state's JSON, when
+    the caller has it)."""
+    if state_json is None:
+        state_json = orjson.dumps(account.state.to_dict())
+    return store.Snapshot(
+        account.account_id,
+        account.partition,
+        store.snapshot_text(state_json, account.meta()),
+        account.next_due,
     )
 
 
-def from_row(row: store.StoredAccount) -> CachedAccount:
-    """A decoded cached account from its `account_states` row."""
+def change_row(account: CachedAccount, at: datetime, inputs: bytes) -> dict[str, Any]:
+    """The `account_changes` row of a re-score at `at` that applied `inputs` (see
+    `changes`), with what the scoring said."""
+    return {
+        "account_id": account.account_id,
+        "partition": account.partition,
+        "at": at,
+        "inputs": inputs,
+        "score": account.score,
+        "band": account.band,
+        "model_version": account.model_version,
+        "history_score": account.history_score,
+        "history_day": account.history_day,
+        "next_change_at": account.next_due,
+    }
+
+
+def from_rows(row: store.StoredAccount, changes: list[store.StoredChange]) -> CachedAccount:
+    """A decoded cached account from its snapshot and the changes after it."""
     body = row.state
-    return CachedAccount(
-        row.account_id,
-        row.partition,
-        AccountState.from_dict(body["state"]),
-        meta=body,
-        next_due=row.next_change_at,
+    state = AccountState.from_dict(body["state"])
+    account = CachedAccount(
+        row.account_id, row.partition, state, meta=body, next_due=row.next_change_at
     )
+    catch_up(account, changes)
+    return account
+
+
+def catch_up(account: CachedAccount, changes: list[store.StoredChange]) -> None:
+    """Bring an account loaded from its snapshot up to date with the changes after it
+    (decoding its state if there are some)."""
+    account.steps_since_snapshot = 0
+    if changes:
+        state = account.state
+        account.steps_since_snapshot = sum(replay(state, c.at, c.inputs) for c in changes)
+        account.remember(changes[-1].meta, changes[-1].next_change_at)
 
 
 def score_row(
@@ -105,14 +139,21 @@ def score_message(
 class ChunkWrites:
     """Rows a chunk of re-scores writes."""
 
-    states: list[tuple[store.StoredAccount, datetime | None]] = field(default_factory=list)
+    def __len__(self) -> int:
+        """How many accounts' states it writes."""
+        return len(self.snapshots) + len(self.changes)
+
+    snapshots: list[store.Snapshot] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
 
     async def save(self, session: AsyncSession) -> None:
         """Write them in the caller's transaction: one statement per table."""
-        await store.save_accounts(session, self.states)
+        # Changes first: a snapshot drops every change of its account before it.
+        await store.add_changes(session, self.changes)
+        await store.save_snapshots(session, self.snapshots)
         await store.save_scores(session, self.scores)
         await store.add_history(session, self.history)
         await add_to_outbox(session, self.outbox)

@@ -8,11 +8,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, bindparam, cast, insert, or_, select, true, update
+from sqlalchemy import (
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.db.bulk import bulk_insert, column_arrays, json_text
-from pulse.health.tables import account_states, score_history, scores, scoring_models
+from pulse.health.tables import (
+    account_changes,
+    account_states,
+    score_history,
+    scores,
+    scoring_models,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +43,21 @@ class StoredAccount:
     next_change_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredChange:
+    """One `account_changes` row: the inputs a re-score applied (see `changes`), the moment
+    it scored at, and what its scoring said."""
+
+    at: datetime
+    inputs: bytes
+    meta: dict[str, Any]
+    next_change_at: datetime | None
+
+
 async def load_accounts(
     session: AsyncSession, account_ids: Iterable[str]
 ) -> dict[str, StoredAccount]:
-    """The stored state of those accounts that have one."""
+    """The stored snapshot of those accounts that have one."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
@@ -95,21 +124,74 @@ async def stream_partitions(
 _META = ("score", "band", "model_version", "history_score", "history_day")
 
 
-async def save_accounts(
-    session: AsyncSession, rows: Sequence[tuple[StoredAccount, datetime | None]]
-) -> None:
-    """Upsert account states with their next-change time."""
+async def load_changes(
+    session: AsyncSession, account_ids: Iterable[str]
+) -> dict[str, list[StoredChange]]:
+    """The changes after the snapshot of those accounts that have some, oldest first."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    return await _changes(session, account_changes.c.account_id.in_(ids))
+
+
+async def partition_changes(
+    session: AsyncSession, partitions: Iterable[int]
+) -> dict[str, list[StoredChange]]:
+    """The changes after the snapshots of accounts of `partitions`, oldest first."""
+    return await _changes(session, account_changes.c.partition.in_(sorted(partitions)))
+
+
+async def _changes(session: AsyncSession, where: Any) -> dict[str, list[StoredChange]]:
+    t = account_changes
+    rows = await session.execute(
+        select(t.c.account_id, t.c.at, t.c.inputs, *(t.c[m] for m in _META), t.c.next_change_at)
+        .where(where)
+        .order_by(t.c.seq)
+    )
+    found: dict[str, list[StoredChange]] = {}
+    for account_id, at, inputs, *meta, next_change_at in rows:
+        change = StoredChange(at, inputs, dict(zip(_META, meta, strict=True)), next_change_at)
+        found.setdefault(account_id, []).append(change)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """An `account_states` row to write: the state and meta as JSON text (`snapshot_text`)."""
+
+    account_id: str
+    partition: int
+    text: str
+    next_change_at: datetime | None
+
+
+def snapshot_text(state_json: bytes, meta: Mapping[str, Any]) -> str:
+    """The stored document of a snapshot: `{"state": <state_json>, **meta}`."""
+    return f'{{"state":{state_json.decode()},{json_text(meta)[1:]}'
+
+
+async def save_snapshots(session: AsyncSession, rows: Sequence[Snapshot]) -> None:
+    """Upsert account snapshots with their next-change time, and drop the changes they
+    now include."""
     if not rows:
         return
+    ids = [row.account_id for row in rows]
     await session.execute(
         _SAVE_ACCOUNTS,
         {
-            "account_id": [stored.account_id for stored, _ in rows],
-            "partition": [stored.partition for stored, _ in rows],
-            "state": [json_text(stored.state) for stored, _ in rows],
-            "next_change_at": [next_change for _, next_change in rows],
+            "account_id": ids,
+            "partition": [row.partition for row in rows],
+            "state": [row.text for row in rows],
+            "next_change_at": [row.next_change_at for row in rows],
         },
     )
+    await session.execute(_FORGET_CHANGES, {"account_ids": ids})
+
+
+async def add_changes(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append changes (`account_changes` columns as keys), in order."""
+    if rows:
+        await session.execute(_ADD_CHANGES, column_arrays(rows, _CHANGE_COLUMNS))
 
 
 async def save_scores(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -137,6 +219,22 @@ _SAVE_ACCOUNTS = bulk_insert(
     update=["partition", "state", "next_change_at"],
     extra_updates="updated_at = now()",
 )
+_FORGET_CHANGES = text(
+    "DELETE FROM account_changes WHERE account_id = ANY(CAST(:account_ids AS text[]))"
+)
+_CHANGE_COLUMNS = {
+    "account_id": "text",
+    "partition": "integer",
+    "at": "timestamptz",
+    "inputs": "bytea",
+    "score": "float8",
+    "band": "text",
+    "model_version": "text",
+    "history_score": "float8",
+    "history_day": "text",
+    "next_change_at": "timestamptz",
+}
+_ADD_CHANGES = bulk_insert(account_changes.name, _CHANGE_COLUMNS, ordered=True)
 _SCORE_COLUMNS = {
     "account_id": "text",
     "score": "float8",

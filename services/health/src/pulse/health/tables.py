@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
     Float,
+    Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -22,7 +25,9 @@ metadata = MetaData()
 # Documents are `json`, not `jsonb`: read whole, never queried inside, and `jsonb` parses
 # every write (migration 0003).
 
-#: Everything needed to score an account (`AccountState.to_dict()`), one row per account.
+#: A snapshot of everything needed to score an account (`AccountState.to_dict()` and what
+#: its last scoring said), one row per account; the changes after it are in
+#: `account_changes`.
 account_states = Table(
     "account_states",
     metadata,
@@ -34,6 +39,26 @@ account_states = Table(
     Column("next_change_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("account_states_partition", "partition"),
+)
+
+#: What each re-score after the snapshot applied (the raw events, in order), the moment
+#: it scored at, and what the scoring said (see `pulse.health.changes`).
+account_changes = Table(
+    "account_changes",
+    metadata,
+    Column("seq", BigInteger, Identity(always=True), primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("inputs", LargeBinary, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("band", Text, nullable=False),
+    Column("model_version", Text, nullable=False),
+    Column("history_score", Float, nullable=True),
+    Column("history_day", Text, nullable=True),
+    Column("next_change_at", DateTime(timezone=True), nullable=True),
+    Index("account_changes_account", "account_id", "seq"),
+    Index("account_changes_partition", "partition"),
 )
 
 #: The current score of each account, as the API serves it.

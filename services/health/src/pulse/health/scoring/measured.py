@@ -97,10 +97,15 @@ class MeasureResults:
 
     def next_change_day(self, facts: AccountFacts) -> int | None:
         """The first day after the measured day whose midnight can change a measure with
-        no new event (see `evaluate.change_day`); None: none can. After `measure`."""
+        no new event (see `evaluate.change_day`), or the next day when that is sooner;
+        None: none can. After `measure`."""
         model, today, days = self._model, self._day, self._change_days
         assert model is not None, "measure first"
         assert not self._stale, "measure again after a change"
+        tomorrow = today + 1  # a change no event brings waits for a midnight anyway
+        first = min((day for day in days if day >= 0), default=None)
+        if first is not None and first <= tomorrow:
+            return tomorrow
         unknown = sum(1 << i for i, day in enumerate(days) if day == _UNKNOWN)
         if unknown:
             selected = selected_series(model, facts, unknown)
@@ -108,7 +113,11 @@ class MeasureResults:
                 reading = Reading(model.measures[i], facts, selected.get(i, []), today)
                 day = change_day(reading)
                 days[i] = _NEVER if day is None else day
-        return min((day for day in days if day != _NEVER), default=None)
+                if day is not None and (first is None or day < first):
+                    if day <= tomorrow:
+                        return tomorrow  # the rest stay unknown until this one changes
+                    first = day
+        return first
 
 
 def measure_all(model: ScoringModel, facts: AccountFacts, today: int) -> list[Measured]:
