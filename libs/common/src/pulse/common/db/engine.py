@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import orjson
 from sqlalchemy import text
@@ -45,6 +47,20 @@ def _dump_json(value: object) -> str:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded values after commit (state is reused across batches)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def snapshot_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A transaction whose statements all read one snapshot (REPEATABLE READ), committed
+    on exit and rolled back on error. For loading offsets and the state they belong to:
+    under READ COMMITTED, a batch committed between two of the load's statements would
+    pair the state of one moment with the offsets (or changes) of another."""
+    async with sessions() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session
+        await session.commit()
 
 
 async def check_database(engine: AsyncEngine) -> None:

@@ -3,8 +3,8 @@
 Order per batch: decode (undecodable messages to the dead-letter topic, acked first),
 then ONE Postgres transaction holding the service's state changes and the next offsets,
 then an advisory Kafka commit so lag tools see progress. Offsets are read back from
-Postgres on every assignment, so a crash at any instant replays exactly what was not
-committed.
+Postgres on every assignment, with the handler's state in one snapshot, so a crash at
+any instant replays exactly what was not committed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pulse.common.db.engine import snapshot_transaction
 from pulse.common.db.offsets import load_offsets, save_offsets
 from pulse.common.kafka.dead_letters import dead_letter, send_dead_letters
 from pulse.common.kafka.failures import Backoff, is_transient
@@ -310,7 +311,7 @@ class ConsumerRunner(Generic[T]):
 
     async def _reload_state(self, partitions: set[TopicPartition]) -> Offsets:
         await self._handler.on_revoked(partitions)
-        async with self._sessions() as session, session.begin():
+        async with snapshot_transaction(self._sessions) as session:
             stored = await load_offsets(session, self._group_id, partitions)
             await self._handler.on_assigned(session, partitions)
         return stored
@@ -334,7 +335,7 @@ class ConsumerRunner(Generic[T]):
         async with self._lock:
             log.info("partitions assigned", extra={"partitions": _names(assigned)})
             try:
-                async with self._sessions() as session, session.begin():
+                async with snapshot_transaction(self._sessions) as session:
                     stored = await load_offsets(session, self._group_id, assigned)
                     await self._handler.on_assigned(session, assigned)
                 await self._seek(consumer, assigned, stored)
