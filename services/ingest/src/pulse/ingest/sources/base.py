@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from pydantic_core import PydanticCustomError
+
+from pulse.common.events.fields import parse_account_id
+
 #: The default time a signed request may be old (or early) before it is refused.
 DEFAULT_SIGNATURE_TOLERANCE_S = 300
 
@@ -24,6 +28,15 @@ class Reference:
     source: str
     kind: str
     value: str
+
+
+def account_id_problem(candidate: str) -> str | None:
+    """Why a vendor's value cannot be a Pulse account id (as /v1/events would say), or None."""
+    try:
+        parse_account_id(candidate)
+    except PydanticCustomError as error:
+        return error.message()
+    return None
 
 
 class SignatureError(Exception):

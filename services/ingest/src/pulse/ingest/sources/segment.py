@@ -24,9 +24,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic_core import PydanticCustomError
-
-from pulse.common.events.fields import parse_account_id
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
     DEFAULT_SIGNATURE_TOLERANCE_S,
@@ -37,6 +34,7 @@ from pulse.ingest.sources.base import (
     SignatureError,
     SourceContext,
     Unmapped,
+    account_id_problem,
 )
 
 NAME = "segment"
@@ -191,7 +189,7 @@ def _track_account(message: _Message, accounts: _Accounts, message_id: str) -> s
     group_id = _context_group_id(message)
     if group_id is not None:
         account = accounts.of("group", group_id) or group_id
-        problem = _account_id_problem(account)
+        problem = account_id_problem(account)
         if problem is None:
             return account
         return Unmapped(
@@ -228,7 +226,7 @@ def _identify(message: _Message, accounts: _Accounts, outcome: Normalised) -> No
         )
         return
     account, field = found
-    problem = _account_id_problem(account)
+    problem = account_id_problem(account)
     if problem is not None:
         outcome.unmapped.append(
             Unmapped(
@@ -266,7 +264,7 @@ def _group(message: _Message, accounts: _Accounts, outcome: Normalised) -> None:
     traits = _optional_object(message, "traits")
     account_id = _identifier(traits.get("account_id"))
     account = account_id or accounts.of("group", group_id) or group_id
-    problem = _account_id_problem(account)
+    problem = account_id_problem(account)
     if problem is not None:
         field = "traits.account_id" if account_id is not None else "groupId"
         outcome.unmapped.append(
@@ -357,14 +355,6 @@ def _group_id_of(message: _Message) -> str | None:
 def _company_id(message: _Message) -> str | None:
     company = _optional_object(message, "traits").get("company")
     return _identifier(company.get("id")) if isinstance(company, dict) else None
-
-
-def _account_id_problem(candidate: str) -> str | None:
-    try:
-        parse_account_id(candidate)
-    except PydanticCustomError as error:
-        return error.message()
-    return None
 
 
 def _identifier(value: object) -> str | None:

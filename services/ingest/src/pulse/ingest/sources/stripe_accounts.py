@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from pydantic_core import PydanticCustomError
-
-from pulse.common.events.fields import parse_account_id
-from pulse.ingest.sources.base import Ignored, Normalised, Reference, Unmapped
+from pulse.ingest.sources.base import (
+    Ignored,
+    Normalised,
+    Reference,
+    Unmapped,
+    account_id_problem,
+)
 from pulse.ingest.sources.stripe_event import NAME, StripeEvent
 from pulse.ingest.sources.stripe_values import required_text, text
 
@@ -68,7 +71,7 @@ def _metadata_account(
             value = text(metadata.get(key))
             if value is None:
                 continue
-            problem = _account_id_problem(value)
+            problem = account_id_problem(value)
             if problem is None:
                 return value, problems
             problems.append(f"{where}.{key} {value!r} is not an account id: {problem}")
@@ -108,11 +111,3 @@ def learn_customer(event: StripeEvent, known: Mapping[Reference, str], outcome: 
 def customer_id(obj: Mapping[str, Any]) -> str | None:
     customer = obj.get("customer")
     return text(customer.get("id")) if isinstance(customer, dict) else text(customer)
-
-
-def _account_id_problem(candidate: str) -> str | None:
-    try:
-        parse_account_id(candidate)
-    except PydanticCustomError as error:
-        return error.message()
-    return None

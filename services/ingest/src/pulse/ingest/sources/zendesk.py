@@ -36,9 +36,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic_core import PydanticCustomError
-
-from pulse.common.events.fields import parse_account_id
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
     DEFAULT_SIGNATURE_TOLERANCE_S,
@@ -49,6 +46,7 @@ from pulse.ingest.sources.base import (
     SignatureError,
     SourceContext,
     Unmapped,
+    account_id_problem,
 )
 
 NAME = "zendesk"
@@ -222,7 +220,7 @@ def _account(
     if mapped is not None:
         return mapped
     external_id = ticket.organization_external_id
-    problem = _account_id_problem(external_id) if external_id is not None else None
+    problem = account_id_problem(external_id) if external_id is not None else None
     if external_id is not None and problem is None:
         if organization is not None:
             learned[organization] = external_id
@@ -353,14 +351,6 @@ def _signature_bytes(signature: str) -> bytes:
             f"HMAC-SHA256, got {describe(signature)}"
         )
     return received
-
-
-def _account_id_problem(candidate: str) -> str | None:
-    try:
-        parse_account_id(candidate)
-    except PydanticCustomError as error:
-        return error.message()
-    return None
 
 
 def _text(value: object) -> str | None:
