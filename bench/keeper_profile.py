@@ -2,7 +2,7 @@
 on an embedded PostgreSQL, no Kafka and no HTTP, under cProfile.
 
     .venv/bin/python -m bench.keeper_profile [--events 40000] [--accounts 10000]
-                                             [--batch 2000] [--no-profile]
+                                             [--batch 2000] [--no-profile] [--backlog]
 
 Prints events/s and the functions with the most time of their own. A quick loop for
 optimising scoring and state writes; `make bench` remains the figure of record.
@@ -42,13 +42,22 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=2_000)
     parser.add_argument("--no-profile", action="store_true", help="time only")
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="report the records after each batch as waiting, as a runner draining a "
+        "backlog does (re-scores are then deferred)",
+    )
     return parser.parse_args()
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_engine(settings, schema=SCHEMA)
     sessions = create_session_factory(engine)
-    keeper = HealthKeeper(model=default_model(), topics=Topics("profile"))
+    waiting = [0]
+    keeper = HealthKeeper(
+        model=default_model(), topics=Topics("profile"), backlog=lambda: waiting[0]
+    )
     events = [validate_event(r) for r in SampleEvents(accounts=args.accounts).mixed(args.events)]
     records: list[Record[Incoming]] = [
         Record(ConsumedMessage("t", hash(e.account_id) % PARTITIONS, n, None, None, 0, ()), e)
@@ -62,7 +71,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     if not args.no_profile:
         profile.enable()
-    for batch in batches[1:]:
+    for number, batch in enumerate(batches[1:], 2):
+        if args.backlog:
+            waiting[0] = len(records) - sum(map(len, batches[:number]))
         async with sessions.begin() as session:
             await keeper.handle(session, batch)
     profile.disable()

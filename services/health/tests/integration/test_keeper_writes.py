@@ -1,6 +1,7 @@
 """The keeper's writes on a real PostgreSQL: one chunk of re-scores is written while the
 next is scored, inside the batch's one transaction; snapshots and the changes after them
-load back into exactly the accounts the keeper had in memory."""
+load back into exactly the accounts the keeper had in memory; re-scores deferred under a
+backlog end in the scores of immediate ones, even across a crash."""
 
 from __future__ import annotations
 
@@ -181,3 +182,107 @@ async def _clear(sessions: async_sessionmaker[AsyncSession]) -> None:
                 "processed_events, consumer_offsets"
             )
         )
+
+
+# -- re-scores deferred while a backlog drains -------------------------------------------
+
+
+async def test_deferred_rescores_end_in_the_scores_of_immediate_ones(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    records = _records(events=600)
+    immediate = _keeper(500)
+    for start in range(0, len(records), 100):
+        async with sessions.begin() as session:
+            await immediate.handle(session, records[start : start + 100])
+    expected = await _scores(sessions)
+    await _clear(sessions)
+
+    waiting = [len(records)]
+    deferring = HealthKeeper(
+        model=default_model(),
+        topics=Topics("t"),
+        clock=lambda: NOW,
+        backlog=lambda: waiting[0],
+        defer_backlog=100,
+    )
+    for start in range(0, len(records) - 100, 100):
+        waiting[0] = len(records) - start - 100
+        async with sessions.begin() as session:
+            await deferring.handle(session, records[start : start + 100])
+    assert await _scores(sessions) == {}  # nothing scored while the backlog drained
+    async with sessions() as session:
+        held = (await session.execute(text("SELECT bool_or(rescored) FROM account_changes")))
+    assert held.scalar() is False
+    waiting[0] = 0
+    async with sessions.begin() as session:
+        await deferring.handle(session, records[-100:])  # caught up: every account scored
+    assert len(expected) == ACCOUNTS
+    assert await _scores(sessions) == expected
+
+
+async def test_an_account_deferred_at_a_crash_is_rescored_at_its_deadline(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    records = _records()
+    reference = _keeper(500)
+    for batch in (records[:150], records[150:]):
+        async with sessions.begin() as session:
+            await reference.handle(session, batch)
+    expected = await _scores(sessions)
+    await _clear(sessions)
+
+    clock, waiting = [NOW], [0]
+    crashed = HealthKeeper(
+        model=default_model(),
+        topics=Topics("t"),
+        clock=lambda: clock[0],
+        backlog=lambda: waiting[0],
+        defer_s=5,
+    )
+    async with sessions.begin() as session:
+        await crashed.handle(session, records[:150])  # scored at once
+    waiting[0] = 10_000
+    async with sessions.begin() as session:
+        await crashed.handle(session, records[150:])  # deferred; the process dies after it
+    restarted = HealthKeeper(model=default_model(), topics=Topics("t"), clock=lambda: clock[0])
+    async with sessions() as session:
+        await restarted.on_assigned(session, {TopicPartition("t", 0)})
+    for account_id in _account_ids(records):
+        loaded = _in_memory(restarted, account_id)
+        assert loaded[0] == _in_memory(crashed, account_id)[0]  # replayed with no prune
+        assert loaded[2] == NOW + timedelta(seconds=5)
+    assert not restarted.has_due()
+    clock[0] = NOW + timedelta(seconds=5)
+    async with sessions.begin() as session:
+        assert await restarted.tick(session) == ACCOUNTS
+    assert await _scores(sessions) == expected
+
+
+async def test_a_backlog_lasting_past_the_deadline_still_gets_scores(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    records = _records()
+    clock = [NOW]
+    keeper = HealthKeeper(
+        model=default_model(),
+        topics=Topics("t"),
+        clock=lambda: clock[0],
+        backlog=lambda: 10_000,
+        defer_s=5,
+    )
+    async with sessions.begin() as session:
+        await keeper.handle(session, records[:150])
+    assert await _scores(sessions) == {}
+    clock[0] += timedelta(seconds=5)
+    async with sessions.begin() as session:
+        await keeper.handle(session, records[150:])  # still behind, but the deadline passed
+    assert len(await _scores(sessions)) == ACCOUNTS
+
+
+async def _scores(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple[Any, ...]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            text("SELECT account_id, score, band, components::text FROM scores")
+        )
+        return {row[0]: tuple(row[1:]) for row in rows}

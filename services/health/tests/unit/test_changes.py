@@ -29,6 +29,7 @@ steps = st.one_of(
     st.tuples(st.just("sentiment"), st.sampled_from(["green", "yellow", "red"]), hours),
     st.tuples(st.just("later"), st.just({}), st.integers(0, 3 * 24)),
     st.tuples(st.just("rescore"), st.just({}), st.just(0)),
+    st.tuples(st.just("defer"), st.just({}), st.just(0)),
 )
 
 
@@ -39,7 +40,8 @@ def test_a_snapshot_and_the_changes_after_it_rebuild_the_state(
 ) -> None:
     # As the keeper goes: a batch applies inputs at its moment (even events too late to
     # count, which still move the clock), then re-scores at the same moment: a prune and
-    # a change. Time passes between batches; a re-score may have no inputs (a tick).
+    # a change. Time passes between batches; a re-score may have no inputs (a tick). A
+    # batch under a backlog defers its re-score: a change with no prune after its inputs.
     state, clock = AccountState(), START
     snapshot, changes, pending = state.to_dict(), [], []
     rescores = 0
@@ -50,17 +52,21 @@ def test_a_snapshot_and_the_changes_after_it_rebuild_the_state(
             apply_input(state, item, clock)
             pending.append(encode_input(item, raw))
             continue
+        if step == "defer":
+            changes.append((clock, b"".join(pending), False))
+            pending = []
+            continue
         if step == "rescore" or pending:  # the batch ends before time passes
             state.prune(clock)
-            changes.append((clock, b"".join(pending)))
+            changes.append((clock, b"".join(pending), True))
             pending, rescores = [], rescores + 1
             if rescores == snapshot_after:
                 snapshot, changes = state.to_dict(), []
         if step == "later":
             clock = at
     rebuilt = AccountState.from_dict(orjson.loads(orjson.dumps(snapshot)))
-    for at, inputs in changes:
-        replay(rebuilt, at, inputs)
+    for at, inputs, rescored in changes:
+        replay(rebuilt, at, inputs, rescored)
     assert rebuilt.to_dict() == state.to_dict()
 
 
@@ -111,7 +117,20 @@ def test_a_replay_counts_its_steps_and_prunes_at_the_change(
     inputs = encode_input(event("usage.activity", NOW, user_id="u2"), None)
     assert replay(state, NOW, inputs) == 2  # one input, one prune
     assert replay(state, NOW, b"") == 1
+    assert replay(state, NOW, inputs, rescored=False) == 1  # a deferred re-score: no prune
     fresh = AccountState()
     fresh.apply(event("usage.activity", NOW, user_id="u2"), NOW)
     fresh.prune(NOW)
+    fresh.apply(event("usage.activity", NOW, user_id="u2"), NOW)
     assert state.to_dict() == fresh.to_dict()  # the old day was pruned away
+
+
+def test_a_deferred_change_replays_without_a_prune(event: Callable[..., Event]) -> None:
+    long_ago = NOW - timedelta(days=300)
+    state = AccountState()
+    state.apply(event("usage.activity", long_ago, user_id="u1"), long_ago)
+    kept = state.to_dict()
+    replay(state, NOW, b"", rescored=False)
+    assert state.to_dict() == kept  # the old day waits for the re-score's prune
+    replay(state, NOW, b"")
+    assert state.to_dict() != kept

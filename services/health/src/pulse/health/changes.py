@@ -4,9 +4,10 @@ Rewriting an account's whole state (~3 KiB of JSON) on every re-score cost about
 of a busy health process's time. A re-score appends a change instead: the inputs it
 applied (events and CSM sentiments, the raw bytes as consumed) and the moment it scored
 at. Replaying a change repeats exactly what the keeper did: apply each input at that
-moment, then prune at it; so a snapshot plus its changes rebuilds the state in memory,
-byte for byte. After `SNAPSHOT_AFTER_STEPS` steps (inputs and prunes) the keeper writes
-a new snapshot and drops the changes, which bounds a load's replay.
+moment, then prune at it (unless the re-score was deferred, see `keeper`); so a snapshot
+plus its changes rebuilds the state in memory, byte for byte. After `SNAPSHOT_AFTER_STEPS`
+steps (inputs and prunes) the keeper writes a new snapshot and drops the changes, which
+bounds a load's replay.
 """
 
 from __future__ import annotations
@@ -56,11 +57,14 @@ def apply_input(state: AccountState, item: Incoming, now: datetime) -> bool:
     return state.apply(item, now)
 
 
-def replay(state: AccountState, at: datetime, inputs: bytes) -> int:
-    """Repeat one change on `state`; how many steps it took."""
-    steps = 1
+def replay(state: AccountState, at: datetime, inputs: bytes, rescored: bool = True) -> int:
+    """Repeat one change on `state` (the prune only if the keeper re-scored after the
+    inputs: not for a deferred re-score); how many steps it took."""
+    steps = 0
     for item in decode_inputs(inputs):
         apply_input(state, item, at)
         steps += 1
-    state.prune(at)
+    if rescored:
+        state.prune(at)
+        steps += 1
     return steps

@@ -43,3 +43,17 @@ class HealthSettings(BaseSettings):
         "while the next is scored, all in the batch's one transaction. Larger chunks mean "
         "fewer statements; smaller ones start writing sooner.",
     )
+    rescore_defer_s: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="While a backlog drains, how long a batch's re-scores may wait for a "
+        "later batch: an account with events in several batches is then scored once. "
+        "Scores lag the applied events by up to this long meanwhile. 0: never defer.",
+    )
+    rescore_defer_backlog: int = Field(
+        5_000,
+        ge=1,
+        description="Records waiting in the owned partitions after a batch from which its "
+        "re-scores are deferred. Below it (a steady stream), every batch re-scores at once.",
+    )

@@ -6,6 +6,14 @@ the cached state of their accounts, re-score the accounts that changed, and writ
 changes (or snapshots, see `changes`), scores, history and outbox rows. The runner adds
 the offsets and commits once.
 
+While a backlog drains (the runner reports many records waiting after the batch), the
+re-scores are deferred: the batch commits its events (as changes marked not re-scored)
+with its offsets, and the accounts it touched are re-scored with a later batch: the first
+with no such backlog, or the first after `defer_s`. An account with an event in each of
+several batches is then scored once, not once per batch: re-scoring is most of a batch's
+cost. Each deferred account is also due at that deadline (in memory and as stored), so
+the ticker, or a process that loads it after a crash, re-scores it if no batch does.
+
 Time passes without events: each account has a "next change due" moment (a window edge,
 an invoice growing more overdue); `tick` re-scores the accounts that are due.
 """
@@ -19,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from aiokafka import TopicPartition
@@ -64,6 +72,10 @@ YIELD_EVERY = 16
 DEFAULT_WRITE_CHUNK = 500
 #: Records applied between chances for HTTP requests to run (~20 µs each).
 YIELD_EVERY_RECORDS = 256
+#: Records waiting after a batch from which its re-scores are deferred (see above).
+DEFAULT_DEFER_BACKLOG = 5_000
+#: Longest a re-score is deferred while a backlog drains.
+DEFAULT_DEFER_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,9 @@ class HealthKeeper:
         hot_limit: int = DEFAULT_HOT_ACCOUNTS,
         write_chunk: int = DEFAULT_WRITE_CHUNK,
         on_due_now: Callable[[], None] = lambda: None,
+        backlog: Callable[[], int] = lambda: 0,
+        defer_backlog: int = DEFAULT_DEFER_BACKLOG,
+        defer_s: float = DEFAULT_DEFER_S,
     ) -> None:
         self.model = model
         self._topics = topics
@@ -112,6 +127,12 @@ class HealthKeeper:
         self._owned: set[int] = set()
         self._due: list[tuple[datetime, str]] = []
         self._on_due_now = on_due_now
+        self._backlog = backlog
+        self._defer_backlog = defer_backlog
+        self._defer_for = timedelta(seconds=defer_s)
+        # Accounts whose re-score is deferred, and until when (see above).
+        self._deferred: dict[str, CachedAccount] = {}
+        self._deferred_until: datetime | None = None
         # Memory may differ from what Postgres committed (a load or a re-score failed, or
         # was cancelled): the next batch or tick reloads every owned account first.
         self._stale = False
@@ -185,7 +206,49 @@ class HealthKeeper:
             metrics.EVENTS_APPLIED.labels(event_type).inc(n)
         for event_type, n in too_late.items():
             metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
-        await self._rescore(session, touched.values(), now, "event", inputs)
+        if self._defers(now):
+            await self._defer(session, touched.values(), now, inputs)
+        elif not self._deferred:
+            await self._rescore(session, touched.values(), now, "event", inputs)
+        else:
+            due = {**self._deferred, **touched}
+            self._deferred, self._deferred_until = {}, None
+            try:
+                await self._rescore(session, due.values(), now, "event", inputs)
+            except BaseException:
+                # Deferred accounts of other partitions moved on in memory too; the runner
+                # reloads only the batch's partitions.
+                self._stale = True
+                raise
+
+    def _defers(self, now: datetime) -> bool:
+        """Whether this batch's re-scores wait for a later one."""
+        if not self._defer_for or self._backlog() < self._defer_backlog:
+            return False
+        return self._deferred_until is None or now < self._deferred_until
+
+    async def _defer(
+        self,
+        session: AsyncSession,
+        accounts: Iterable[CachedAccount],
+        now: datetime,
+        inputs: Mapping[str, list[bytes]],
+    ) -> None:
+        """Store what the batch applied, for a later batch (or a tick) to re-score."""
+        if self._deferred_until is None:
+            self._deferred_until = now + self._defer_for
+        until = self._deferred_until
+
+        def hold(account: CachedAccount, writes: ChunkWrites) -> None:
+            self._deferred[account.account_id] = account
+            if account.next_due is None or account.next_due > until:
+                account.next_due = until
+                heapq.heappush(self._due, (until, account.account_id))
+            self._store(account, now, inputs.get(account.account_id, []), False, writes)
+            self._accounts.used(account)
+
+        deferred = await self._write_each(session, accounts, hold)
+        metrics.RESCORES_DEFERRED.inc(deferred)
 
     async def on_assigned(self, session: AsyncSession, partitions: Set[TopicPartition]) -> None:
         """Load the state of every account on newly owned partition numbers."""
@@ -247,6 +310,7 @@ class HealthKeeper:
         numbers = {tp.partition for tp in partitions}
         self._owned -= numbers
         self._accounts.drop_partitions(numbers)
+        self._deferred = {a: c for a, c in self._deferred.items() if c.partition not in numbers}
 
     async def reload(self, session: AsyncSession) -> None:
         """Drop the cache and reload every owned account from Postgres: after a re-score
@@ -254,6 +318,7 @@ class HealthKeeper:
         numbers = self._owned
         self._accounts.clear()
         self._owned, self._due = set(), []
+        self._deferred, self._deferred_until = {}, None
         self._stale = True  # until the load below completes
         await self._load_partitions(session, numbers)
         self._stale = False
@@ -271,6 +336,7 @@ class HealthKeeper:
             account = self._accounts.get(account_id)
             if account is not None and account.next_due == at:
                 due[account_id] = account
+                self._deferred.pop(account_id, None)
         self.attempted = list(due)
         try:
             await self._rescore(session, due.values(), now, "time", {})
@@ -336,19 +402,36 @@ class HealthKeeper:
         inputs: Mapping[str, list[bytes]],
     ) -> None:
         started = time.perf_counter()
-        rescored = 0
+        moment = _Moment(now, cause)
+
+        def rescore(account: CachedAccount, writes: ChunkWrites) -> None:
+            self._rescore_one(account, moment, inputs.get(account.account_id, []), writes)
+
+        rescored = await self._write_each(session, accounts, rescore)
+        metrics.RESCORED.labels(cause).inc(rescored)
+        metrics.RESCORE_DURATION.observe(time.perf_counter() - started)
+        metrics.DUE_ACCOUNTS.set(len(self._due))
+
+    async def _write_each(
+        self,
+        session: AsyncSession,
+        accounts: Iterable[CachedAccount],
+        step: Callable[[CachedAccount, ChunkWrites], None],
+    ) -> int:
+        """`step` adds each account's rows to a chunk of writes; PostgreSQL writes a chunk
+        on its core while Python works on the next (statements still go one at a time, in
+        the caller's one transaction). Accounts that leave the decoded set are then
+        snapshotted. How many accounts were stepped."""
+        count = 0
         writes = ChunkWrites()
         writing: asyncio.Task[None] | None = None
-        moment = _Moment(now, cause)
         try:
             for account in accounts:
-                rescored += 1
-                if rescored % YIELD_EVERY == 0:
+                count += 1
+                if count % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let HTTP requests (and a pending write) run
-                self._rescore_one(account, moment, inputs.get(account.account_id, []), writes)
+                step(account, writes)
                 if len(writes) >= self._write_chunk:
-                    # PostgreSQL writes this chunk on its core while Python scores the next
-                    # one; statements still go one at a time, in this one transaction.
                     if writing is not None:
                         await writing
                     writing = asyncio.ensure_future(writes.save(session))
@@ -368,11 +451,9 @@ class HealthKeeper:
                 # caller rolls back next, which must not race it on the connection.
                 await asyncio.gather(writing, return_exceptions=True)
             raise
-        metrics.RESCORED.labels(cause).inc(rescored)
-        metrics.RESCORE_DURATION.observe(time.perf_counter() - started)
         metrics.CACHED_ACCOUNTS.set(len(self._accounts))
         metrics.DECODED_ACCOUNTS.set(self._accounts.hot)
-        metrics.DUE_ACCOUNTS.set(len(self._due))
+        return count
 
     def _rescore_one(
         self, account: CachedAccount, moment: _Moment, inputs: list[bytes], writes: ChunkWrites
@@ -404,15 +485,28 @@ class HealthKeeper:
         account.score, account.band = result.score, result.band
         account.model_version = result.model_version
         self._schedule(account, moment, results)
+        self._store(account, now, inputs, True, writes)
+        self._accounts.used(account)
+
+    @staticmethod
+    def _store(
+        account: CachedAccount,
+        at: datetime,
+        inputs: list[bytes],
+        rescored: bool,
+        writes: ChunkWrites,
+    ) -> None:
+        """Add the account's stored state to `writes`: a change holding `inputs` (applied
+        at `at`, then pruned and re-scored if `rescored`), or a new snapshot once its
+        changes would replay too many steps."""
         steps = account.steps_since_snapshot
-        steps = None if steps is None else steps + len(inputs) + 1  # the inputs, the prune
+        steps = None if steps is None else steps + len(inputs) + rescored  # rescored: a prune
         if steps is None or steps > SNAPSHOT_AFTER_STEPS:
             writes.snapshots.append(snapshot(account))
             account.steps_since_snapshot = 0
         else:
-            writes.changes.append(change_row(account, now, b"".join(inputs)))
+            writes.changes.append(change_row(account, at, b"".join(inputs), rescored))
             account.steps_since_snapshot = steps
-        self._accounts.used(account)
 
     def _schedule(self, account: CachedAccount, moment: _Moment, results: MeasureResults) -> None:
         """After a re-score: queue the account for when its score can next change with no

@@ -42,3 +42,7 @@ SET_ASIDE = Counter(
     "pulse_health_rescores_set_aside_total",
     "Time-driven re-scores that failed on their own, postponed to the next midnight.",
 )
+RESCORES_DEFERRED = Counter(
+    "pulse_health_rescores_deferred_total",
+    "Accounts whose re-score a batch left to a later one, while a backlog drained.",
+)

@@ -39,9 +39,11 @@ def snapshot(account: CachedAccount, state_json: bytes | None = None) -> store.S
     )
 
 
-def change_row(account: CachedAccount, at: datetime, inputs: bytes) -> dict[str, Any]:
-    """The `account_changes` row of a re-score at `at` that applied `inputs` (see
-    `changes`), with what the scoring said."""
+def change_row(
+    account: CachedAccount, at: datetime, inputs: bytes, rescored: bool = True
+) -> dict[str, Any]:
+    """The `account_changes` row of `inputs` applied at `at` (see `changes`), with what
+    the last scoring said; `rescored`: whether a re-score followed them at once."""
     return {
         "account_id": account.account_id,
         "partition": account.partition,
@@ -53,6 +55,7 @@ def change_row(account: CachedAccount, at: datetime, inputs: bytes) -> dict[str,
         "history_score": account.history_score,
         "history_day": account.history_day,
         "next_change_at": account.next_due,
+        "rescored": rescored,
     }
 
 
@@ -73,7 +76,9 @@ def catch_up(account: CachedAccount, changes: list[store.StoredChange]) -> None:
     account.steps_since_snapshot = 0
     if changes:
         state = account.state
-        account.steps_since_snapshot = sum(replay(state, c.at, c.inputs) for c in changes)
+        account.steps_since_snapshot = sum(
+            replay(state, c.at, c.inputs, c.rescored) for c in changes
+        )
         account.remember(changes[-1].meta, changes[-1].next_change_at)
 
 

@@ -60,6 +60,9 @@ class HealthRuntime:
             hot_limit=config.hot_accounts,
             write_chunk=config.write_chunk,
             on_due_now=self._wake.set,
+            backlog=lambda: self.runner.waiting,
+            defer_backlog=config.rescore_defer_backlog,
+            defer_s=config.rescore_defer_s,
         )
         self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
             settings=context.settings,

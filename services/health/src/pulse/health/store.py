@@ -52,6 +52,7 @@ class StoredChange:
     inputs: bytes
     meta: dict[str, Any]
     next_change_at: datetime | None
+    rescored: bool = True
 
 
 async def load_accounts(
@@ -144,13 +145,22 @@ async def partition_changes(
 async def _changes(session: AsyncSession, where: Any) -> dict[str, list[StoredChange]]:
     t = account_changes
     rows = await session.execute(
-        select(t.c.account_id, t.c.at, t.c.inputs, *(t.c[m] for m in _META), t.c.next_change_at)
+        select(
+            t.c.account_id,
+            t.c.at,
+            t.c.inputs,
+            t.c.rescored,
+            t.c.next_change_at,
+            *(t.c[m] for m in _META),
+        )
         .where(where)
         .order_by(t.c.seq)
     )
     found: dict[str, list[StoredChange]] = {}
-    for account_id, at, inputs, *meta, next_change_at in rows:
-        change = StoredChange(at, inputs, dict(zip(_META, meta, strict=True)), next_change_at)
+    for account_id, at, inputs, rescored, next_change_at, *meta in rows:
+        change = StoredChange(
+            at, inputs, dict(zip(_META, meta, strict=True)), next_change_at, rescored
+        )
         found.setdefault(account_id, []).append(change)
     return found
 
@@ -233,6 +243,7 @@ _CHANGE_COLUMNS = {
     "history_score": "float8",
     "history_day": "text",
     "next_change_at": "timestamptz",
+    "rescored": "boolean",
 }
 _ADD_CHANGES = bulk_insert(account_changes.name, _CHANGE_COLUMNS, ordered=True)
 _SCORE_COLUMNS = {

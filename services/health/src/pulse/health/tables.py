@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSON
 
@@ -51,12 +52,16 @@ account_changes = Table(
     Column("partition", Integer, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("inputs", LargeBinary, nullable=False),
-    Column("score", Float, nullable=False),
-    Column("band", Text, nullable=False),
-    Column("model_version", Text, nullable=False),
+    # What the last scoring said (none yet: the account was never scored).
+    Column("score", Float, nullable=True),
+    Column("band", Text, nullable=True),
+    Column("model_version", Text, nullable=True),
     Column("history_score", Float, nullable=True),
     Column("history_day", Text, nullable=True),
     Column("next_change_at", DateTime(timezone=True), nullable=True),
+    # False: the inputs were applied with no prune and no re-score after them (one
+    # deferred while a backlog drained; see `pulse.health.keeper`).
+    Column("rescored", Boolean, nullable=False, server_default=true()),
     Index("account_changes_account", "account_id", "seq"),
     Index("account_changes_partition", "partition"),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from typing import Generic, TypeVar
 
@@ -91,6 +92,13 @@ class ConsumerRunner(Generic[T]):
         # Set when loading an assignment failed: the loop restarts the consumer (rejoining
         # the group assigns again) instead of leaving partitions without positions.
         self._assignment_error: Exception | None = None
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """Records already in owned partitions after the batch being handled (as of its
+        fetch): a handler may work differently while a backlog drains."""
+        return self._waiting
 
     @property
     def group_id(self) -> str:
@@ -187,6 +195,7 @@ class ConsumerRunner(Generic[T]):
         next_offsets: Offsets = {}
         for message in messages:
             next_offsets[message.topic_partition] = message.offset + 1
+        self._waiting = self._records_after(consumer, next_offsets)
         try:
             await send_dead_letters(self._producer, letters)
             await self._commit(records, next_offsets)
@@ -198,6 +207,15 @@ class ConsumerRunner(Generic[T]):
         await self._after_commit(consumer, messages, next_offsets)
         BATCH_SIZE.labels(self._group_id).observe(len(messages))
         BATCH_PROCESSING_DURATION.labels(self._group_id).observe(time.perf_counter() - started)
+
+    def _records_after(self, consumer: AIOKafkaConsumer, next_offsets: Offsets) -> int:
+        """Records in owned partitions past `next_offsets` (or the stored positions)."""
+        waiting = 0
+        for tp, position in self._positions.items():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                waiting += max(highwater - next_offsets.get(tp, position), 0)
+        return waiting
 
     def _unprocessed(self, batches: Mapping[TopicPartition, list[object]]) -> list[ConsumedMessage]:
         messages: list[ConsumedMessage] = []
@@ -245,8 +263,9 @@ class ConsumerRunner(Generic[T]):
     async def _after_commit(
         self, consumer: AIOKafkaConsumer, messages: Sequence[ConsumedMessage], next_offsets: Offsets
     ) -> None:
-        for message in messages:
-            KAFKA_CONSUMED.labels(self._group_id, message.topic).inc()
+        # Counted per topic: labels() per message would cost more than some handlers do.
+        for topic, count in Counter(message.topic for message in messages).items():
+            KAFKA_CONSUMED.labels(self._group_id, topic).inc(count)
         for tp, next_offset in next_offsets.items():
             highwater = consumer.highwater(tp)
             if highwater is not None:
