@@ -212,7 +212,7 @@ async def test_deferred_rescores_end_in_the_scores_of_immediate_ones(
             await deferring.handle(session, records[start : start + 100])
     assert await _scores(sessions) == {}  # nothing scored while the backlog drained
     async with sessions() as session:
-        held = (await session.execute(text("SELECT bool_or(rescored) FROM account_changes")))
+        held = await session.execute(text("SELECT bool_or(rescored) FROM account_changes"))
     assert held.scalar() is False
     waiting[0] = 0
     async with sessions.begin() as session:
