@@ -83,6 +83,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
     if not args.no_profile:
         print("(cProfile slows Python code about 2x; compare runs with each other)")
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        profile.dump_stats("/tmp/keeper.prof")
     await engine.dispose()
 
 

@@ -170,42 +170,7 @@ class HealthKeeper:
             session, ((r.value.account_id, r.value.id) for r in records)
         )
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
-        touched: dict[str, CachedAccount] = {}
-        # What each account applied, as its change keeps it (see `changes`).
-        inputs: dict[str, list[bytes]] = {}
-        # Counted here and added to the metrics once per type: labels() per event costs
-        # more than applying some events.
-        applied: Counter[str] = Counter()
-        too_late: Counter[str] = Counter()
-        duplicates = 0
-        for count, record in enumerate(records, 1):
-            if count % YIELD_EVERY_RECORDS == 0:
-                await asyncio.sleep(0)  # let HTTP requests in during a large batch
-            item = record.value
-            if (item.account_id, item.id) not in fresh:
-                duplicates += 1  # already applied
-                continue
-            fresh.discard((item.account_id, item.id))  # the same id twice in one batch
-            account = self._accounts.get(item.account_id)
-            assert account is not None  # loaded above
-            self._accounts.used(account)  # decoded below, even if nothing changes
-            # Even an event too late to count moves the state's clock: it is kept in the
-            # account's change like the others, so that a replay ends in the same state.
-            inputs.setdefault(item.account_id, []).append(encode_input(item, record.message.value))
-            touched[item.account_id] = account
-            counts = apply_input(account.state, item, now)
-            if isinstance(item, SetCsmSentiment):
-                account.changed(self.model, CSM_SENTIMENT)
-            elif counts:
-                account.changed(self.model, item.type)
-                applied[item.type] += 1
-            else:
-                too_late[item.type] += 1
-        metrics.EVENTS_DUPLICATE.inc(duplicates)
-        for event_type, n in applied.items():
-            metrics.EVENTS_APPLIED.labels(event_type).inc(n)
-        for event_type, n in too_late.items():
-            metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
+        touched, inputs = await self._apply(records, fresh, now)
         if self._defers(now):
             await self._defer(session, touched.values(), now, inputs)
         elif not self._deferred:
@@ -220,6 +185,53 @@ class HealthKeeper:
                 # reloads only the batch's partitions.
                 self._stale = True
                 raise
+
+    async def _apply(
+        self, records: Sequence[Record[Incoming]], fresh: set[tuple[str, str]], now: datetime
+    ) -> tuple[dict[str, CachedAccount], dict[str, list[bytes]]]:
+        """Apply the records whose ids are `fresh` to their (loaded) accounts: the accounts
+        touched, and the inputs each applied, as its change keeps them (see `changes`)."""
+        touched: dict[str, CachedAccount] = {}
+        inputs: dict[str, list[bytes]] = {}
+        # Counted here and added to the metrics once per type: labels() per event costs
+        # more than applying some events.
+        applied: Counter[str] = Counter()
+        too_late: Counter[str] = Counter()
+        duplicates = 0
+        for count, record in enumerate(records, 1):
+            if count % YIELD_EVERY_RECORDS == 0:
+                await asyncio.sleep(0)  # let HTTP requests in during a large batch
+            item = record.value
+            account_id = item.account_id
+            claimed = (account_id, item.id)
+            if claimed not in fresh:
+                duplicates += 1  # already applied
+                continue
+            fresh.discard(claimed)  # the same id twice in one batch
+            account = touched.get(account_id)
+            if account is None:
+                account = self._accounts.get(account_id)
+                assert account is not None  # loaded by `_load`
+                self._accounts.used(account)  # decoded below, even if nothing changes
+                touched[account_id] = account
+                inputs[account_id] = []
+            # Even an event too late to count moves the state's clock: it is kept in the
+            # account's change like the others, so that a replay ends in the same state.
+            inputs[account_id].append(encode_input(item, record.message.value))
+            counts = apply_input(account.state, item, now)
+            if isinstance(item, SetCsmSentiment):
+                account.changed(self.model, CSM_SENTIMENT)
+            elif counts:
+                account.changed(self.model, item.type)
+                applied[item.type] += 1
+            else:
+                too_late[item.type] += 1
+        metrics.EVENTS_DUPLICATE.inc(duplicates)
+        for event_type, n in applied.items():
+            metrics.EVENTS_APPLIED.labels(event_type).inc(n)
+        for event_type, n in too_late.items():
+            metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
+        return touched, inputs
 
     def _defers(self, now: datetime) -> bool:
         """Whether this batch's re-scores wait for a later one."""

@@ -47,8 +47,10 @@ class EventEnvelope(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _normalise_type(cls, raw: Any) -> Any:
-        if isinstance(raw, dict) and isinstance(raw.get("type"), str):
-            return {**raw, "type": raw["type"].strip().lower()}
+        if isinstance(raw, dict) and isinstance(tag := raw.get("type"), str):
+            normal = tag.strip().lower()
+            if normal != tag:  # copied only then: most events come normalised
+                return {**raw, "type": normal}
         return raw
 
     @model_validator(mode="after")

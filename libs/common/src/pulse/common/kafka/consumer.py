@@ -188,13 +188,10 @@ class ConsumerRunner(Generic[T]):
         self, consumer: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[object]]
     ) -> None:
         started = time.perf_counter()
-        messages = self._unprocessed(batches)
+        messages, next_offsets = self._unprocessed(batches)
         if not messages:
             return
         records, letters = self._decode(messages)
-        next_offsets: Offsets = {}
-        for message in messages:
-            next_offsets[message.topic_partition] = message.offset + 1
         self._waiting = self._records_after(consumer, next_offsets)
         try:
             await send_dead_letters(self._producer, letters)
@@ -217,14 +214,21 @@ class ConsumerRunner(Generic[T]):
                 waiting += max(highwater - next_offsets.get(tp, position), 0)
         return waiting
 
-    def _unprocessed(self, batches: Mapping[TopicPartition, list[object]]) -> list[ConsumedMessage]:
+    def _unprocessed(
+        self, batches: Mapping[TopicPartition, list[object]]
+    ) -> tuple[list[ConsumedMessage], Offsets]:
+        """The messages not processed yet, and the next offset of each partition after them."""
         messages: list[ConsumedMessage] = []
+        next_offsets: Offsets = {}
         for tp, records in batches.items():
             position = self._positions.get(tp)
             if position is None:
                 continue  # revoked while the fetch was in flight
-            messages.extend(m for m in map(_to_message, records) if m.offset >= position)
-        return messages
+            fresh = [m for m in map(_to_message, records) if m.offset >= position]
+            if fresh:
+                messages.extend(fresh)
+                next_offsets[tp] = fresh[-1].offset + 1
+        return messages, next_offsets
 
     def _decode(
         self, messages: Sequence[ConsumedMessage]

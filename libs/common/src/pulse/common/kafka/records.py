@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence, Set
-from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,9 +12,9 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
-@dataclass(frozen=True, slots=True)
-class ConsumedMessage:
-    """A raw message as it came off a partition."""
+class ConsumedMessage(NamedTuple):
+    """A raw message as it came off a partition. (A named tuple: made for every record
+    consumed, twice as fast as a frozen dataclass.)"""
 
     topic: str
     partition: int
@@ -31,8 +30,7 @@ class ConsumedMessage:
         return TopicPartition(self.topic, self.partition)
 
 
-@dataclass(frozen=True, slots=True)
-class Record(Generic[T]):
+class Record(NamedTuple, Generic[T]):
     """A decoded message: the service's value plus where it came from."""
 
     message: ConsumedMessage
