@@ -25,6 +25,7 @@ from pulse.common.topics import Topics
 from pulse.health import keeper as keeper_module
 from pulse.health import store
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
+from pulse.health.changes import apply_input
 from pulse.health.keeper import HealthKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
@@ -93,6 +94,53 @@ async def test_a_failure_while_a_chunk_is_being_written_leaves_nothing_behind(
     async with sessions.begin() as session:
         await reference.handle(session, records)
     assert stored == await _stored(sessions)
+
+
+async def test_ids_claimed_a_chunk_at_a_time_apply_each_event_once(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = _records()
+    reference = _keeper(500)
+    async with sessions.begin() as session:
+        await reference.handle(session, records)
+    expected = await _scores(sessions)
+    await _clear(sessions)
+
+    # Ids repeat within a chunk, across the chunks claimed while others are applied, and
+    # across batches.
+    monkeypatch.setattr(keeper_module, "CLAIM_CHUNK", 7)
+    keeper = _keeper(500)
+    async with sessions.begin() as session:
+        await keeper.handle(session, [*records[:200], *records[190:200], *records[:30]])
+    async with sessions.begin() as session:
+        await keeper.handle(session, [*records[150:], *records[:10]])
+    assert await _scores(sessions) == expected
+    for account_id in _account_ids(records):
+        assert _in_memory(keeper, account_id)[0] == _in_memory(reference, account_id)[0]
+    async with sessions() as session:
+        claimed = await session.execute(text("SELECT count(*) FROM processed_events"))
+    assert claimed.scalar() == len(records)
+
+
+async def test_a_failure_while_ids_are_being_claimed_leaves_nothing_behind(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keeper_module, "CLAIM_CHUNK", 7)
+    applied: list[int] = []
+
+    def apply_or_fail(state: Any, item: Any, now: datetime) -> bool:
+        applied.append(1)
+        if len(applied) == 10:  # the next chunk's ids are being claimed right now
+            raise RuntimeError("applying failed")
+        return apply_input(state, item, now)
+
+    monkeypatch.setattr(keeper_module, "apply_input", apply_or_fail)
+    with pytest.raises(RuntimeError, match="applying failed"):
+        async with sessions.begin() as session:
+            await _keeper(500).handle(session, _records())
+    async with sessions() as session:
+        claimed = await session.execute(text("SELECT count(*) FROM processed_events"))
+    assert claimed.scalar() == 0
 
 
 async def test_accounts_loaded_from_snapshots_and_changes_equal_those_kept_in_memory(

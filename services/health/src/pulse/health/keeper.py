@@ -72,6 +72,8 @@ YIELD_EVERY = 16
 DEFAULT_WRITE_CHUNK = 500
 #: Records applied between chances for HTTP requests to run (~20 µs each).
 YIELD_EVERY_RECORDS = 256
+#: Records whose ids are claimed per statement (see `_apply`).
+CLAIM_CHUNK = 2_000
 #: Records waiting after a batch from which its re-scores are deferred (see above).
 DEFAULT_DEFER_BACKLOG = 5_000
 #: Longest a re-score is deferred while a backlog drains.
@@ -96,6 +98,13 @@ class _Moment:
     @cached_property
     def tomorrow(self) -> datetime:
         return midnight(self.day + 1)
+
+
+async def _claim(
+    session: AsyncSession, records: Sequence[Record[Incoming]]
+) -> set[tuple[str, str]]:
+    """Claim the records' (account, event id) pairs; the ones not seen before."""
+    return await claim_new_event_ids(session, ((r.value.account_id, r.value.id) for r in records))
 
 
 def utc_now() -> datetime:
@@ -166,11 +175,8 @@ class HealthKeeper:
         if self._stale:
             await self.reload(session)
         now = self._clock()
-        fresh = await claim_new_event_ids(
-            session, ((r.value.account_id, r.value.id) for r in records)
-        )
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
-        touched, inputs = await self._apply(records, fresh, now)
+        touched, inputs = await self._apply(session, records, now)
         if self._defers(now):
             await self._defer(session, touched.values(), now, inputs)
         elif not self._deferred:
@@ -187,12 +193,39 @@ class HealthKeeper:
                 raise
 
     async def _apply(
-        self, records: Sequence[Record[Incoming]], fresh: set[tuple[str, str]], now: datetime
+        self, session: AsyncSession, records: Sequence[Record[Incoming]], now: datetime
     ) -> tuple[dict[str, CachedAccount], dict[str, list[bytes]]]:
-        """Apply the records whose ids are `fresh` to their (loaded) accounts: the accounts
-        touched, and the inputs each applied, as its change keeps them (see `changes`)."""
+        """Claim the records' event ids and apply those not seen before to their (loaded)
+        accounts: the accounts touched, and the inputs each applied, as its change keeps
+        them (see `changes`). PostgreSQL claims the ids of one chunk of records while
+        Python applies the one before (claiming a batch's ids at once took about a
+        fifth of a batch's time, waiting)."""
         touched: dict[str, CachedAccount] = {}
         inputs: dict[str, list[bytes]] = {}
+        chunks = [records[i : i + CLAIM_CHUNK] for i in range(0, len(records), CLAIM_CHUNK)]
+        chunks = chunks or [records]
+        claiming = asyncio.ensure_future(_claim(session, chunks[0]))
+        try:
+            for number, chunk in enumerate(chunks, 1):
+                fresh = await claiming
+                if number < len(chunks):
+                    claiming = asyncio.ensure_future(_claim(session, chunks[number]))
+                await self._apply_chunk(chunk, fresh, now, touched, inputs)
+        except BaseException:
+            # Let the claim in flight finish: the caller rolls back next, which must not
+            # race it on the connection.
+            await asyncio.gather(claiming, return_exceptions=True)
+            raise
+        return touched, inputs
+
+    async def _apply_chunk(
+        self,
+        records: Sequence[Record[Incoming]],
+        fresh: set[tuple[str, str]],
+        now: datetime,
+        touched: dict[str, CachedAccount],
+        inputs: dict[str, list[bytes]],
+    ) -> None:
         # Counted here and added to the metrics once per type: labels() per event costs
         # more than applying some events.
         applied: Counter[str] = Counter()
@@ -231,7 +264,6 @@ class HealthKeeper:
             metrics.EVENTS_APPLIED.labels(event_type).inc(n)
         for event_type, n in too_late.items():
             metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
-        return touched, inputs
 
     def _defers(self, now: datetime) -> bool:
         """Whether this batch's re-scores wait for a later one."""
