@@ -8,6 +8,7 @@ the result independent of arrival order. Above `limit` values the stalest are fo
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left
 
@@ -19,16 +20,22 @@ _DAY_MASK = (1 << _DAY_BITS) - 1
 DEFAULT_LIMIT = 5_000
 
 assert array("Q").itemsize == 8, "needs 64-bit C long longs"
+#: Where the two bytes of an entry's day (its low 16 bits) lie among its 8, in the order a
+#: 16-bit number has them on this machine.
+_DAY_BYTES = (0, 1) if sys.byteorder == "little" else (6, 7)
 
 
 class LastSeen:
     """Distinct values of one field with the last UTC day each was seen."""
 
-    __slots__ = ("_entries", "limit")
+    __slots__ = ("_entries", "_since", "limit")
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self._entries: array[int] = array("Q")
         self.limit = limit
+        # (first, count_since(first), earliest_since(first)) until the entries change: a
+        # re-score asks both, for one or two measures.
+        self._since: tuple[int, int, int | None] | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -45,8 +52,10 @@ class LastSeen:
             if self._entries[i] & _DAY_MASK >= day:
                 return False
             self._entries[i] = entry
+            self._since = None
             return True
         self._entries.insert(i, entry)
+        self._since = None
         if len(self._entries) > self.limit:
             self._forget_stalest()
         return True
@@ -54,6 +63,7 @@ class LastSeen:
     def _forget_stalest(self) -> None:
         stalest = min(range(len(self._entries)), key=lambda i: self._entries[i] & _DAY_MASK)
         del self._entries[stalest]
+        self._since = None
 
     def day_of(self, value: str) -> int | None:
         """The last day `value` was seen, if it is kept."""
@@ -65,17 +75,26 @@ class LastSeen:
 
     def count_since(self, first: int) -> int:
         """How many values were last seen on day `first` or later."""
-        return sum(1 for entry in self._entries if entry & _DAY_MASK >= first)
+        return self._seen_since(first)[1]
 
     def earliest_since(self, first: int) -> int | None:
         """The earliest last-seen day on or after `first`: when the count next drops."""
-        return min((e & _DAY_MASK for e in self._entries if e & _DAY_MASK >= first), default=None)
+        return self._seen_since(first)[2]
+
+    def _seen_since(self, first: int) -> tuple[int, int, int | None]:
+        since = self._since
+        if since is None or since[0] != first:
+            days = _sorted_days(self._entries)
+            i = bisect_left(days, first)
+            since = self._since = (first, len(days) - i, days[i] if i < len(days) else None)
+        return since
 
     def prune(self, first: int) -> bool:
         """Forget values last seen before day `first`; whether any was forgotten."""
         kept = array("Q", [e for e in self._entries if e & _DAY_MASK >= first])
         dropped = len(kept) < len(self._entries)
         self._entries = kept  # exact size: returns what inserts over-allocated
+        self._since = None
         return dropped
 
     def to_text(self) -> str:
@@ -90,3 +109,13 @@ class LastSeen:
         if any(a >= b for a, b in zip(seen._entries, seen._entries[1:], strict=False)):
             raise ValueError("last-seen entries are not sorted")
         return seen
+
+
+def _sorted_days(entries: array[int]) -> list[int]:
+    """The days of the entries, ascending. Picked out of the entries' bytes and sorted in
+    C: a loop over the entries in Python took ~30 µs for 300 values, at every re-score."""
+    raw = entries.tobytes()
+    days = bytearray(2 * len(entries))
+    days[0::2] = raw[_DAY_BYTES[0] :: 8]
+    days[1::2] = raw[_DAY_BYTES[1] :: 8]
+    return sorted(array("H", days))
