@@ -5,6 +5,10 @@ does not share the two cores with it while it is measured. Health's progress is 
 it committed: its offsets table in Postgres (one transaction with the state it built),
 polled until every partition reaches the end the producer reported. The ceiling is a
 bare aiokafka consumer reading the same messages and parsing each with orjson.
+
+While it drains this backlog, health defers re-scores (see `pulse.health.keeper`); one
+more run on the first partition count re-scores every batch at once instead, to show
+what deferring buys.
 """
 
 from __future__ import annotations
@@ -155,10 +159,12 @@ def run_partitions(
     partitions: int,
     options: ThroughputOptions,
     env: Mapping[str, str],
+    name: str = "",
 ) -> dict[str, Any]:
-    """One run: fresh topics with `partitions` partitions and a fresh database."""
-    prefix = f"hbench-p{partitions}"
-    own = with_database(stack, f"health_throughput_p{partitions}")
+    """One run: fresh topics with `partitions` partitions and a fresh database (`name`
+    tells runs with the same partition count apart)."""
+    prefix = f"hbench-p{partitions}{name}"
+    own = with_database(stack, f"health_throughput_p{partitions}{name.replace('-', '_')}")
     settings = Settings(
         kafka_bootstrap_servers=stack.bootstrap_servers,
         topic_prefix=prefix,
@@ -174,7 +180,7 @@ def run_partitions(
         "PULSE_API_KEYS": API_KEYS,
         **env,
     }
-    profile = partitions == options.partitions[0]
+    profile = partitions == options.partitions[0] and not name
     with (
         profiling(profile),
         service("health", own, free_port(), log_name=f"health-p{partitions}", **environment) as url,
@@ -201,10 +207,15 @@ def run_throughput(
     the first run is profiled (/tmp/pulse-bench-health.folded)."""
     messages = build_messages(options.events)
     runs = [run_partitions(stack, messages, p, options, env) for p in options.partitions]
+    undeferred = {**env, "PULSE_HEALTH_RESCORE_DEFER_S": "0"}
+    every_batch = run_partitions(
+        stack, messages, options.partitions[0], options, undeferred, name="-undeferred"
+    )
     return {
         "accounts": ACCOUNTS,
         "events_produced": len(messages),
         "mean_message_bytes": round(sum(len(v) for _, _, v in messages) / len(messages)),
         "runs": runs,
+        "rescoring_every_batch": every_batch,
         "target_events_per_s": 25_000,
     }
