@@ -6,6 +6,8 @@ Run as a script (a separate process, so tests can kill -9 it):
 Settings come from PULSE_* variables. With --die-after-write-in-batch, the process
 kills itself with SIGKILL after writing batch N's state, before the transaction commits.
 With --fail-first-assignments, loading state for the first N assignments raises.
+Each batch also logs its size and the records the runner says wait after it
+(`batch_log`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import argparse
 import asyncio
 import os
 import signal
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 
 import orjson
 from aiokafka import TopicPartition
@@ -50,6 +52,7 @@ class CountingHandler:
 
     def __init__(self, die_in_batch: int | None, failing_assignments: int = 0) -> None:
         self.batches = 0
+        self.waiting: Callable[[], int] = lambda: 0
         self._die_in_batch = die_in_batch
         self._failing_assignments = failing_assignments
 
@@ -72,6 +75,10 @@ class CountingHandler:
                 ),
                 {"a": account_id, "n": n},
             )
+        await session.execute(
+            text("INSERT INTO batch_log (size, waiting) VALUES (:s, :w)"),
+            {"s": len(records), "w": self.waiting()},
+        )
         self.batches += 1
         if self._die_in_batch is not None and self.batches >= self._die_in_batch:
             await session.flush()
@@ -98,16 +105,18 @@ async def main() -> None:
     engine = create_engine(settings, schema=SCHEMA)
     producer = PulseProducer(settings, client_id="counting")
     await producer.start()
+    handler = CountingHandler(args.die_after_write_in_batch, args.fail_first_assignments)
     runner = ConsumerRunner(
         settings=settings,
         group_id=args.group,
         topics=[args.topic],
         decoder=decode,
-        handler=CountingHandler(args.die_after_write_in_batch, args.fail_first_assignments),
+        handler=handler,
         session_factory=create_session_factory(engine),
         producer=producer,
         dlq_topic=Topics(settings.topic_prefix).dlq,
     )
+    handler.waiting = lambda: runner.waiting
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, runner.stop)
     try:

@@ -29,6 +29,9 @@ from pulse.common.topics import Topics
 pytestmark = pytest.mark.integration
 
 CHILD = Path(__file__).with_name("counting_consumer.py")
+CREATE_BATCH_LOG = (
+    "CREATE TABLE IF NOT EXISTS batch_log (n serial PRIMARY KEY, size int, waiting int)"
+)
 SCHEMA = "counting"
 
 
@@ -42,8 +45,9 @@ async def counting_db(pulse_settings: Settings) -> AsyncIterator[AsyncEngine]:
         await connection.execute(
             text("CREATE TABLE IF NOT EXISTS event_counts (account_id text PRIMARY KEY, n int)")
         )
+        await connection.execute(text(CREATE_BATCH_LOG))
         await connection.execute(
-            text("TRUNCATE event_counts, consumer_offsets, processed_events, outbox")
+            text("TRUNCATE event_counts, batch_log, consumer_offsets, processed_events, outbox")
         )
     yield engine
     await engine.dispose()
@@ -333,3 +337,27 @@ async def test_a_failed_assignment_load_rejoins_and_consumes_everything(
 
     assert sum((await wait_for_total(counting_db, 30)).values()) == 30
     assert stop(child) == 0
+
+
+async def test_the_runner_tells_the_handler_how_many_records_wait_after_its_batch(
+    pulse_settings: Settings,
+    producer: PulseProducer,
+    topic: str,
+    counting_db: AsyncEngine,
+    start_consumer: Callable[..., subprocess.Popen[bytes]],
+) -> None:
+    total = 1_000  # produced before the consumer starts: a backlog of 100-record batches
+    await produce(producer, topic, [event(f"acct-{i % 7}", f"e{i}") for i in range(total)])
+    child = start_consumer()
+    assert sum((await wait_for_total(counting_db, total)).values()) == total
+    assert stop(child) == 0
+    async with counting_db.connect() as connection:
+        log = (
+            await connection.execute(text("SELECT size, waiting FROM batch_log ORDER BY n"))
+        ).all()
+    handled = 0
+    for size, waiting in log:
+        handled += size
+        assert 0 <= waiting <= total - handled  # never more than is left
+    assert max(waiting for _, waiting in log) >= 500  # the backlog was seen
+    assert log[-1][1] == 0  # the last batch has nothing after it
