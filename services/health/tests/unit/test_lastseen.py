@@ -23,7 +23,7 @@ STEPS = st.lists(
 def test_counts_and_next_drops_match_a_plain_scan(
     steps: list[tuple[str, str, int]], limit: int
 ) -> None:
-    seen, last = LastSeen(limit=limit), {}
+    seen, last = LastSeen(limit=limit), dict[str, int]()
     for step, value, day in steps:
         if step == "see":
             seen.see(value, day)
