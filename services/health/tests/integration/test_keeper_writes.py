@@ -269,7 +269,7 @@ async def test_deferred_rescores_end_in_the_scores_of_immediate_ones(
     assert await _scores(sessions) == expected
 
 
-async def test_an_account_deferred_at_a_crash_is_rescored_at_its_deadline(
+async def test_an_account_deferred_at_a_crash_is_rescored_at_once_after_loading(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     records = _records()
@@ -293,15 +293,22 @@ async def test_an_account_deferred_at_a_crash_is_rescored_at_its_deadline(
     waiting[0] = 10_000
     async with sessions.begin() as session:
         await crashed.handle(session, records[150:])  # deferred; the process dies after it
-    restarted = HealthKeeper(model=default_model(), topics=Topics("t"), clock=lambda: clock[0])
+    woken: list[int] = []
+    restarted = HealthKeeper(
+        model=default_model(),
+        topics=Topics("t"),
+        clock=lambda: clock[0],
+        on_due_now=lambda: woken.append(1),
+    )
+    clock[0] = NOW + timedelta(seconds=1)  # restarted before the deferral's deadline
     async with sessions() as session:
         await restarted.on_assigned(session, {TopicPartition("t", 0)})
     for account_id in _account_ids(records):
         loaded = _in_memory(restarted, account_id)
         assert loaded[0] == _in_memory(crashed, account_id)[0]  # replayed with no prune
-        assert loaded[2] == NOW + timedelta(seconds=5)
-    assert not restarted.has_due()
-    clock[0] = NOW + timedelta(seconds=5)
+        assert loaded[2] == NOW  # applied, not scored: due since the deferred batch
+    assert woken  # the ticker need not wait for its next tick
+    assert restarted.has_due()
     async with sessions.begin() as session:
         assert await restarted.tick(session) == ACCOUNTS
     assert await _scores(sessions) == expected

@@ -302,12 +302,14 @@ class HealthKeeper:
         """Load accounts frozen, as stored: none is scored here (a rebalance must be quick);
         those with changes after their snapshot are decoded to replay them (usually only
         the accounts the previous owner kept decoded: it snapshots those it freezes). Those
-        scored by another model are due at once, the rest when stored."""
+        scored by another model, or with events applied but not scored yet (a deferred
+        re-score), are due at once; the ticker is woken for them. The rest are due when
+        stored."""
         self._owned |= numbers
         if not numbers:
             return
         now = self._clock()
-        loaded = stale = 0
+        loaded = stale = due_now = 0
         try:
             changes = await store.partition_changes(session, numbers)
             async for rows in store.stream_partitions(session, numbers):
@@ -326,6 +328,7 @@ class HealthKeeper:
                         stale += 1
                     if account.next_due is not None:
                         self._due.append((account.next_due, account.account_id))
+                        due_now += account.next_due <= now
                 loaded += len(rows)
                 # Replayed accounts beyond the decoded limit are frozen again. Their changes
                 # stay in PostgreSQL until a re-score snapshots them (memory matches it).
@@ -336,7 +339,7 @@ class HealthKeeper:
         finally:
             heapq.heapify(self._due)
         release_free_memory()
-        if stale:
+        if due_now:
             self._on_due_now()
         metrics.CACHED_ACCOUNTS.set(len(self._accounts))
         log.info(
@@ -346,6 +349,7 @@ class HealthKeeper:
                 "loaded": loaded,
                 "cached": len(self._accounts),
                 "scored_by_another_model": stale,
+                "due_now": due_now,
             },
         )
 

@@ -79,7 +79,10 @@ def catch_up(account: CachedAccount, changes: list[store.StoredChange]) -> None:
         account.steps_since_snapshot = sum(
             replay(state, c.at, c.inputs, c.rescored) for c in changes
         )
-        account.remember(changes[-1].meta, changes[-1].next_change_at)
+        last = changes[-1]
+        account.remember(last.meta, last.next_change_at)
+        if not last.rescored:
+            account.next_due = last.at  # applied but never scored (deferred): due at once
 
 
 def score_row(
