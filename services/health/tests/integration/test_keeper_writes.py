@@ -22,8 +22,7 @@ from pulse.common.kafka.records import ConsumedMessage, Record
 from pulse.common.samples import SampleEvents
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
-from pulse.health import keeper as keeper_module
-from pulse.health import store
+from pulse.health import applying, rescoring, rows, store
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
 from pulse.health.changes import apply_input
 from pulse.health.keeper import HealthKeeper
@@ -78,13 +77,13 @@ async def test_a_failure_while_a_chunk_is_being_written_leaves_nothing_behind(
         return score_account(model, state, as_of, read)
 
     keeper = _keeper(1)  # every re-score's writes start before the next account is scored
-    monkeypatch.setattr(keeper_module, "score_account", score_or_fail)
+    monkeypatch.setattr(rescoring, "score_account", score_or_fail)
     with pytest.raises(RuntimeError, match="scoring failed"):
         async with sessions.begin() as session:
             await keeper.handle(session, records)
     assert await _stored(sessions) == {}  # the writes already made rolled back with the rest
 
-    monkeypatch.setattr(keeper_module, "score_account", score_account)
+    monkeypatch.setattr(rescoring, "score_account", score_account)
     keeper.mark_stale()  # as the consumer runner does after a failed batch
     async with sessions.begin() as session:
         await keeper.handle(session, records)
@@ -108,7 +107,7 @@ async def test_ids_claimed_a_chunk_at_a_time_apply_each_event_once(
 
     # Ids repeat within a chunk, across the chunks claimed while others are applied, and
     # across batches.
-    monkeypatch.setattr(keeper_module, "CLAIM_CHUNK", 7)
+    monkeypatch.setattr(applying, "CLAIM_CHUNK", 7)
     keeper = _keeper(500)
     async with sessions.begin() as session:
         await keeper.handle(session, [*records[:200], *records[190:200], *records[:30]])
@@ -125,7 +124,7 @@ async def test_ids_claimed_a_chunk_at_a_time_apply_each_event_once(
 async def test_a_failure_while_ids_are_being_claimed_leaves_nothing_behind(
     sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(keeper_module, "CLAIM_CHUNK", 7)
+    monkeypatch.setattr(applying, "CLAIM_CHUNK", 7)
     applied: list[int] = []
 
     def apply_or_fail(state: Any, item: Any, now: datetime) -> bool:
@@ -134,7 +133,7 @@ async def test_a_failure_while_ids_are_being_claimed_leaves_nothing_behind(
             raise RuntimeError("applying failed")
         return apply_input(state, item, now)
 
-    monkeypatch.setattr(keeper_module, "apply_input", apply_or_fail)
+    monkeypatch.setattr(applying, "apply_input", apply_or_fail)
     with pytest.raises(RuntimeError, match="applying failed"):
         async with sessions.begin() as session:
             await _keeper(500).handle(session, _records())
@@ -148,7 +147,7 @@ async def test_accounts_loaded_from_snapshots_and_changes_equal_those_kept_in_me
 ) -> None:
     # Few steps between snapshots and a small decoded set: accounts are snapshotted again
     # mid-stream, on freezing, and left with changes after their snapshot at the end.
-    monkeypatch.setattr(keeper_module, "SNAPSHOT_AFTER_STEPS", 6)
+    monkeypatch.setattr(rows, "SNAPSHOT_AFTER_STEPS", 6)
     snapshotted: list[str] = []
     save_snapshots = store.save_snapshots
 

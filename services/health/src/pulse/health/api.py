@@ -17,7 +17,7 @@ from pulse.common.errors import NotFoundError, PulseError, UnavailableError
 from pulse.common.http import JSONResponse
 from pulse.common.kafka.producer import OutgoingMessage, ProduceError
 from pulse.common.service import ServiceContext, service_context
-from pulse.health import store
+from pulse.health import model_versions, score_reads
 from pulse.health.messages import SetCsmSentiment
 from pulse.health.scoring.model import ModelError, load_model
 from pulse.health.scoring.score import Component, drivers
@@ -76,7 +76,9 @@ async def get_health(
     `computed_at`; with no history that old they are empty and the delta is null.
     """
     async with context.sessions() as session:
-        found_row = await store.get_score_and_past(session, account_id, [d for _, d in HORIZONS])
+        found_row = await score_reads.get_score_and_past(
+            session, account_id, [d for _, d in HORIZONS]
+        )
     if found_row is None:
         raise _not_found(account_id)
     row, past = found_row
@@ -120,9 +122,9 @@ async def get_history(
 ) -> dict[str, Any]:
     """Points whenever the band changed or the score moved by 1 or more, and daily."""
     async with context.sessions() as session:
-        if await store.get_score(session, account_id) is None:
+        if await score_reads.get_score(session, account_id) is None:
             raise _not_found(account_id)
-        points = await store.get_history(session, account_id, start, end, limit)
+        points = await score_reads.get_history(session, account_id, start, end, limit)
     return {"account_id": account_id, "points": points}
 
 
@@ -142,10 +144,10 @@ async def list_accounts(
     context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> dict[str, Any]:
     """Keyset pagination: pass `next_cursor` back as `cursor` for the next page."""
-    filters = store.AccountFilter(band, segment, owner, min_score, max_score)
+    filters = score_reads.AccountFilter(band, segment, owner, min_score, max_score)
     after = _read_cursor(cursor, sort) if cursor else None
     async with context.sessions() as session:
-        rows = await store.list_scores(session, filters, sort, limit + 1, after)
+        rows = await score_reads.list_scores(session, filters, sort, limit + 1, after)
     page, more = rows[:limit], len(rows) > limit
     column = sort.lstrip("-")
     next_cursor = _make_cursor(sort, page[-1][column], page[-1]["account_id"]) if more else None
@@ -185,7 +187,7 @@ async def get_model(
     """The model the scores are computed with, and every version stored."""
     model = request.app.state.health.keeper.model
     async with context.sessions() as session:
-        versions = await store.list_models(session)
+        versions = await model_versions.list_models(session)
     return {"version": model.version, "model": model.model_dump(mode="json"), "versions": versions}
 
 
@@ -205,8 +207,10 @@ async def put_model(
         raise InvalidModelError(f"scoring model invalid: {error}", details=details) from error
     try:
         async with context.sessions.begin() as session:
-            version = await store.store_model(session, model.version, model.fingerprint(), body)
-    except store.ModelVersionTaken as error:
+            version = await model_versions.store_model(
+                session, model.version, model.fingerprint(), body
+            )
+    except model_versions.ModelVersionTaken as error:
         raise ModelVersionConflictError(str(error)) from error
     await request.app.state.health.apply_model_now()
     return {"version": version, "fingerprint": model.fingerprint()}

@@ -11,53 +11,37 @@ re-scores are deferred: the batch commits its events (as changes marked not re-s
 with its offsets, and the accounts it touched are re-scored with a later batch: the first
 with no such backlog, or the first after `defer_s`. An account with an event in each of
 several batches is then scored once, not once per batch: re-scoring is most of a batch's
-cost. Each deferred account is also due at that deadline (in memory and as stored), so
-the ticker, or a process that loads it after a crash, re-scores it if no batch does.
+cost. Each deferred account is also due at that deadline, so the ticker re-scores it if
+no batch does; a process that loads it after a crash re-scores it at once.
 
-Time passes without events: each account has a "next change due" moment (a window edge,
-an invoice growing more overdue); `tick` re-scores the accounts that are due.
+Time passes without events: each account has a "next change due" moment (see `due`);
+`tick` re-scores the accounts that are due. One account's re-score is `rescoring`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 
 from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pulse.common.db.bulk import json_text
-from pulse.common.db.dedupe import claim_new_event_ids
 from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
 from pulse.health import metrics, store
+from pulse.health.applying import apply_batch
 from pulse.health.cache import AccountCache, CachedAccount, freeze
-from pulse.health.changes import SNAPSHOT_AFTER_STEPS, apply_input, encode_input
+from pulse.health.due import DueQueue
 from pulse.health.memory import release_free_memory
-from pulse.health.messages import Incoming, SetCsmSentiment
-from pulse.health.rows import (
-    HISTORY_MIN_MOVE,
-    ChunkWrites,
-    catch_up,
-    change_row,
-    from_rows,
-    history_point,
-    score_message,
-    score_row,
-    snapshot,
-)
+from pulse.health.messages import Incoming
+from pulse.health.rescoring import Moment, rescore
+from pulse.health.rows import ChunkWrites, add_state, catch_up, from_rows, snapshot
 from pulse.health.scoring.days import day_of, midnight
-from pulse.health.scoring.evaluate import CSM_SENTIMENT
 from pulse.health.scoring.measured import MeasureResults
 from pulse.health.scoring.model import ScoringModel
-from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState
 
 log = logging.getLogger(__name__)
@@ -70,41 +54,10 @@ DEFAULT_HOT_ACCOUNTS = 20_000
 YIELD_EVERY = 16
 #: Re-scored accounts per chunk of writes (see `_rescore`).
 DEFAULT_WRITE_CHUNK = 500
-#: Records applied between chances for HTTP requests to run (~20 µs each).
-YIELD_EVERY_RECORDS = 256
-#: Records whose ids are claimed per statement (see `_apply`).
-CLAIM_CHUNK = 2_000
 #: Records waiting after a batch from which its re-scores are deferred (see above).
 DEFAULT_DEFER_BACKLOG = 5_000
 #: Longest a re-score is deferred while a backlog drains.
 DEFAULT_DEFER_S = 5.0
-
-
-@dataclass(frozen=True)
-class _Moment:
-    """The time a round of re-scores scores at, in the forms each re-score needs."""
-
-    now: datetime
-    cause: str  # "event" or "time"
-
-    @cached_property
-    def day(self) -> int:
-        return day_of(self.now)
-
-    @cached_property
-    def iso_day(self) -> str:
-        return self.now.date().isoformat()
-
-    @cached_property
-    def tomorrow(self) -> datetime:
-        return midnight(self.day + 1)
-
-
-async def _claim(
-    session: AsyncSession, records: Sequence[Record[Incoming]]
-) -> set[tuple[str, str]]:
-    """Claim the records' (account, event id) pairs; the ones not seen before."""
-    return await claim_new_event_ids(session, ((r.value.account_id, r.value.id) for r in records))
 
 
 def utc_now() -> datetime:
@@ -134,7 +87,7 @@ class HealthKeeper:
         self._accounts = AccountCache(hot_limit)
         self._write_chunk = write_chunk
         self._owned: set[int] = set()
-        self._due: list[tuple[datetime, str]] = []
+        self._due = DueQueue(self._accounts)
         self._on_due_now = on_due_now
         self._backlog = backlog
         self._defer_backlog = defer_backlog
@@ -159,7 +112,7 @@ class HealthKeeper:
 
     def has_due(self) -> bool:
         """Whether some account's re-score is due now."""
-        return bool(self._due) and self._due[0][0] <= self._clock()
+        return self._due.has_due(self._clock())
 
     @property
     def stale(self) -> bool:
@@ -176,7 +129,7 @@ class HealthKeeper:
             await self.reload(session)
         now = self._clock()
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
-        touched, inputs = await self._apply(session, records, now)
+        touched, inputs = await apply_batch(session, records, now, self._accounts, self.model)
         if self._defers(now):
             await self._defer(session, touched.values(), now, inputs)
         elif not self._deferred:
@@ -191,79 +144,6 @@ class HealthKeeper:
                 # reloads only the batch's partitions.
                 self._stale = True
                 raise
-
-    async def _apply(
-        self, session: AsyncSession, records: Sequence[Record[Incoming]], now: datetime
-    ) -> tuple[dict[str, CachedAccount], dict[str, list[bytes]]]:
-        """Claim the records' event ids and apply those not seen before to their (loaded)
-        accounts: the accounts touched, and the inputs each applied, as its change keeps
-        them (see `changes`). PostgreSQL claims the ids of one chunk of records while
-        Python applies the one before (claiming a batch's ids at once took about a
-        fifth of a batch's time, waiting)."""
-        touched: dict[str, CachedAccount] = {}
-        inputs: dict[str, list[bytes]] = {}
-        chunks = [records[i : i + CLAIM_CHUNK] for i in range(0, len(records), CLAIM_CHUNK)]
-        chunks = chunks or [records]
-        claiming = asyncio.ensure_future(_claim(session, chunks[0]))
-        try:
-            for number, chunk in enumerate(chunks, 1):
-                fresh = await claiming
-                if number < len(chunks):
-                    claiming = asyncio.ensure_future(_claim(session, chunks[number]))
-                await self._apply_chunk(chunk, fresh, now, touched, inputs)
-        except BaseException:
-            # Let the claim in flight finish: the caller rolls back next, which must not
-            # race it on the connection.
-            await asyncio.gather(claiming, return_exceptions=True)
-            raise
-        return touched, inputs
-
-    async def _apply_chunk(
-        self,
-        records: Sequence[Record[Incoming]],
-        fresh: set[tuple[str, str]],
-        now: datetime,
-        touched: dict[str, CachedAccount],
-        inputs: dict[str, list[bytes]],
-    ) -> None:
-        # Counted here and added to the metrics once per type: labels() per event costs
-        # more than applying some events.
-        applied: Counter[str] = Counter()
-        too_late: Counter[str] = Counter()
-        duplicates = 0
-        for count, record in enumerate(records, 1):
-            if count % YIELD_EVERY_RECORDS == 0:
-                await asyncio.sleep(0)  # let HTTP requests in during a large batch
-            item = record.value
-            account_id = item.account_id
-            claimed = (account_id, item.id)
-            if claimed not in fresh:
-                duplicates += 1  # already applied
-                continue
-            fresh.discard(claimed)  # the same id twice in one batch
-            account = touched.get(account_id)
-            if account is None:
-                account = self._accounts.get(account_id)
-                assert account is not None  # loaded by `_load`
-                self._accounts.used(account)  # decoded below, even if nothing changes
-                touched[account_id] = account
-                inputs[account_id] = []
-            # Even an event too late to count moves the state's clock: it is kept in the
-            # account's change like the others, so that a replay ends in the same state.
-            inputs[account_id].append(encode_input(item, record.message.value))
-            counts = apply_input(account.state, item, now)
-            if isinstance(item, SetCsmSentiment):
-                account.changed(self.model, CSM_SENTIMENT)
-            elif counts:
-                account.changed(self.model, item.type)
-                applied[item.type] += 1
-            else:
-                too_late[item.type] += 1
-        metrics.EVENTS_DUPLICATE.inc(duplicates)
-        for event_type, n in applied.items():
-            metrics.EVENTS_APPLIED.labels(event_type).inc(n)
-        for event_type, n in too_late.items():
-            metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
 
     def _defers(self, now: datetime) -> bool:
         """Whether this batch's re-scores wait for a later one."""
@@ -286,9 +166,8 @@ class HealthKeeper:
         def hold(account: CachedAccount, writes: ChunkWrites) -> None:
             self._deferred[account.account_id] = account
             if account.next_due is None or account.next_due > until:
-                account.next_due = until
-                heapq.heappush(self._due, (until, account.account_id))
-            self._store(account, now, inputs.get(account.account_id, []), False, writes)
+                self._due.schedule(account, until)
+            add_state(account, now, inputs.get(account.account_id, []), False, writes)
             self._accounts.used(account)
 
         deferred = await self._write_each(session, accounts, hold)
@@ -326,9 +205,9 @@ class HealthKeeper:
                     if account.model_version != self.model.version:
                         account.next_due = now  # scored by another model: re-score now
                         stale += 1
-                    if account.next_due is not None:
-                        self._due.append((account.next_due, account.account_id))
-                        due_now += account.next_due <= now
+                    self._due.track(account)
+                    if account.next_due is not None and account.next_due <= now:
+                        due_now += 1
                 loaded += len(rows)
                 # Replayed accounts beyond the decoded limit are frozen again. Their changes
                 # stay in PostgreSQL until a re-score snapshots them (memory matches it).
@@ -336,8 +215,6 @@ class HealthKeeper:
         except BaseException:
             self._stale = True  # partly loaded
             raise
-        finally:
-            heapq.heapify(self._due)
         release_free_memory()
         if due_now:
             self._on_due_now()
@@ -365,7 +242,8 @@ class HealthKeeper:
         whose transaction failed, memory must not stay ahead of what was committed."""
         numbers = self._owned
         self._accounts.clear()
-        self._owned, self._due = set(), []
+        self._owned = set()
+        self._due.clear()
         self._deferred, self._deferred_until = {}, None
         self._stale = True  # until the load below completes
         await self._load_partitions(session, numbers)
@@ -378,13 +256,9 @@ class HealthKeeper:
         if self._stale:
             await self.reload(session)
         now = self._clock()
-        due: dict[str, CachedAccount] = {}
-        while self._due and self._due[0][0] <= now and (limit is None or len(due) < limit):
-            at, account_id = heapq.heappop(self._due)
-            account = self._accounts.get(account_id)
-            if account is not None and account.next_due == at:
-                due[account_id] = account
-                self._deferred.pop(account_id, None)
+        due = self._due.pop_due(now, limit)
+        for account_id in due:
+            self._deferred.pop(account_id, None)
         self.attempted = list(due)
         try:
             await self._rescore(session, due.values(), now, "time", {})
@@ -408,8 +282,7 @@ class HealthKeeper:
                 extra={"account_id": account_id, "retry_at": tomorrow.isoformat()},
             )
             metrics.SET_ASIDE.inc()
-            account.next_due = tomorrow
-            heapq.heappush(self._due, (tomorrow, account_id))
+            self._due.schedule(account, tomorrow)
 
     def use_model(self, model: ScoringModel) -> int:
         """Switch to `model`: every owned account is due for a re-score from its stored
@@ -417,9 +290,7 @@ class HealthKeeper:
         self.model = model
         now = self._clock()
         for account in self._accounts:
-            account.next_due = now
-            self._due.append((now, account.account_id))
-        heapq.heapify(self._due)
+            self._due.schedule(account, now)
         self._on_due_now()
         return len(self._accounts)
 
@@ -438,8 +309,7 @@ class HealthKeeper:
                 continue
             account = from_rows(row, changes.get(account_id, []))
             self._accounts.add(account)
-            if account.next_due is not None:  # due on time even if no event here changes it
-                heapq.heappush(self._due, (account.next_due, account_id))
+            self._due.track(account)  # due on time even if no event here changes it
 
     async def _rescore(
         self,
@@ -450,7 +320,7 @@ class HealthKeeper:
         inputs: Mapping[str, list[bytes]],
     ) -> None:
         started = time.perf_counter()
-        moment = _Moment(now, cause)
+        moment = Moment(now, cause)
 
         def rescore(account: CachedAccount, writes: ChunkWrites) -> None:
             self._rescore_one(account, moment, inputs.get(account.account_id, []), writes)
@@ -504,71 +374,18 @@ class HealthKeeper:
         return count
 
     def _rescore_one(
-        self, account: CachedAccount, moment: _Moment, inputs: list[bytes], writes: ChunkWrites
+        self, account: CachedAccount, moment: Moment, inputs: list[bytes], writes: ChunkWrites
     ) -> None:
-        now, today = moment.now, moment.iso_day
-        state, results = account.state, account.measure_results(keep=moment.cause == "event")
-        if state.prune(now):
-            results.forget()
-        measured = results.measure(self.model, state, moment.day)
-        result = score_account(self.model, state, now, measured)
-        components = json_text(result.components)  # once, for the score and history
-        previous_score, previous_band = account.score, account.band
-        writes.scores.append(score_row(account, result, components, now))
-        moved = (
-            account.history_score is None
-            or abs(result.score - account.history_score) >= HISTORY_MIN_MOVE
-        )
-        if moved or result.band != previous_band or account.history_day != today:
-            writes.history.append(history_point(account.account_id, result, components, now))
-            account.history_score, account.history_day = result.score, today
-        if previous_band is not None and result.band != previous_band:
-            metrics.BAND_CHANGES.labels(result.band).inc()
-        if result.score != previous_score or result.band != previous_band:
-            writes.outbox.append(
-                score_message(
-                    self._topics.health_scores, account, result, previous_score, previous_band, now
-                )
-            )
-        account.score, account.band = result.score, result.band
-        account.model_version = result.model_version
+        results = rescore(self.model, self._topics.health_scores, account, moment, writes)
         self._schedule(account, moment, results)
-        self._store(account, now, inputs, True, writes)
+        add_state(account, moment.now, inputs, True, writes)
         self._accounts.used(account)
 
-    @staticmethod
-    def _store(
-        account: CachedAccount,
-        at: datetime,
-        inputs: list[bytes],
-        rescored: bool,
-        writes: ChunkWrites,
-    ) -> None:
-        """Add the account's stored state to `writes`: a change holding `inputs` (applied
-        at `at`, then pruned and re-scored if `rescored`), or a new snapshot once its
-        changes would replay too many steps."""
-        steps = account.steps_since_snapshot
-        steps = None if steps is None else steps + len(inputs) + rescored  # rescored: a prune
-        if steps is None or steps > SNAPSHOT_AFTER_STEPS:
-            writes.snapshots.append(snapshot(account))
-            account.steps_since_snapshot = 0
-        else:
-            writes.changes.append(change_row(account, at, b"".join(inputs), rescored))
-            account.steps_since_snapshot = steps
-
-    def _schedule(self, account: CachedAccount, moment: _Moment, results: MeasureResults) -> None:
+    def _schedule(self, account: CachedAccount, moment: Moment, results: MeasureResults) -> None:
         """After a re-score: queue the account for when its score can next change with no
         new event."""
         if account.next_due is not None and account.next_due == moment.tomorrow:
             return  # the earliest a score can change with time alone: nothing can be sooner
         due = account.state.next_change_at(self.model, moment.now, results)
-        if due == account.next_due:
-            return  # already queued (most re-scores leave the next change where it was)
-        account.next_due = due
-        if due is not None:
-            heapq.heappush(self._due, (due, account.account_id))
-        if len(self._due) > 2 * len(self._accounts) + 1024:
-            # Entries whose account moved its due time or left are skipped when popped;
-            # rebuild now and then so they cannot pile up.
-            self._due = [(c.next_due, c.account_id) for c in self._accounts if c.next_due]
-            heapq.heapify(self._due)
+        if due != account.next_due:  # most re-scores leave the next change where it was
+            self._due.schedule(account, due)

@@ -16,7 +16,7 @@ from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.health import store
 from pulse.health.cache import CachedAccount
-from pulse.health.changes import replay
+from pulse.health.changes import SNAPSHOT_AFTER_STEPS, replay
 from pulse.health.scoring.score import AccountScore, drivers
 from pulse.health.scoring.state import AccountState
 
@@ -57,6 +57,22 @@ def change_row(
         "next_change_at": account.next_due,
         "rescored": rescored,
     }
+
+
+def add_state(
+    account: CachedAccount, at: datetime, inputs: list[bytes], rescored: bool, writes: ChunkWrites
+) -> None:
+    """Add the account's stored state to `writes`: a change holding `inputs` (applied at
+    `at`, then pruned and re-scored if `rescored`), or a new snapshot once its changes
+    would replay too many steps."""
+    steps = account.steps_since_snapshot
+    steps = None if steps is None else steps + len(inputs) + rescored  # rescored: a prune
+    if steps is None or steps > SNAPSHOT_AFTER_STEPS:
+        writes.snapshots.append(snapshot(account))
+        account.steps_since_snapshot = 0
+    else:
+        writes.changes.append(change_row(account, at, b"".join(inputs), rescored))
+        account.steps_since_snapshot = steps
 
 
 def from_rows(row: store.StoredAccount, changes: list[store.StoredChange]) -> CachedAccount:

@@ -21,7 +21,7 @@ from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.failures import is_transient
 from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
-from pulse.health import store
+from pulse.health import model_versions
 from pulse.health.config import HealthSettings
 from pulse.health.keeper import Clock, HealthKeeper, utc_now
 from pulse.health.memory import release_free_memory
@@ -159,7 +159,7 @@ class HealthRuntime:
             await asyncio.sleep(HOUSEKEEPING_S)
 
     async def _adopt_stored_model(self, session: AsyncSession) -> None:
-        stored = await store.active_model(session)
+        stored = await model_versions.active_model(session)
         if stored is None or stored[0] == self.keeper.model.version:
             return
         count = self.keeper.use_model(load_model(stored[1]))
@@ -197,11 +197,11 @@ async def initial_model(context: ServiceContext, model_file: ModelFile | None) -
         if model_file is not None:
             model, body = model_file.model, model_file.text
         else:
-            stored = await store.active_model(session)
+            stored = await model_versions.active_model(session)
             if stored is not None:
                 return load_model(stored[1])
             model, body = default_model(), default_model_text()
-        await store.store_model(session, model.version, model.fingerprint(), body)
+        await model_versions.store_model(session, model.version, model.fingerprint(), body)
         return model
 
 

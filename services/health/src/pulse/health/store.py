@@ -1,25 +1,19 @@
-"""Reading and writing health's tables; every function runs in the caller's transaction."""
+"""Account state as the keeper stores and loads it, and what its re-scores write (scores,
+history); every function runs in the caller's transaction. The API's reads are in
+`score_reads`, the scoring model versions in `model_versions`."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Select,
     Text,
-    and_,
-    bindparam,
     cast,
-    insert,
-    or_,
     select,
     text,
-    true,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +23,6 @@ from pulse.health.tables import (
     account_states,
     score_history,
     scores,
-    scoring_models,
 )
 
 
@@ -273,181 +266,3 @@ _ADD_HISTORY = bulk_insert(
     conflict=["account_id", "at"],
     update=list(_HISTORY_COLUMNS)[2:],
 )
-
-
-async def get_score(session: AsyncSession, account_id: str) -> dict[str, Any] | None:
-    """The current score row of an account, or None."""
-    row = (await session.execute(select(scores).where(scores.c.account_id == account_id))).first()
-    return dict(row._mapping) if row is not None else None
-
-
-async def get_history(
-    session: AsyncSession, account_id: str, start: datetime | None, end: datetime | None, limit: int
-) -> list[dict[str, Any]]:
-    """History points of an account in [start, end], oldest first."""
-    t = score_history
-    query = select(t.c.at, t.c.score, t.c.band, t.c.model_version).where(
-        t.c.account_id == account_id
-    )
-    if start is not None:
-        query = query.where(t.c.at >= start)
-    if end is not None:
-        query = query.where(t.c.at <= end)
-    rows = await session.execute(query.order_by(t.c.at).limit(limit))
-    return [dict(r._mapping) for r in rows]
-
-
-async def get_score_and_past(
-    session: AsyncSession, account_id: str, days_back: Sequence[int]
-) -> tuple[dict[str, Any], list[dict[str, Any] | None]] | None:
-    """The current score row and, for each of `days_back`, the history point in force that
-    many days before it was computed (score and components; None when history is younger).
-    One round trip: the API's hottest read."""
-    query = _score_and_past_query(tuple(days_back))
-    row = (await session.execute(query, {"account_id": account_id})).first()
-    if row is None:
-        return None
-    values = dict(row._mapping)
-    points: list[dict[str, Any] | None] = []
-    for days in days_back:
-        score = values.pop(f"past{days}_score")
-        components = values.pop(f"past{days}_components")
-        points.append(None if score is None else {"score": score, "components": components})
-    return values, points
-
-
-@functools.cache
-def _score_and_past_query(days_back: tuple[int, ...]) -> Select[Any]:
-    """Built once per horizon set: constructing the lateral joins costs more CPU than
-    PostgreSQL spends answering them."""
-    query = select(scores)
-    joined: Any = scores
-    for days in days_back:
-        h = score_history.alias(f"h{days}")
-        past = (
-            select(h.c.score, h.c.components)
-            .where(
-                h.c.account_id == scores.c.account_id,
-                h.c.at <= scores.c.computed_at - timedelta(days=days),
-            )
-            .order_by(h.c.at.desc())
-            .limit(1)
-            .lateral(f"past{days}")
-        )
-        joined = joined.outerjoin(past, true())
-        query = query.add_columns(
-            past.c.score.label(f"past{days}_score"),
-            past.c.components.label(f"past{days}_components"),
-        )
-    return query.select_from(joined).where(scores.c.account_id == bindparam("account_id"))
-
-
-@dataclass(frozen=True, slots=True)
-class AccountFilter:
-    """Filters of the account list."""
-
-    band: str | None = None
-    segment: str | None = None
-    owner: str | None = None
-    min_score: float | None = None
-    max_score: float | None = None
-
-
-#: Sort keys of the account list: (column, descending).
-SORTS = {
-    "score": (scores.c.score, False),
-    "-score": (scores.c.score, True),
-    "account_id": (scores.c.account_id, False),
-    "-account_id": (scores.c.account_id, True),
-    "computed_at": (scores.c.computed_at, False),
-    "-computed_at": (scores.c.computed_at, True),
-}
-
-
-async def list_scores(
-    session: AsyncSession,
-    filters: AccountFilter,
-    sort: str,
-    limit: int,
-    after: tuple[Any, str] | None,
-) -> list[dict[str, Any]]:
-    """One page of accounts, keyset-paginated on (sort column, account_id)."""
-    column, descending = SORTS[sort]
-    query = select(scores)
-    if filters.band is not None:
-        query = query.where(scores.c.band == filters.band)
-    if filters.segment is not None:
-        query = query.where(scores.c.segment == filters.segment)
-    if filters.owner is not None:
-        query = query.where(scores.c.owner == filters.owner)
-    if filters.min_score is not None:
-        query = query.where(scores.c.score >= filters.min_score)
-    if filters.max_score is not None:
-        query = query.where(scores.c.score <= filters.max_score)
-    if after is not None:
-        value, account_id = after
-        if column is scores.c.account_id:
-            query = query.where(column < account_id if descending else column > account_id)
-        elif descending:
-            query = query.where(
-                or_(column < value, and_(column == value, scores.c.account_id > account_id))
-            )
-        else:
-            query = query.where(
-                or_(column > value, and_(column == value, scores.c.account_id > account_id))
-            )
-    if column is scores.c.account_id:
-        order = [column.desc() if descending else column.asc()]
-    else:
-        order = [column.desc() if descending else column.asc(), scores.c.account_id.asc()]
-    rows = await session.execute(query.order_by(*order).limit(limit))
-    return [dict(r._mapping) for r in rows]
-
-
-async def active_model(session: AsyncSession) -> tuple[str, str] | None:
-    """(version, YAML body) of the active scoring model, if one was stored."""
-    t = scoring_models
-    row = (await session.execute(select(t.c.version, t.c.body).where(t.c.active))).first()
-    return (row[0], row[1]) if row is not None else None
-
-
-class ModelVersionTaken(ValueError):
-    """A different model is already stored under this version."""
-
-
-async def store_model(session: AsyncSession, version: str, fingerprint: str, body: str) -> str:
-    """Make a model the active one; an identical model already stored is re-activated.
-
-    Returns the active version (the earlier version when the content is the same).
-    Raises `ModelVersionTaken` when another model already has this version.
-    """
-    t = scoring_models
-    existing = (
-        await session.execute(select(t.c.version).where(t.c.fingerprint == fingerprint))
-    ).scalar()
-    if existing is None:
-        taken = (await session.execute(select(t.c.version).where(t.c.version == version))).scalar()
-        if taken is not None:
-            raise ModelVersionTaken(
-                f"scoring model version {version!r} is already stored with other content; "
-                "give the changed model a new version"
-            )
-    await session.execute(update(t).where(t.c.active).values(active=False))
-    if existing is not None:
-        await session.execute(update(t).where(t.c.version == existing).values(active=True))
-        return str(existing)
-    await session.execute(
-        insert(t).values(version=version, fingerprint=fingerprint, body=body, active=True)
-    )
-    return version
-
-
-async def list_models(session: AsyncSession) -> list[dict[str, Any]]:
-    """Every stored model version, newest first, without bodies."""
-    t = scoring_models
-    rows = await session.execute(
-        select(t.c.version, t.c.fingerprint, t.c.active, t.c.created_at).order_by(
-            t.c.created_at.desc()
-        )
-    )
-    return [dict(r._mapping) for r in rows]
