@@ -322,10 +322,10 @@ class HealthKeeper:
         started = time.perf_counter()
         moment = Moment(now, cause)
 
-        def rescore(account: CachedAccount, writes: ChunkWrites) -> None:
+        def rescore_one(account: CachedAccount, writes: ChunkWrites) -> None:
             self._rescore_one(account, moment, inputs.get(account.account_id, []), writes)
 
-        rescored = await self._write_each(session, accounts, rescore)
+        rescored = await self._write_each(session, accounts, rescore_one)
         metrics.RESCORED.labels(cause).inc(rescored)
         metrics.RESCORE_DURATION.observe(time.perf_counter() - started)
         metrics.DUE_ACCOUNTS.set(len(self._due))
