@@ -58,6 +58,8 @@ MAX_NOTE_LENGTH = 2_000
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
 _DISTINCT = tuple((t, f) for t, fields in DISTINCT_FIELDS.items() for f in fields)
+_USERS = _DISTINCT.index(("usage.activity", "user_id"))  # positions in `_distinct`
+_FEATURES = _DISTINCT.index(("usage.activity", "feature"))
 
 
 class AccountFacts:
@@ -161,9 +163,9 @@ class AccountFacts:
     def _follow_items(self, event: Event, second: int) -> None:
         day = day_of_second(second)
         if isinstance(event, UsageActivity):
-            self._see("user_id", event.data.user_id, day)
+            self._see(_USERS, event.data.user_id, day)
             if event.data.feature is not None:
-                self._see("feature", event.data.feature, day)
+                self._see(_FEATURES, event.data.feature, day)
         elif isinstance(event, SupportTicketOpened):
             tag = code_of(PRIORITY, event.data.priority) | code_of(CHANNEL, event.data.channel) << 4
             self._tickets().open_ticket(event.data.ticket_id, second, tag)
@@ -182,8 +184,7 @@ class AccountFacts:
         elif isinstance(event, ContractChanged):
             self.attributes.update({"arr": float(event.data.arr_after)}, second)
 
-    def _see(self, field: str, value: str, day: int) -> None:
-        position = _DISTINCT.index(("usage.activity", field))
+    def _see(self, position: int, value: str, day: int) -> None:
         seen = self._distinct[position]
         if seen is None:
             seen = self._distinct[position] = LastSeen()

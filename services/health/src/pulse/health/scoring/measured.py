@@ -5,13 +5,15 @@ An event changes the few measures whose `inputs` include its type; the others ke
 value, score and change day until the day or the model changes. A re-score after a
 handful of events therefore evaluates two or three of the model's measures instead of all
 of them, and gets exactly what evaluating all of them would (a property test holds it to
-that). Results live in flat arrays, about 0.6 KiB per decoded account.
+that). Results are tuples shared by every account with the same value of a measure: a
+reference per measure, about 0.3 KiB per decoded account.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from typing import cast
 
 from pulse.health.scoring.evaluate import change_day, inputs, measure_value
 from pulse.health.scoring.facts import AccountFacts
@@ -22,21 +24,23 @@ from pulse.health.scoring.reading import Reading, selected_series, set_bits
 #: components show it (2 decimals); None: missing, or dropped.
 Measured = tuple[Measure, float | None, float | None, float | None]
 
-_CELLS = 3  # doubles per measure in `_values`
 _UNKNOWN = -2  # change day not worked out since the measure was last evaluated
 _NEVER = -1  # only an event can change the measure
+#: Values remembered per measure with their score (counts and days repeat across accounts;
+#: ratios rarely do, so the memo stops growing rather than churning).
+_MAX_MEMO = 2048
 
 
 class MeasureResults:
     """One account's measure results for one day under one model."""
 
-    __slots__ = ("_change_days", "_day", "_missing", "_model", "_stale", "_values")
+    __slots__ = ("_change_days", "_day", "_measured", "_model", "_stale")
 
     def __init__(self) -> None:
         self._model: ScoringModel | None = None
         self._day = -1
-        self._values: array[float] = array("d")  # value, score, score shown: see `Measured`
-        self._missing = 0  # bit 2i: measure i has no value; bit 2i + 1: no score
+        # Shared tuples from the model's memo (`_scored`): a reference per measure.
+        self._measured: list[Measured] = []
         self._change_days: array[int] = array("i")
         self._stale = 0  # bit i: measure i must be evaluated again
 
@@ -53,8 +57,8 @@ class MeasureResults:
         """Every measure's value and score on `today`, in model order."""
         count = len(model.measures)
         if model is not self._model or today != self._day:
-            self._model, self._day, self._missing = model, today, 0
-            self._values = array("d", bytes(_CELLS * 8 * count))
+            self._model, self._day = model, today
+            self._measured = [_NOT_MEASURED] * count
             self._change_days = array("i", [_UNKNOWN]) * count
             stale = (1 << count) - 1
         else:
@@ -62,38 +66,25 @@ class MeasureResults:
         self._stale = 0
         if stale:
             self._evaluate(model, facts, today, stale)
-        values, missing = self._values, self._missing
-        return [
-            (measure, None, None, None)
-            if missing >> 2 * i & 3 == 3
-            else (
-                measure,
-                None if missing >> 2 * i & 1 else values[_CELLS * i],
-                None if missing >> 2 * i + 1 & 1 else values[_CELLS * i + 1],
-                None if missing >> 2 * i + 1 & 1 else values[_CELLS * i + 2],
-            )
-            for i, measure in enumerate(model.measures)
-        ]
+        return self._measured.copy()
 
     def _evaluate(self, model: ScoringModel, facts: AccountFacts, today: int, stale: int) -> None:
         selected = selected_series(model, facts, stale)
-        values, missing, measures = self._values, self._missing, model.measures
+        measured, change_days, measures = self._measured, self._change_days, model.measures
+        memos: dict[int, dict[float | None, Measured]] = model.derived("measured_by_value")
         for i in set_bits(stale):  # after a few events, a few measures
             measure = measures[i]
             value = measure_value(Reading(measure, facts, selected.get(i, []), today))
-            score = measure.scoring.score(value) if value is not None else measure.missing_score()
-            missing &= ~(3 << 2 * i)
-            if value is None:
-                missing |= 1 << 2 * i
-            else:
-                values[_CELLS * i] = round(value, 4)
-            if score is None:
-                missing |= 2 << 2 * i
-            else:
-                values[_CELLS * i + 1] = score
-                values[_CELLS * i + 2] = round(score, 2)
-            self._change_days[i] = _UNKNOWN
-        self._missing = missing
+            memo = memos.get(i)
+            if memo is None:
+                memo = memos[i] = {}
+            found = memo.get(value)
+            if found is None:
+                found = _scored(measure, value)
+                if len(memo) < _MAX_MEMO:
+                    memo[value] = found
+            measured[i] = found
+            change_days[i] = _UNKNOWN
 
     def next_change_day(self, facts: AccountFacts) -> int | None:
         """The first day after the measured day whose midnight can change a measure with
@@ -123,6 +114,21 @@ class MeasureResults:
 def measure_all(model: ScoringModel, facts: AccountFacts, today: int) -> list[Measured]:
     """Every measure's value and score on `today`, evaluated afresh."""
     return MeasureResults().measure(model, facts, today)
+
+
+def _scored(measure: Measure, value: float | None) -> Measured:
+    """The measure's entry for `value` (None: missing)."""
+    score = measure.scoring.score(value) if value is not None else measure.missing_score()
+    return (
+        measure,
+        None if value is None else round(value, 4) + 0.0,  # + 0.0: -0.0 shows as 0.0
+        score,
+        None if score is None else round(score, 2),
+    )
+
+
+#: A placeholder until a measure is evaluated (never returned: `measure` evaluates all).
+_NOT_MEASURED = cast(Measured, (None, None, None, None))
 
 
 def _stale_bits(model: ScoringModel, input_: str) -> int:
