@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from pulse.common.events.envelope import Event, EventAdapter, EventEnvelope
+from pulse.common.events.envelope import EVENT_MODELS, Event, EventAdapter, EventEnvelope
 from pulse.common.events.errors import EventValidationError, FieldError, errors_from_pydantic
 from pulse.common.events.messages import json_type
 from pulse.common.topics import Topics
@@ -25,6 +25,12 @@ def validate_event(obj: object, *, now: datetime | None = None) -> Event:
         )
     if now is not None and now.tzinfo is None:
         raise TypeError("now must be a timezone-aware datetime")
+    tag = obj.get("type")
+    if isinstance(tag, str):
+        normal = tag.strip().lower()  # " Usage.Activity" is usage.activity
+        # Copied only then: most events come normalised. An unknown type is reported as sent.
+        if normal != tag and normal in EVENT_MODELS:
+            obj = {**obj, "type": normal}
     try:
         return EventAdapter.validate_python(obj, context=None if now is None else {"now": now})
     except ValidationError as error:

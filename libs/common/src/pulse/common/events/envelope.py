@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Self, TypeAlias
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from pulse.common.events.data import (
     AccountSignalData,
@@ -43,15 +43,6 @@ class EventEnvelope(BaseModel):
     occurred_at: OccurredAt
     source: Source | None = None
     data: EventData
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise_type(cls, raw: Any) -> Any:
-        if isinstance(raw, dict) and isinstance(tag := raw.get("type"), str):
-            normal = tag.strip().lower()
-            if normal != tag:  # copied only then: most events come normalised
-                return {**raw, "type": normal}
-        return raw
 
     @model_validator(mode="after")
     def _derive_id_when_absent(self) -> Self:
@@ -192,36 +183,29 @@ class ContractChanged(EventEnvelope):
     data: ContractChangedData
 
 
-def _event_type_of(value: Any) -> str | None:
-    """The union tag: the trimmed, lower-cased `type` of a dict, or a model's `type`."""
-    if isinstance(value, dict):
-        tag = value.get("type")
-        return tag.strip().lower() if isinstance(tag, str) else None
-    tag = getattr(value, "type", None)
-    return tag if isinstance(tag, str) else None
-
-
 Event: TypeAlias = Annotated[
-    Annotated[UsageActivity, Tag("usage.activity")]
-    | Annotated[MetricRecorded, Tag("metric.recorded")]
-    | Annotated[SupportTicketOpened, Tag("support.ticket.opened")]
-    | Annotated[SupportTicketResolved, Tag("support.ticket.resolved")]
-    | Annotated[OutageStarted, Tag("outage.started")]
-    | Annotated[OutageResolved, Tag("outage.resolved")]
-    | Annotated[InvoiceIssued, Tag("invoice.issued")]
-    | Annotated[InvoicePaid, Tag("invoice.paid")]
-    | Annotated[InvoiceOverdue, Tag("invoice.overdue")]
-    | Annotated[ContactChanged, Tag("contact.changed")]
-    | Annotated[EngagementTouchpoint, Tag("engagement.touchpoint")]
-    | Annotated[SurveyResponse, Tag("survey.response")]
-    | Annotated[MarketingEngagement, Tag("marketing.engagement")]
-    | Annotated[AccountSignal, Tag("account.signal")]
-    | Annotated[AccountUpdated, Tag("account.updated")]
-    | Annotated[ContractChanged, Tag("contract.changed")],
-    Discriminator(_event_type_of),
+    UsageActivity
+    | MetricRecorded
+    | SupportTicketOpened
+    | SupportTicketResolved
+    | OutageStarted
+    | OutageResolved
+    | InvoiceIssued
+    | InvoicePaid
+    | InvoiceOverdue
+    | ContactChanged
+    | EngagementTouchpoint
+    | SurveyResponse
+    | MarketingEngagement
+    | AccountSignal
+    | AccountUpdated
+    | ContractChanged,
+    # Matched in pydantic's core: `validate_event` trims and lower-cases the type first.
+    Field(discriminator="type"),
 ]
 
-#: Validates any event; pass `context={"now": datetime}` to fix the clock of the future check.
+#: Validates any event whose `type` is already normalised (`validate_event` does that);
+#: pass `context={"now": datetime}` to fix the clock of the future check.
 EventAdapter: TypeAdapter[Event] = TypeAdapter(Event)
 
 #: The model of each event type.

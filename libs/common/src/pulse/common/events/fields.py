@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, Strict
 
 from pulse.common.currencies import ISO_4217_CODES
 from pulse.common.events.messages import describe, fail
-from pulse.common.events.times import not_far_future, parse_date, parse_timestamp
+from pulse.common.events.times import parse_date, parse_occurred_at, parse_timestamp
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -204,7 +204,7 @@ Source = Annotated[str, Strict(), Field(max_length=MAX_ID_LENGTH)]
 Money = Annotated[Decimal, BeforeValidator(parse_amount)]
 Currency = Annotated[str, BeforeValidator(parse_currency)]
 Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
-OccurredAt = Annotated[datetime, BeforeValidator(parse_timestamp), AfterValidator(not_far_future)]
+OccurredAt = Annotated[datetime, BeforeValidator(parse_occurred_at)]
 CalendarDate = Annotated[date, BeforeValidator(parse_date)]
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False), AfterValidator(_no_negative_zero)]
