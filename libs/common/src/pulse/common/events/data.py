@@ -40,6 +40,7 @@ from pulse.common.events.fields import (
     Label,
     Money,
     Number,
+    Quantity,
     Text,
     Timestamp,
     enum_parser,
@@ -63,7 +64,6 @@ Change = Annotated[ContractChange, BeforeValidator(enum_parser(ContractChange))]
 ReasonCategory = Annotated[
     ContractReasonCategory, BeforeValidator(enum_parser(ContractReasonCategory))
 ]
-Quantity = Annotated[Number, Field(ge=0)]
 Csat = Annotated[int, Strict(), Field(ge=1, le=5)]
 SurveyScore = Annotated[int, Strict()]
 AffectedAccounts = Annotated[tuple[AccountId, ...], Field(max_length=MAX_AFFECTED_ACCOUNTS)]

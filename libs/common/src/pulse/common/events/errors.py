@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from pulse.common.events.envelope import EVENT_MODELS, EVENT_TYPES
+from pulse.common.events.fields import AS_SENT, NORMAL
 from pulse.common.events.messages import describe, json_type
 
 _KNOWN_TYPES = ", ".join(EVENT_TYPES)
@@ -37,8 +38,22 @@ class EventValidationError(ValueError):
 
 
 def errors_from_pydantic(error: ValidationError) -> list[FieldError]:
-    """Rewrite pydantic's errors of an event into `FieldError`s with dot-joined paths."""
-    return [_field_error(detail) for detail in error.errors(include_url=False)]
+    """Rewrite pydantic's errors of an event into `FieldError`s with dot-joined paths.
+
+    A field with a fast path (see `fields`) fails twice: the parser's error says what is
+    wrong, the fast path's is dropped."""
+    return [
+        _field_error(_without_path_label(detail))
+        for detail in error.errors(include_url=False)
+        if NORMAL not in detail["loc"]
+    ]
+
+
+def _without_path_label(detail: ErrorDetails) -> ErrorDetails:
+    loc = detail["loc"]
+    if AS_SENT in loc:
+        detail["loc"] = tuple(part for part in loc if part != AS_SENT)
+    return detail
 
 
 def _field_error(detail: ErrorDetails) -> FieldError:
@@ -116,10 +131,10 @@ def _message(kind: str, detail: ErrorDetails) -> str:
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         return f"expected a JSON object, got {json_type(got)}"
     bounds = {
-        "greater_than_equal": f"expected at least {ctx.get('ge')}",
-        "less_than_equal": f"expected at most {ctx.get('le')}",
-        "greater_than": f"expected more than {ctx.get('gt')}",
-        "less_than": f"expected less than {ctx.get('lt')}",
+        "greater_than_equal": f"expected at least {_bound(ctx.get('ge'))}",
+        "less_than_equal": f"expected at most {_bound(ctx.get('le'))}",
+        "greater_than": f"expected more than {_bound(ctx.get('gt'))}",
+        "less_than": f"expected less than {_bound(ctx.get('lt'))}",
     }
     if kind in bounds:
         return f"{bounds[kind]}, got {describe(got)}"
@@ -131,3 +146,8 @@ def _message(kind: str, detail: ErrorDetails) -> str:
     if kind == "too_long":
         return f"expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
     return detail["msg"]
+
+
+def _bound(limit: object) -> object:
+    """A constraint's limit as written: pydantic hands float fields' limits over as floats."""
+    return int(limit) if isinstance(limit, float) and limit.is_integer() else limit

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator, Field, Strict
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints, Tag
 
 from pulse.common.currencies import ISO_4217_CODES
 from pulse.common.events.messages import describe, fail
@@ -195,10 +195,41 @@ def _no_negative_zero(number: float) -> float:
     return number + 0.0  # -0.0 + 0.0 == 0.0, so equal values serialise (and hash) alike
 
 
-AccountId = Annotated[str, BeforeValidator(parse_account_id)]
-EventId = Annotated[str, BeforeValidator(parse_event_id)]
-ExternalId = Annotated[str, BeforeValidator(_parse_external_id)]
-Label = Annotated[str, BeforeValidator(_parse_external_id)]
+# -- fast paths ----------------------------------------------------------------------------
+# Every event carries ids and labels: a parser in Python costs about 0.3 µs a field, so the
+# ones already in normal form (trimmed, valid) are accepted by pydantic's core, and only the
+# rest reach the parser, which normalises them or says exactly what is wrong. `errors` drops
+# the fast path's own complaints. What a fast path accepts, its parser accepts unchanged (a
+# property test holds them to that).
+
+#: Union labels of the two paths (they never reach an error's path).
+NORMAL, AS_SENT = "<normal>", "<as sent>"
+
+_NO_CONTROL = r"\x00-\x1f\x7f-\x9f"
+# No control character anywhere, no white space at either end: nothing to trim.
+_TRIMMED = rf"[^\s{_NO_CONTROL}](?:[^{_NO_CONTROL}]*[^\s{_NO_CONTROL}])?"
+_FAST_ACCOUNT_ID = StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$")
+_FAST_ID = StringConstraints(max_length=MAX_ID_LENGTH, pattern=rf"^{_TRIMMED}$")
+_FAST_EXTERNAL_ID = StringConstraints(max_length=MAX_EXTERNAL_ID_LENGTH, pattern=rf"^{_TRIMMED}$")
+_FAST_NUMBER = Field(gt=0, allow_inf_nan=False)  # above zero: no -0.0 to turn into 0.0
+_EITHER = Field(union_mode="left_to_right")
+
+AccountId = Annotated[
+    Annotated[str, Strict(), _FAST_ACCOUNT_ID, Tag(NORMAL)]
+    | Annotated[str, BeforeValidator(parse_account_id), Tag(AS_SENT)],
+    _EITHER,
+]
+EventId = Annotated[
+    Annotated[str, Strict(), _FAST_ID, Tag(NORMAL)]
+    | Annotated[str, BeforeValidator(parse_event_id), Tag(AS_SENT)],
+    _EITHER,
+]
+ExternalId = Annotated[
+    Annotated[str, Strict(), _FAST_EXTERNAL_ID, Tag(NORMAL)]
+    | Annotated[str, BeforeValidator(_parse_external_id), Tag(AS_SENT)],
+    _EITHER,
+]
+Label = ExternalId
 Text = Annotated[str, Strict(), Field(max_length=MAX_TEXT_LENGTH)]
 Source = Annotated[str, Strict(), Field(max_length=MAX_ID_LENGTH)]
 Money = Annotated[Decimal, BeforeValidator(parse_amount)]
@@ -207,5 +238,27 @@ Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
 OccurredAt = Annotated[datetime, BeforeValidator(parse_occurred_at)]
 CalendarDate = Annotated[date, BeforeValidator(parse_date)]
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
-Number = Annotated[float, Strict(), Field(allow_inf_nan=False), AfterValidator(_no_negative_zero)]
+Number = Annotated[
+    Annotated[float, Strict(), _FAST_NUMBER, Tag(NORMAL)]
+    | Annotated[
+        float,
+        Strict(),
+        Field(allow_inf_nan=False),
+        AfterValidator(_no_negative_zero),
+        Tag(AS_SENT),
+    ],
+    _EITHER,
+]
+#: A number of 0 or more.
+Quantity = Annotated[
+    Annotated[float, Strict(), _FAST_NUMBER, Tag(NORMAL)]
+    | Annotated[
+        float,
+        Strict(),
+        Field(ge=0, allow_inf_nan=False),
+        AfterValidator(_no_negative_zero),
+        Tag(AS_SENT),
+    ],
+    _EITHER,
+]
 Flag = Annotated[bool, Strict()]
