@@ -122,6 +122,16 @@ class DailyCounts:
         Every array is rebuilt at its exact size, returning what inserts over-allocated.
         """
         firsts = [first_day_of(key) for key in self._keys]
+        if not any(
+            cell & _DAY_MASK < firsts[cell >> _DAY_BITS]
+            for cells in (self._cells, self._value_cells)
+            for cell in cells
+        ):  # mostly: a day's prune drops nothing; the arrays are copied at exact size
+            self._cells, self._counts = self._cells[:], self._counts[:]
+            self._value_cells, self._value_counts = self._value_cells[:], self._value_counts[:]
+            self._value_sums, self._last = self._value_sums[:], self._last[:]
+            self._value_at, self._value = self._value_at[:], self._value[:]
+            return False
         kept = [
             i for i, cell in enumerate(self._cells) if cell & _DAY_MASK >= firsts[cell >> _DAY_BITS]
         ]
