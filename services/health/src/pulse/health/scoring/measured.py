@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from itertools import chain
 from typing import cast
 
 from pulse.health.scoring.evaluate import change_day, inputs, measure_value
@@ -100,7 +101,10 @@ class MeasureResults:
         unknown = sum(1 << i for i, day in enumerate(days) if day == _UNKNOWN)
         if unknown:
             selected = selected_series(model, facts, unknown)
-            for i in set_bits(unknown):
+            # Measures that change at every midnight of an active account first: one of
+            # them is usually the answer, and the rest need not be worked out.
+            daily = _daily_changes(model)
+            for i in chain(set_bits(unknown & daily), set_bits(unknown & ~daily)):
                 reading = Reading(model.measures[i], facts, selected.get(i, []), today)
                 day = change_day(reading)
                 days[i] = _NEVER if day is None else day
@@ -129,6 +133,23 @@ def _scored(measure: Measure, value: float | None) -> Measured:
 
 #: A placeholder until a measure is evaluated (never returned: `measure` evaluates all).
 _NOT_MEASURED = cast(Measured, (None, None, None, None))
+
+
+def _daily_changes(model: ScoringModel) -> int:
+    """Bit i set: measure i's value moves at every midnight while its events keep coming
+    (days since the last one, a trend)."""
+    known: dict[str, int] = model.derived("measures_changing_daily")
+    bits = known.get("")
+    if bits is None:
+        bits = known[""] = sum(
+            1 << i
+            for i, measure in enumerate(model.measures)
+            if measure.aggregation.kind in _DAILY_KINDS
+        )
+    return bits
+
+
+_DAILY_KINDS = frozenset({"days_since_last", "trend_ratio"})
 
 
 def _stale_bits(model: ScoringModel, input_: str) -> int:
