@@ -26,7 +26,13 @@ from bench.health_common import (
     with_database,
 )
 from bench.health_footprint import PREFIX as FOOTPRINT_PREFIX
-from bench.health_footprint import FootprintOptions, account_ids, build_database, migrate
+from bench.health_footprint import (
+    FootprintOptions,
+    account_ids,
+    build_database,
+    migrate,
+    write_back,
+)
 from bench.health_freshness import FreshnessOptions, run_freshness
 from bench.health_reads import ReadOptions, measure_reads
 from bench.health_throughput import ThroughputOptions, run_throughput
@@ -103,6 +109,7 @@ def footprint_and_reads(stack: Stack, options: HealthOptions) -> dict[str, Any]:
         memory = memory_of(service_process("health"))
         decoded = scrape(url).get("pulse_health_decoded_accounts", 0)
         if "reads" in options.parts:
+            asyncio.run(write_back(own))
             ids = account_ids(footprint, with_history=True)
             reads = asyncio.run(measure_reads(url, ids, options.reads))
             results["reads"] = {**reads, "accounts_read": len(ids)}
