@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.stack import Stack
-from pulse.common.embedded.postgres import create_database
+from pulse.common.embedded.postgres import create_database, drop_database
 
 API_KEY = "bench-health-secret"
 #: Ingest sends with it, the health API reads with it.
@@ -31,6 +31,18 @@ SCHEMA = "health"
 def with_database(stack: Stack, name: str) -> Stack:
     """The stack with a database of its own: each part starts from empty health tables."""
     return replace(stack, database_url=create_database(stack.database_url, name))
+
+
+@contextmanager
+def passing_database(stack: Stack, name: str) -> Iterator[Stack]:
+    """`with_database`, dropped afterwards. Tables a part leaves behind are vacuumed by
+    PostgreSQL later, maybe while a later part measures: after the throughput runs, reads
+    measured p99 14-98 ms; alone, 4-6 ms."""
+    own = with_database(stack, name)
+    try:
+        yield own
+    finally:
+        drop_database(stack.database_url, name)
 
 
 def engine_of(stack: Stack) -> AsyncEngine:

@@ -31,10 +31,10 @@ from bench.health_common import (
     engine_of,
     fetch_all,
     memory_of,
+    passing_database,
     profiling,
     scrape,
     service_process,
-    with_database,
 )
 from bench.health_events import Message, Storyteller, to_messages
 from bench.stack import Stack, service
@@ -164,7 +164,7 @@ def run_partitions(
     """One run: fresh topics with `partitions` partitions and a fresh database (`name`
     tells runs with the same partition count apart)."""
     prefix = f"hbench-p{partitions}{name}"
-    own = with_database(stack, f"health_throughput_p{partitions}{name.replace('-', '_')}")
+    database = f"health_throughput_p{partitions}{name.replace('-', '_')}"
     settings = Settings(
         kafka_bootstrap_servers=stack.bootstrap_servers,
         topic_prefix=prefix,
@@ -182,6 +182,7 @@ def run_partitions(
     }
     profile = partitions == options.partitions[0] and not name
     with (
+        passing_database(stack, database) as own,
         profiling(profile),
         service("health", own, free_port(), log_name=f"health-p{partitions}", **environment) as url,
     ):
