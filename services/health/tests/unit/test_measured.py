@@ -248,3 +248,31 @@ def test_a_csm_sentiment_reaches_the_manual_measure(
     after = results.measure(model, state, day_of(now))
     assert after != was
     assert after == measure_all(model, state, day_of(now))
+
+
+def fresh_default_model() -> ScoringModel:
+    """The default model as a new object: its memos start empty."""
+    return ScoringModel.model_validate(default_model().model_dump())
+
+
+def test_accounts_with_the_same_values_share_their_results_and_the_memo_stops_growing(
+    event: Callable[..., Any], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states = [busy_state(event, now), busy_state(event, now), AccountState()]
+    for features in range(1, 6):  # distinct features used: five more values of a measure
+        states.append(busy_state(event, now - timedelta(days=features)))
+        for n in range(features):
+            states[-1].apply(event("usage.activity", now, user_id="u1", feature=f"f{n}"))
+    today = day_of(now)
+    model = fresh_default_model()
+    unbounded = [MeasureResults().measure(model, state, today) for state in states]
+    assert all(a is b for a, b in zip(unbounded[0], unbounded[1], strict=True))
+
+    monkeypatch.setattr(measured_module, "_MAX_MEMO", 2)
+    model = fresh_default_model()
+    capped = [MeasureResults().measure(model, state, today) for state in states]
+    assert capped == unbounded  # past the cap, results are worked out each time, alike
+    memos = model.derived("measured_by_value")
+    assert len(memos) == len(model.measures)
+    assert all(len(memo) <= 2 for memo in memos.values())
+    assert any(len({id(entry[i]) for entry in capped}) > 2 for i in range(len(model.measures)))
