@@ -138,15 +138,15 @@ _NOT_MEASURED = cast(Measured, (None, None, None, None))
 def _daily_changes(model: ScoringModel) -> int:
     """Bit i set: measure i's value moves at every midnight while its events keep coming
     (days since the last one, a trend)."""
-    known: dict[str, int] = model.derived("measures_changing_daily")
-    bits = known.get("")
-    if bits is None:
-        bits = known[""] = sum(
-            1 << i
-            for i, measure in enumerate(model.measures)
-            if measure.aggregation.kind in _DAILY_KINDS
-        )
-    return bits
+    return model.derived_value("measures_changing_daily", _work_out_daily_changes)
+
+
+def _work_out_daily_changes(model: ScoringModel) -> int:
+    return sum(
+        1 << i
+        for i, measure in enumerate(model.measures)
+        if measure.aggregation.kind in _DAILY_KINDS
+    )
 
 
 _DAILY_KINDS = frozenset({"days_since_last", "trend_ratio"})

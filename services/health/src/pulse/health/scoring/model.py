@@ -8,9 +8,10 @@ groups are usage, support, ...`. `default_model()` is the model shipped with Pul
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import orjson
 import yaml
@@ -22,6 +23,7 @@ from pulse.health.scoring.checks import measure_problems
 from pulse.health.scoring.functions import Problems, Score, ScoringFunction
 from pulse.health.scoring.selectors import EventSelector
 
+T = TypeVar("T")
 SEGMENTS = ("high_touch", "low_touch", "tech_touch")
 Segment = Literal["high_touch", "low_touch", "tech_touch"]
 Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -124,8 +126,19 @@ class ScoringModel(_Part):
         the model, so a model swap leaves nothing stale behind."""
         return self._derived.setdefault(name, {})
 
+    def derived_value(self, name: str, work_out: Callable[[ScoringModel], T]) -> T:
+        """`work_out(self)`, worked out once per model and kept with it (see `derived`)."""
+        values = self._derived_values
+        if name not in values:
+            values[name] = work_out(self)
+        return cast(T, values[name])
+
     @cached_property
     def _derived(self) -> dict[str, dict[Any, Any]]:
+        return {}
+
+    @cached_property
+    def _derived_values(self) -> dict[str, Any]:
         return {}
 
     @cached_property

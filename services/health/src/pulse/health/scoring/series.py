@@ -122,16 +122,6 @@ class DailyCounts:
         Every array is rebuilt at its exact size, returning what inserts over-allocated.
         """
         firsts = [first_day_of(key) for key in self._keys]
-        if not any(
-            cell & _DAY_MASK < firsts[cell >> _DAY_BITS]
-            for cells in (self._cells, self._value_cells)
-            for cell in cells
-        ):  # mostly: a day's prune drops nothing; the arrays are copied at exact size
-            self._cells, self._counts = self._cells[:], self._counts[:]
-            self._value_cells, self._value_counts = self._value_cells[:], self._value_counts[:]
-            self._value_sums, self._last = self._value_sums[:], self._last[:]
-            self._value_at, self._value = self._value_at[:], self._value[:]
-            return False
         kept = [
             i for i, cell in enumerate(self._cells) if cell & _DAY_MASK >= firsts[cell >> _DAY_BITS]
         ]
@@ -140,16 +130,19 @@ class DailyCounts:
             for i, cell in enumerate(self._value_cells)
             if cell & _DAY_MASK >= firsts[cell >> _DAY_BITS]
         ]
-        dropped = len(kept) < len(self._cells) or len(kept_values) < len(self._value_cells)
+        self._last, self._value_at, self._value = self._last[:], self._value_at[:], self._value[:]
+        if len(kept) == len(self._cells) and len(kept_values) == len(self._value_cells):
+            # Most days' prunes drop nothing: slices are the exact-size copies.
+            self._cells, self._counts = self._cells[:], self._counts[:]
+            self._value_cells, self._value_counts = self._value_cells[:], self._value_counts[:]
+            self._value_sums = self._value_sums[:]
+            return False
         self._cells = array("I", [self._cells[i] for i in kept])
         self._counts = array(self._counts.typecode, [self._counts[i] for i in kept])
         self._value_cells = array("I", [self._value_cells[i] for i in kept_values])
         self._value_counts = array("i", [self._value_counts[i] for i in kept_values])
         self._value_sums = array("d", [self._value_sums[i] for i in kept_values])
-        self._last = array("H", self._last)
-        self._value_at = array("I", self._value_at)
-        self._value = array("d", self._value)
-        return dropped
+        return True
 
     # -- reading -------------------------------------------------------------------------
 
