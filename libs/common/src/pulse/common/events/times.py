@@ -37,8 +37,7 @@ def parse_occurred_at(value: object, info: ValidationInfo) -> datetime:
     """`parse_timestamp`, rejecting a moment more than 24 h after now (`context={"now":
     datetime}`, else the clock). One function: every event has an `occurred_at`."""
     moment = parse_timestamp(value)
-    context = info.context
-    now = _now_from(context) if context else datetime.now(UTC)
+    now = _now_from(info.context)
     if moment > now + MAX_FUTURE:
         raise _future(moment, now)
     return moment
