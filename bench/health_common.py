@@ -34,7 +34,7 @@ def with_database(stack: Stack, name: str) -> Stack:
 
 
 @contextmanager
-def passing_database(stack: Stack, name: str) -> Iterator[Stack]:
+def temporary_database(stack: Stack, name: str) -> Iterator[Stack]:
     """`with_database`, dropped afterwards. Tables a part leaves behind are vacuumed by
     PostgreSQL later, maybe while a later part measures: after the throughput runs, reads
     measured p99 14-98 ms; alone, 4-6 ms."""

@@ -23,10 +23,10 @@ from bench.health_common import (
     AUTH,
     batch_figures,
     latency_summary,
-    passing_database,
     profiling,
     scrape,
     sleep_until,
+    temporary_database,
 )
 from bench.health_events import Storyteller
 from bench.stack import Stack, service
@@ -217,7 +217,7 @@ def run_freshness(
         "PULSE_INGEST_RATE_LIMIT_BURST": "1000000000",
     }
     with (
-        passing_database(stack, "health_freshness") as own,
+        temporary_database(stack, "health_freshness") as own,
         profiling(False),
         service("health", own, free_port(), log_name="health-fresh", **{**env, **extra}) as health,
         service("ingest", own, free_port(), log_name="ingest-fresh", **env) as ingest,

@@ -31,10 +31,10 @@ from bench.health_common import (
     engine_of,
     fetch_all,
     memory_of,
-    passing_database,
     profiling,
     scrape,
     service_process,
+    temporary_database,
 )
 from bench.health_events import Message, Storyteller, to_messages
 from bench.stack import Stack, service
@@ -182,7 +182,7 @@ def run_partitions(
     }
     profile = partitions == options.partitions[0] and not name
     with (
-        passing_database(stack, database) as own,
+        temporary_database(stack, database) as own,
         profiling(profile),
         service("health", own, free_port(), log_name=f"health-p{partitions}", **environment) as url,
     ):
