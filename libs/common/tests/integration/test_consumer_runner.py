@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,6 +24,7 @@ from pulse.common.db.tables import metadata
 from pulse.common.kafka import dead_letters
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
+from pulse.common.kafka.topic_ids import topic_ids
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 
@@ -361,3 +363,39 @@ async def test_the_runner_tells_the_handler_how_many_records_wait_after_its_batc
         assert 0 <= waiting <= total - handled  # never more than is left
     assert max(waiting for _, waiting in log) >= 500  # the backlog was seen
     assert log[-1][1] == 0  # the last batch has nothing after it
+
+
+async def test_a_topic_created_again_is_read_from_its_beginning(
+    pulse_settings: Settings,
+    producer: PulseProducer,
+    topic: str,
+    counting_db: AsyncEngine,
+    start_consumer: Callable[..., subprocess.Popen[bytes]],
+    tmp_path: Path,
+) -> None:
+    # The probe's case: after a broker restart the topics are new, and by the time the
+    # consumer resumes a partition holds at least as many messages as its stored offset.
+    await produce(producer, topic, [event(f"acct-{i}", f"old-{i}") for i in range(30)])
+    first = start_consumer()
+    assert sum((await wait_for_total(counting_db, 30)).values()) == 30
+    assert stop(first) == 0
+    admin = AIOKafkaAdminClient(bootstrap_servers=pulse_settings.bootstrap_servers())
+    await admin.start()
+    try:
+        await admin.delete_topics([topic])
+    finally:
+        await admin.close()
+    await ensure_topics(pulse_settings, [topic])
+    await produce(producer, topic, [event(f"acct-{i}", f"new-{i}") for i in range(60)])
+
+    second = start_consumer()
+
+    assert sum((await wait_for_total(counting_db, 90)).values()) == 90
+    assert stop(second) == 0
+    log = (tmp_path / "consumer-1.log").read_text()
+    assert log.count("the topic was created again") == 3  # one line per partition
+    async with counting_db.connect() as connection:
+        stored_ids = set(
+            await connection.scalars(text("SELECT DISTINCT topic_id FROM consumer_offsets"))
+        )
+    assert stored_ids == set((await topic_ids(pulse_settings, [topic])).values())

@@ -7,9 +7,7 @@ Create Date: 2026-11-23
 
 from collections.abc import Sequence
 
-from alembic import op
-
-from pulse.common.db.tables import metadata
+from pulse.common.db.consumer_migrations import create_consumer_tables, drop_consumer_tables
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -20,8 +18,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # The shared tables carry no schema; the migration connection's search_path is this
     # service's schema, so they are created there.
-    metadata.create_all(op.get_bind())
+    create_consumer_tables()
 
 
 def downgrade() -> None:
-    metadata.drop_all(op.get_bind())
+    drop_consumer_tables()

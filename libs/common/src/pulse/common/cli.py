@@ -46,7 +46,7 @@ async def _show_topics(settings: Settings, *, create: bool) -> int:
     from pulse.common.kafka.admin import ensure_topics
 
     wanted = Topics(settings.topic_prefix).all
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers())
+    consumer = AIOKafkaConsumer(**settings.kafka_client_options())
     try:
         if create:
             await ensure_topics(settings, wanted)

@@ -7,8 +7,10 @@ nothing imports a module-level instance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
+from aiokafka.helpers import create_ssl_context
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -72,6 +74,18 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Comma-separated Kafka bootstrap servers."
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How clients talk to Kafka; managed services want SASL_SSL."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_file: Path | None = Field(
+        None, description="PEM bundle of the CAs to trust; unset: the system's."
+    )
+    kafka_ssl_cert_file: Path | None = Field(None, description="Client certificate (mTLS).")
+    kafka_ssl_key_file: Path | None = Field(None, description="Key of the client certificate.")
+    kafka_ssl_check_hostname: bool = True
     topic_prefix: str = Field(
         "pulse",
         pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
@@ -130,6 +144,25 @@ class Settings(BaseSettings):
         return SecretStr(url)
 
     @model_validator(mode="after")
+    def _kafka_transport_complete(self) -> Settings:
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        if sasl and not (
+            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"PULSE_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "PULSE_KAFKA_SASL_MECHANISM, PULSE_KAFKA_SASL_USERNAME and "
+                "PULSE_KAFKA_SASL_PASSWORD"
+            )
+        for name in ("kafka_ssl_ca_file", "kafka_ssl_cert_file", "kafka_ssl_key_file"):
+            path: Path | None = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"PULSE_{name.upper()}={path} is not a readable file")
+        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
+            raise ValueError("set both PULSE_KAFKA_SSL_CERT_FILE and PULSE_KAFKA_SSL_KEY_FILE")
+        return self
+
+    @model_validator(mode="after")
     def _no_dev_secrets_outside_dev(self) -> Settings:
         keys = parse_api_keys(self.api_keys.get_secret_value())
         if self.env == "prod" and any(k.secret == "pulse-dev-key" for k in keys):
@@ -150,6 +183,48 @@ class Settings(BaseSettings):
     def bootstrap_servers(self) -> list[str]:
         """Bootstrap servers as a list for aiokafka."""
         return [s.strip() for s in self.kafka_bootstrap_servers.split(",") if s.strip()]
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Connection options every aiokafka client (producer, consumer, admin) takes."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers(),
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            context = create_ssl_context(
+                cafile=self.kafka_ssl_ca_file,
+                certfile=self.kafka_ssl_cert_file,
+                keyfile=self.kafka_ssl_key_file,
+            )
+            context.check_hostname = self.kafka_ssl_check_hostname
+            options["ssl_context"] = context
+        if self.kafka_security_protocol.startswith("SASL_"):
+            assert self.kafka_sasl_password is not None  # checked by the validator
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism
+            options["sasl_plain_username"] = self.kafka_sasl_username
+            options["sasl_plain_password"] = self.kafka_sasl_password.get_secret_value()
+        return options
+
+    def librdkafka_config(self) -> dict[str, str]:
+        """The same connection as librdkafka (confluent-kafka) properties."""
+        config = {
+            "bootstrap.servers": ",".join(self.bootstrap_servers()),
+            "security.protocol": self.kafka_security_protocol,
+        }
+        files = {
+            "ssl.ca.location": self.kafka_ssl_ca_file,
+            "ssl.certificate.location": self.kafka_ssl_cert_file,
+            "ssl.key.location": self.kafka_ssl_key_file,
+        }
+        config.update({key: str(path) for key, path in files.items() if path is not None})
+        if not self.kafka_ssl_check_hostname:
+            config["ssl.endpoint.identification.algorithm"] = "none"
+        if self.kafka_security_protocol.startswith("SASL_"):
+            assert self.kafka_sasl_password is not None  # checked by the validator
+            config["sasl.mechanism"] = str(self.kafka_sasl_mechanism)
+            config["sasl.username"] = str(self.kafka_sasl_username)
+            config["sasl.password"] = self.kafka_sasl_password.get_secret_value()
+        return config
 
     def sync_database_url(self) -> str:
         """The database URL without the async driver, for tools such as psql."""

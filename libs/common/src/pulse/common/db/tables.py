@@ -31,6 +31,9 @@ consumer_offsets = Table(
     Column("partition", Integer, nullable=False),
     # The next offset to consume (last processed + 1), as Kafka commits it.
     Column("next_offset", BigInteger, nullable=False),
+    # The id of the topic incarnation the offset belongs to (NULL: the broker gives none,
+    # or the row predates topic ids); another id means the topic was created again.
+    Column("topic_id", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("group_id", "topic", "partition"),
 )

@@ -19,9 +19,7 @@ async def ensure_topics(settings: Settings, topics: Iterable[str]) -> list[str]:
     Topics get the configured partitions and an explicit `retention.ms`, since some
     brokers report only the configs set at creation.
     """
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers(), client_id="pulse-admin"
-    )
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options(), client_id="pulse-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())

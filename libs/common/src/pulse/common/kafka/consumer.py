@@ -22,9 +22,10 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pulse.common.db.engine import snapshot_transaction
-from pulse.common.db.offsets import load_offsets, save_offsets
+from pulse.common.db.offsets import StoredOffset, load_offsets, save_offsets
 from pulse.common.kafka.dead_letters import dead_letter, send_dead_letters
 from pulse.common.kafka.failures import Backoff, is_transient
+from pulse.common.kafka.incarnations import TopicRecreated, stale_offsets
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
 from pulse.common.kafka.records import (
     BatchHandler,
@@ -33,6 +34,7 @@ from pulse.common.kafka.records import (
     Record,
     UndecodableMessage,
 )
+from pulse.common.kafka.topic_ids import topic_ids
 from pulse.common.metrics import (
     BATCH_PROCESSING_DURATION,
     BATCH_SIZE,
@@ -93,6 +95,8 @@ class ConsumerRunner(Generic[T]):
         # the group assigns again) instead of leaving partitions without positions.
         self._assignment_error: Exception | None = None
         self._waiting = 0
+        # The id of each consumed topic as of its last assignment, stored with the offsets.
+        self._topic_ids: dict[str, str | None] = {}
 
     @property
     def waiting(self) -> int:
@@ -132,7 +136,7 @@ class ConsumerRunner(Generic[T]):
 
     async def _consume(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.bootstrap_servers(),
+            **self._settings.kafka_client_options(),
             group_id=self._group_id,
             client_id=f"{self._group_id}-consumer",
             enable_auto_commit=False,
@@ -262,7 +266,7 @@ class ConsumerRunner(Generic[T]):
         async with self._sessions() as session, session.begin():
             if records:
                 await self._handler.handle(session, records)
-            await save_offsets(session, self._group_id, next_offsets)
+            await save_offsets(session, self._group_id, next_offsets, self._topic_ids)
 
     async def _after_commit(
         self, consumer: AIOKafkaConsumer, messages: Sequence[ConsumedMessage], next_offsets: Offsets
@@ -332,7 +336,9 @@ class ConsumerRunner(Generic[T]):
         stored = await self._reload_state(owned)
         await self._seek(consumer, owned, stored)
 
-    async def _reload_state(self, partitions: set[TopicPartition]) -> Offsets:
+    async def _reload_state(
+        self, partitions: set[TopicPartition]
+    ) -> dict[TopicPartition, StoredOffset]:
         await self._handler.on_revoked(partitions)
         async with snapshot_transaction(self._sessions) as session:
             stored = await load_offsets(session, self._group_id, partitions)
@@ -358,6 +364,9 @@ class ConsumerRunner(Generic[T]):
         async with self._lock:
             log.info("partitions assigned", extra={"partitions": _names(assigned)})
             try:
+                self._topic_ids.update(
+                    await topic_ids(self._settings, {tp.topic for tp in assigned})
+                )
                 async with snapshot_transaction(self._sessions) as session:
                     stored = await load_offsets(session, self._group_id, assigned)
                     await self._handler.on_assigned(session, assigned)
@@ -368,14 +377,47 @@ class ConsumerRunner(Generic[T]):
                 self._assignment_error = exc
 
     async def _seek(
-        self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition], stored: Offsets
+        self,
+        consumer: AIOKafkaConsumer,
+        partitions: set[TopicPartition],
+        stored: Mapping[TopicPartition, StoredOffset],
     ) -> None:
-        fresh = [tp for tp in partitions if tp not in stored]
+        """Start each partition at its stored offset, or at its beginning when it has none
+        or the stored one belongs to an earlier incarnation of the topic."""
+        recreated = stale_offsets(stored, self._topic_ids)
+        resume = {tp: offset for tp, (offset, _) in stored.items() if tp in partitions}
+        for stale in recreated:
+            del resume[stale.partition]
+        fresh = [tp for tp in partitions if tp not in resume]
         starts: Mapping[TopicPartition, int] = (
             await consumer.beginning_offsets(fresh) if fresh else {}
         )
         for tp in partitions:
-            self._start_at(consumer, tp, stored[tp] if tp in stored else starts[tp])
+            self._start_at(consumer, tp, resume[tp] if tp in resume else starts[tp])
+        if recreated:
+            await self._restart_recreated(recreated, starts)
+
+    async def _restart_recreated(
+        self, recreated: Sequence[TopicRecreated], starts: Mapping[TopicPartition, int]
+    ) -> None:
+        """Say loudly that a topic was created again, and store where it is read from now,
+        so no later assignment resumes at the old incarnation's offset."""
+        for stale in recreated:
+            OFFSET_RESETS.labels(self._group_id, stale.partition.topic).inc()
+            log.error(
+                "the topic was created again since its offset was stored (another topic "
+                "id); reading it from the beginning",
+                extra={
+                    "topic": stale.partition.topic,
+                    "partition": stale.partition.partition,
+                    "stored_offset": stale.stored_offset,
+                    "stored_topic_id": stale.stored_topic_id,
+                    "topic_id": stale.topic_id,
+                },
+            )
+        restarted = {stale.partition: starts[stale.partition] for stale in recreated}
+        async with self._sessions.begin() as session:
+            await save_offsets(session, self._group_id, restarted, self._topic_ids)
 
     async def _check_truncation(self, consumer: AIOKafkaConsumer) -> None:
         """Notice partitions whose end lies before what we already processed.

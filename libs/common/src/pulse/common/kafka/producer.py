@@ -46,7 +46,7 @@ class PulseProducer:
 
     def __init__(self, settings: Settings, *, client_id: str) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers(),
+            **settings.kafka_client_options(),
             client_id=client_id,
             acks="all",
             enable_idempotence=False,
