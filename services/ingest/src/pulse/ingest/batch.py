@@ -63,8 +63,11 @@ class BatchOutcome:
         return [e.id for e in self.events]
 
 
-def validate_batch(items: Sequence[Any], *, now: datetime) -> BatchOutcome:
-    """Validate each item; fan out outages; keep the first of events sharing an id."""
+def validate_batch(
+    items: Sequence[Any], *, now: datetime, floor: datetime | None = None
+) -> BatchOutcome:
+    """Validate each item (`floor`: the earliest `occurred_at`, default the events' own);
+    fan out outages; keep the first of events sharing an id."""
     outcome = BatchOutcome()
     seen: set[str] = set()
     for index, item in enumerate(items):
@@ -72,7 +75,7 @@ def validate_batch(items: Sequence[Any], *, now: datetime) -> BatchOutcome:
             outcome.rejected.append(Rejection(index, None, (FieldError("", item.message),)))
             continue
         try:
-            event = validate_event(item, now=now)
+            event = validate_event(item, now=now, floor=floor)
         except EventValidationError as error:
             outcome.rejected.append(
                 Rejection(index, _claimed_id(item), tuple(error.errors), _claimed_type(item))

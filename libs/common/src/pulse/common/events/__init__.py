@@ -71,10 +71,11 @@ from pulse.common.events.envelope import (
     derive_event_id,
 )
 from pulse.common.events.errors import EventValidationError, FieldError
-from pulse.common.events.times import MAX_FUTURE
+from pulse.common.events.times import EVENT_TIME_FLOOR, MAX_FUTURE
 
 __all__ = [
     "EVENT_MODELS",
+    "EVENT_TIME_FLOOR",
     "EVENT_TYPES",
     "MAX_FUTURE",
     "SURVEY_SCORE_RANGE",

@@ -99,7 +99,7 @@ async def post_events(
             f"API key {key.name!r} is over its rate limit; retry later",
             headers={"Retry-After": str(max(1, math.ceil(min(wait, 3600))))},
         )
-    outcome = validate_batch(items, now=datetime.now(UTC))
+    outcome = validate_batch(items, now=datetime.now(UTC), floor=state.config.event_time_floor)
     await publish(state, outcome)
     return answer(outcome)
 
