@@ -19,6 +19,7 @@ from pulse.common.events import (
     FieldError,
     OutageResolved,
     OutageStarted,
+    RejectReason,
     validate_event,
 )
 from pulse.common.events.envelope import ID_PREFIX
@@ -43,11 +44,9 @@ class Rejection:
         }
 
     @property
-    def reason(self) -> str:
-        """A coarse, bounded label for metrics: the field the first error is about."""
-        first = self.errors[0].path if self.errors else ""
-        head = first.split(".", 1)[0]
-        return head or "not_an_event"
+    def reason(self) -> RejectReason:
+        """The kind of the first problem: a closed set, so it can label metrics."""
+        return self.errors[0].reason if self.errors else RejectReason.INVALID
 
 
 @dataclass(slots=True)
@@ -72,7 +71,8 @@ def validate_batch(
     seen: set[str] = set()
     for index, item in enumerate(items):
         if isinstance(item, MalformedLine):
-            outcome.rejected.append(Rejection(index, None, (FieldError("", item.message),)))
+            problem = FieldError("", item.message, RejectReason.MALFORMED)
+            outcome.rejected.append(Rejection(index, None, (problem,)))
             continue
         try:
             event = validate_event(item, now=now, floor=floor)

@@ -70,7 +70,7 @@ from pulse.common.events.envelope import (
     canonical_content,
     derive_event_id,
 )
-from pulse.common.events.errors import EventValidationError, FieldError
+from pulse.common.events.errors import EventValidationError, FieldError, RejectReason
 from pulse.common.events.times import EVENT_TIME_FLOOR, MAX_FUTURE
 
 __all__ = [
@@ -116,6 +116,7 @@ __all__ = [
     "OutageResolved",
     "OutageSeverity",
     "OutageStarted",
+    "RejectReason",
     "SupportTicketOpened",
     "SupportTicketOpenedData",
     "SupportTicketResolved",

@@ -9,7 +9,12 @@ import orjson
 from pydantic import ValidationError
 
 from pulse.common.events.envelope import EVENT_MODELS, Event, EventAdapter, EventEnvelope
-from pulse.common.events.errors import EventValidationError, FieldError, errors_from_pydantic
+from pulse.common.events.errors import (
+    EventValidationError,
+    FieldError,
+    RejectReason,
+    errors_from_pydantic,
+)
 from pulse.common.events.messages import json_type
 from pulse.common.topics import Topics
 
@@ -24,7 +29,11 @@ def validate_event(
     """
     if not isinstance(obj, dict):
         raise EventValidationError(
-            [FieldError("", f"expected a JSON object, got {json_type(obj)}")]
+            [
+                FieldError(
+                    "", f"expected a JSON object, got {json_type(obj)}", RejectReason.NOT_AN_OBJECT
+                )
+            ]
         )
     if now is not None and now.tzinfo is None:
         raise TypeError("now must be a timezone-aware datetime")
@@ -56,7 +65,8 @@ def event_from_json(
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise EventValidationError([FieldError("", f"malformed JSON: {error}")]) from error
+        problem = FieldError("", f"malformed JSON: {error}", RejectReason.MALFORMED)
+        raise EventValidationError([problem]) from error
     return validate_event(obj, now=now, floor=floor)
 
 

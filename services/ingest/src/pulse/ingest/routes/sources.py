@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from pulse.common.auth import authenticate, bearer_scheme, require_scope
 from pulse.common.errors import NotFoundError, PulseError, UnauthorizedError
-from pulse.common.events import FieldError
+from pulse.common.events import FieldError, RejectReason
 from pulse.common.events.fields import AccountId
 from pulse.common.http import JSONResponse
 from pulse.ingest.batch import Rejection, validate_batch
@@ -150,7 +150,7 @@ async def receive_webhook(
             Rejection(
                 _position(item.path),
                 item.vendor_id,
-                (FieldError(item.path, item.reason),),
+                (FieldError(item.path, item.reason, RejectReason.UNMAPPED),),
                 "unmapped",
             )
         )
