@@ -30,6 +30,13 @@ class IngestSettings(BaseSettings):
         100_000, ge=1, description="Events an API key may send at once after being idle."
     )
     retry_after_s: int = Field(2, ge=1, description="Retry-After of a 503.")
+    publish_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="Longest wait for Kafka to acknowledge a request's events (per 5,000) "
+        "before answering 503.",
+    )
     stripe_signing_secret: SecretStr | None = Field(
         None, description="Stripe endpoint secret (whsec_...); when set, signatures are required."
     )
