@@ -108,5 +108,5 @@ async def publish(state: IngestState, outcome: BatchOutcome) -> None:
     """Count rejections, produce the accepted events, remember their accounts."""
     for rejection in outcome.rejected:
         EVENTS_REJECTED.labels(rejection.event_type, rejection.reason).inc()
-    await state.publisher.publish(outcome.events)
-    state.known_accounts.note({event.account_id for event in outcome.events})
+    await state.publisher.publish(outcome.events())
+    state.known_accounts.note(outcome.tally.accounts)
