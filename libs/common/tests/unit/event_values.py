@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from pulse.common.currencies import ISO_4217_CODES
-from pulse.common.events import MAX_FUTURE
+from pulse.common.events import EVENT_TIME_FLOOR, MAX_FUTURE
 
 #: The clock of every strategy; validate with `now=NOW`.
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -137,7 +137,7 @@ event_ids = _trimmed_text(128)
 account_ids = st.one_of(
     st.text(ACCOUNT_ID_CHARS, min_size=1, max_size=24),
     st.text(ACCOUNT_ID_CHARS, min_size=128, max_size=128),
-)
+).filter(lambda text: text.strip(".") != "")  # an id of dots alone is refused
 texts = st.text(_NO_SURROGATES, max_size=60)
 sources = st.text(_NO_SURROGATES, max_size=128)
 currencies = st.sampled_from(sorted(ISO_4217_CODES))
@@ -163,10 +163,10 @@ def utc_times(earliest: datetime, latest: datetime) -> st.SearchStrategy[datetim
     )
 
 
-#: `occurred_at`: the past, up to 24 h after NOW (the limit itself is allowed).
+#: `occurred_at`: from the floor up to 24 h after NOW (both limits are allowed).
 occurrence_times = st.one_of(
-    utc_times(datetime(1970, 1, 1, tzinfo=UTC), LATEST),
-    st.sampled_from([NOW, LATEST, LATEST - timedelta(microseconds=1)]),
+    utc_times(EVENT_TIME_FLOOR, LATEST),
+    st.sampled_from([NOW, LATEST, LATEST - timedelta(microseconds=1), EVENT_TIME_FLOOR]),
 )
 #: `due_at`, `effective_at`: no future limit.
 data_times = utc_times(datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))

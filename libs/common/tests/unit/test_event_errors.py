@@ -214,3 +214,33 @@ def test_the_message_joins_every_error_with_its_path() -> None:
     assert str(caught.value) == (
         "account_id: expected 1 to 128 characters, got 0; data.invoice_id: expected a string, got 7"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ({**event(), "extra_1234": 1}, "unknown_field"),
+        ({**event(), "data": {}}, "missing_field"),
+        ({k: v for k, v in event().items() if k != "type"}, "missing_field"),
+        ({**event(), "type": "no.such.type"}, "unknown_type"),
+        ({**event(), "type": 7}, "wrong_type"),
+        ({**event(), "account_id": 12}, "wrong_type"),
+        ({**event(), "account_id": "a b"}, "bad_value"),
+        ({**event(), "account_id": ".."}, "bad_value"),
+        ({**event(), "account_id": "a" * 129}, "out_of_range"),
+        (event("survey.response", kind="nps", score=11), "out_of_range"),
+        (event("support.ticket.opened", ticket_id="t", priority="meh"), "bad_value"),
+        ({**event(), "occurred_at": "0001-01-01T00:00:00Z"}, "bad_time"),
+        ({**event(), "occurred_at": "2030-01-01T00:00:00Z"}, "bad_time"),
+        ({**event(), "occurred_at": "yesterday"}, "bad_time"),
+        ([event()], "not_an_object"),
+    ],
+)
+def test_each_error_has_a_reason_code_from_a_closed_set(raw: object, reason: str) -> None:
+    assert errors_of(raw)[0].reason == reason
+
+
+def test_malformed_json_has_the_malformed_reason() -> None:
+    with pytest.raises(EventValidationError) as caught:
+        event_from_json(b'{"type":', now=NOW)
+    assert caught.value.errors[0].reason == "malformed"

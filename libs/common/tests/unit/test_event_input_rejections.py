@@ -108,6 +108,49 @@ def test_the_24_hour_limit_is_inclusive(raw: dict[str, Any]) -> None:
     assert rejected_paths(raw) == ["occurred_at"]
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    raw=any_valid_event(),
+    moment=st.sampled_from(["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z",
+                            "1999-12-31T23:59:59.999999Z", "2000-01-01T00:59:59+01:00"]),
+)  # fmt: skip
+def test_a_time_before_the_floor_is_rejected_naming_the_floor(
+    raw: dict[str, Any], moment: str
+) -> None:
+    raw["occurred_at"] = moment
+    errors = rejected(raw)
+    assert [error.path for error in errors] == ["occurred_at"]
+    assert "is before 2000-01-01T00:00:00Z, the earliest event time accepted" in errors[0].message
+    assert "PULSE_EVENT_TIME_FLOOR" in errors[0].message
+
+
+@settings(max_examples=10, deadline=None)
+@given(raw=any_valid_event())
+def test_the_floor_is_inclusive_and_the_caller_may_move_it(raw: dict[str, Any]) -> None:
+    raw["occurred_at"] = "2000-01-01T00:00:00Z"
+    assert validate_event(raw, now=NOW).occurred_at == datetime(2000, 1, 1, tzinfo=UTC)
+    raw["occurred_at"] = "1990-06-01T00:00:00Z"
+    lower = datetime(1990, 1, 1, tzinfo=UTC)
+    assert validate_event(raw, now=NOW, floor=lower).occurred_at.year == 1990
+    with pytest.raises(EventValidationError, match="is before 2020-01-01T00:00:00Z"):
+        validate_event(raw, now=NOW, floor=datetime(2020, 1, 1, tzinfo=UTC))
+    encoded = orjson.dumps(raw)
+    assert event_from_json(encoded, now=NOW, floor=lower).occurred_at.year == 1990
+
+
+@settings(max_examples=30, deadline=None)
+@given(raw=any_valid_event(), dots=st.integers(1, 128), data=st.data())
+def test_an_account_id_made_only_of_dots_is_rejected(
+    raw: dict[str, Any], dots: int, data: st.DataObject
+) -> None:
+    raw["account_id"] = data.draw(padded("." * dots))
+    errors = rejected(raw)
+    assert [error.path for error in errors] == ["account_id"]
+    assert errors[0].message.startswith(f"account id {'.' * dots!r} is made only of dots")
+    raw["account_id"] = "." * (dots - 1) + "a"  # a dot beside anything else is fine
+    assert validate_event(raw, now=NOW).account_id == "." * (dots - 1) + "a"
+
+
 @settings(max_examples=75, deadline=None)
 @given(
     raw=any_valid_event(),

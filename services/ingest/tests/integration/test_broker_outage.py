@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import tempfile
 import time
 from collections import Counter
@@ -76,3 +78,59 @@ async def test_broker_down_is_503_then_the_retry_lands_exactly_once(
     )
     on_topics = Counter(orjson.loads(r.value or b"")["id"] for r in records)
     assert on_topics == Counter(ids)  # every event once; nothing from the refused attempt
+
+
+async def post_until_accepted(client: httpx.AsyncClient, body: object) -> httpx.Response:
+    """Post `body` until it is accepted (202) or a minute passed; the last answer."""
+    deadline = time.monotonic() + 60
+    for _ in range(240):
+        response = await client.post("/v1/events", json=body, headers=INGEST_KEY)
+        if response.status_code == 202 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.25)
+    return response
+
+
+async def test_a_frozen_broker_is_answered_503_within_the_timeout_then_at_once(
+    ingest_client: IngestClientFactory, pulse_settings: Settings, own_broker: EmbeddedBroker
+) -> None:
+    """A broker that hangs (SIGSTOP: connections open, nothing answered) must not hold
+    requests until it comes back: each gets 503 while it is still frozen, and once one
+    timed out the next is refused without queueing into the producer."""
+    settings = pulse_settings.model_copy(
+        update={
+            "kafka_bootstrap_servers": own_broker.bootstrap_servers,
+            # Far above the publish timeout: the producer alone would wait this long.
+            "producer_request_timeout_ms": 60_000,
+        }
+    )
+    samples = SampleEvents(seed=12, accounts=20, now=datetime.now(UTC) - timedelta(minutes=1))
+    batch = {"events": samples.mixed(20)}
+    pid = own_broker.pid
+    assert pid is not None
+    answers: list[tuple[int, str, bool]] = []  # status, error message, broker resumed then
+    resumed = asyncio.Event()
+
+    async def send() -> None:
+        response = await client.post("/v1/events", json=batch, headers=INGEST_KEY)
+        message = response.json().get("error", {}).get("message", "")
+        answers.append((response.status_code, message, resumed.is_set()))
+
+    async with ingest_client(settings=settings, publish_timeout_s=1.0) as client:
+        assert (await client.post("/v1/events", json=batch, headers=INGEST_KEY)).status_code == 202
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            # Resumed once every request is answered, or after 20 s (20 publish timeouts).
+            wave = asyncio.gather(*(send() for _ in range(5)))
+            await asyncio.wait([asyncio.ensure_future(wave)], timeout=20)
+            if wave.done():
+                await send()
+        finally:
+            resumed.set()
+            os.kill(pid, signal.SIGCONT)
+        await wave
+        retried = await post_until_accepted(client, batch)
+    assert [(status, after) for status, _, after in answers] == [(503, False)] * 6
+    assert all("did not acknowledge" in message for _, message, _ in answers[:5])
+    assert "Kafka is unreachable" in answers[5][1]
+    assert retried.status_code == 202

@@ -272,3 +272,43 @@ async def test_openapi_documents_the_routes(ingest_client: IngestClientFactory) 
         "429",
         "503",
     }
+
+
+async def test_times_before_the_floor_and_dot_account_ids_are_refused_naming_why(
+    ingest_client: IngestClientFactory, pulse_settings: Settings
+) -> None:
+    batch = [
+        usage("year-one", occurred_at="0001-01-01T00:00:00Z"),
+        usage("before-configured", occurred_at="2019-12-31T23:59:59Z"),
+        usage(".."),
+        usage("."),
+        usage("ok..fine"),
+    ]
+    async with ingest_client(event_time_floor="2020-01-01T00:00:00Z") as client:
+        response = await client.post("/v1/events", json=batch, headers=INGEST_KEY)
+        mapped = await client.put(
+            "/v1/sources/stripe/references/customer/cus_1",
+            json={"account_id": ".."},
+            headers={"Authorization": "Bearer admin-secret"},
+        )
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body["accepted"] == 1
+    errors = {r["index"]: r["errors"] for r in body["rejected"]}
+    floor = "is before 2020-01-01T00:00:00Z, the earliest event time accepted"
+    assert errors[0][0]["path"] == "occurred_at"
+    assert errors[0][0]["message"].startswith(f"timestamp 0001-01-01T00:00:00Z {floor}")
+    assert errors[1][0]["message"].startswith(f"timestamp 2019-12-31T23:59:59Z {floor}")
+    assert errors[2] == [
+        {
+            "path": "account_id",
+            "message": "account id '..' is made only of dots, which a URL reads as a path "
+            "step, so no /v1/accounts/<id> route could name it; use at least one other "
+            "character",
+        }
+    ]
+    assert errors[3][0]["message"].startswith("account id '.' is made only of dots")
+    assert mapped.status_code == 422
+    assert "made only of dots" in mapped.text
+    produced = await on_topics(pulse_settings, 1)
+    assert [m["account_id"] for m in produced] == ["ok..fine"]

@@ -78,7 +78,7 @@ def test_ingest_fans_the_envelope_out_to_one_event_per_account() -> None:
     outcome = normalise(fixture("incident_investigating.json"))
 
     fanned = validate_batch(outcome.events, now=NOW)
-    assert [e.account_id for e in fanned.events] == ["acme", "globex", "initech"]
+    assert [e.account_id for e in fanned.events()] == ["acme", "globex", "initech"]
     assert fanned.rejected == []
 
 

@@ -11,6 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pulse.common.metrics import HTTP_REQUEST_DURATION
 
+#: Methods that label metrics as themselves; any other (a client may send any token) is
+#: "other", as an unmatched path is "unmatched": labels come from a set the code fixes.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 class JSONResponse(Response):
     """A JSON response rendered with orjson (one JSON library everywhere)."""
@@ -22,7 +26,7 @@ class JSONResponse(Response):
 
 
 class RequestMetricsMiddleware:
-    """Observes request duration by route template (not raw path) and status."""
+    """Observes request duration by method, route template (never the raw path) and status."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self._app = app
@@ -46,6 +50,7 @@ class RequestMetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            HTTP_REQUEST_DURATION.labels(
-                self._service, scope["method"], template, str(status)
-            ).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            HTTP_REQUEST_DURATION.labels(self._service, method, template, str(status)).observe(
+                time.perf_counter() - started
+            )

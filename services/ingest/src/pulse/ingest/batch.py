@@ -7,7 +7,7 @@ event repeated within the batch (same id) is produced once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from pulse.common.events import (
     FieldError,
     OutageResolved,
     OutageStarted,
+    RejectReason,
     validate_event,
 )
 from pulse.common.events.envelope import ID_PREFIX
@@ -43,66 +44,97 @@ class Rejection:
         }
 
     @property
-    def reason(self) -> str:
-        """A coarse, bounded label for metrics: the field the first error is about."""
-        first = self.errors[0].path if self.errors else ""
-        head = first.split(".", 1)[0]
-        return head or "not_an_event"
+    def reason(self) -> RejectReason:
+        """The kind of the first problem: a closed set, so it can label metrics."""
+        return self.errors[0].reason if self.errors else RejectReason.INVALID
+
+
+@dataclass(slots=True)
+class Tally:
+    """What producing a batch's events came to, for the answer: counts, not every copy."""
+
+    produced: int = 0
+    #: the id of each event produced as sent: an outage fanned out appears once, by its id
+    ids: list[str] = field(default_factory=list)
+    #: outage id -> accounts it reached (copies produced)
+    fanned_out: dict[str, int] = field(default_factory=dict)
+    accounts: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
 class BatchOutcome:
-    """Events to produce (in order, unique by id) and the items rejected."""
+    """The valid items (unique by id; an outage naming accounts still one) and those
+    rejected. `events()` fans outages out lazily, so 100,000 copies never sit in memory."""
 
-    events: list[Event] = field(default_factory=list)
+    accepted: list[Event] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
 
-    @property
-    def ids(self) -> list[str]:
-        """The ids of the events to produce."""
-        return [e.id for e in self.events]
+    def events(self) -> Iterator[Event]:
+        """Every event to produce, in order, each id once; counts them in `tally`."""
+        tally = self.tally = Tally()
+        seen: set[str] = set()
+        for event in self.accepted:
+            reached = 0
+            for single in fan_out(event):
+                if single.id in seen:
+                    continue
+                seen.add(single.id)
+                tally.produced += 1
+                tally.accounts.add(single.account_id)
+                reached += 1
+                yield single
+            if not reached:
+                continue
+            if _fans_out(event):
+                # Chunks of one outage (Statuspage) share its id: one entry, their sum.
+                if event.id not in tally.fanned_out:
+                    tally.ids.append(event.id)
+                tally.fanned_out[event.id] = tally.fanned_out.get(event.id, 0) + reached
+            else:
+                tally.ids.append(event.id)
 
 
-def validate_batch(items: Sequence[Any], *, now: datetime) -> BatchOutcome:
-    """Validate each item; fan out outages; keep the first of events sharing an id."""
+def validate_batch(
+    items: Sequence[Any], *, now: datetime, floor: datetime | None = None
+) -> BatchOutcome:
+    """Validate each item (`floor`: the earliest `occurred_at`, default the events' own);
+    the valid ones in order. Outages fan out, and repeats drop, in `BatchOutcome.events`."""
     outcome = BatchOutcome()
-    seen: set[str] = set()
     for index, item in enumerate(items):
         if isinstance(item, MalformedLine):
-            outcome.rejected.append(Rejection(index, None, (FieldError("", item.message),)))
+            problem = FieldError("", item.message, RejectReason.MALFORMED)
+            outcome.rejected.append(Rejection(index, None, (problem,)))
             continue
         try:
-            event = validate_event(item, now=now)
+            outcome.accepted.append(validate_event(item, now=now, floor=floor))
         except EventValidationError as error:
             outcome.rejected.append(
                 Rejection(index, _claimed_id(item), tuple(error.errors), _claimed_type(item))
             )
-            continue
-        for single in fan_out(event):
-            if single.id not in seen:
-                seen.add(single.id)
-                outcome.events.append(single)
     return outcome
 
 
-def fan_out(event: Event) -> list[Event]:
+def _fans_out(event: Event) -> bool:
+    return isinstance(event, (OutageStarted, OutageResolved)) and bool(
+        event.data.affected_account_ids
+    )
+
+
+def fan_out(event: Event) -> Iterator[Event]:
     """An outage naming affected accounts → one event per account (DESIGN §3), else itself.
 
     Each copy is about one account, so it carries no `affected_account_ids`; its id is
     derived from the original id and the account, so a retried request yields the same ids.
     """
-    if not isinstance(event, (OutageStarted, OutageResolved)):
-        return [event]
-    accounts = list(dict.fromkeys(event.data.affected_account_ids))
-    if not accounts:
-        return [event]
+    if not isinstance(event, (OutageStarted, OutageResolved)) or not _fans_out(event):
+        yield event
+        return
     data = event.data.model_copy(update={"affected_account_ids": ()})
-    return [
-        event.model_copy(
+    for account in dict.fromkeys(event.data.affected_account_ids):
+        yield event.model_copy(
             update={"account_id": account, "data": data, "id": _fanned_out_id(event.id, account)}
         )
-        for account in accounts
-    ]
 
 
 def _fanned_out_id(original: str, account_id: str) -> str:

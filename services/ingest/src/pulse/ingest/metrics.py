@@ -9,7 +9,8 @@ EVENTS_ACCEPTED = Counter(
 )
 EVENTS_REJECTED = Counter(
     "pulse_ingest_events_rejected_total",
-    "Items rejected, by claimed type and reason (the field the first error is about).",
+    "Items rejected, by claimed type (a known one, else unknown) and the reason code of "
+    "the first error (pulse.common.events.RejectReason).",
     ["type", "reason"],
 )
 VENDOR_UNMAPPED = Counter(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 
 from pulse.common.service import ServiceContext, ServiceHook
+from pulse.ingest.broker_health import BrokerHealth
 from pulse.ingest.config import IngestSettings
 from pulse.ingest.publisher import EventPublisher
 from pulse.ingest.ratelimit import RateLimiter
@@ -18,9 +19,6 @@ from pulse.ingest.references import KnownAccounts
 from pulse.ingest.sources.base import SourceAdapter
 
 log = logging.getLogger(__name__)
-
-#: Kafka fails unacked messages after producer_request_timeout_ms; this is only a backstop.
-ACK_GRACE_S = 5.0
 
 
 @dataclass(slots=True)
@@ -48,13 +46,15 @@ def ingest_hook(config: IngestSettings, adapters: Mapping[str, SourceAdapter]) -
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         known = KnownAccounts(context.sessions)
         await known.load()
+        broker = BrokerHealth(context.producer.check_ready)
         app.state.ingest = IngestState(
             context=context,
             config=config,
             publisher=EventPublisher(
                 context.producer,
                 context.topics,
-                timeout_s=context.settings.producer_request_timeout_ms / 1000 + ACK_GRACE_S,
+                broker,
+                timeout_s=config.publish_timeout_s,
                 retry_after_s=config.retry_after_s,
             ),
             limiter=RateLimiter(config.rate_limit_events_per_s, config.rate_limit_burst),
@@ -65,6 +65,7 @@ def ingest_hook(config: IngestSettings, adapters: Mapping[str, SourceAdapter]) -
         try:
             yield
         finally:
+            await broker.close()
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
             try:

@@ -70,11 +70,12 @@ from pulse.common.events.envelope import (
     canonical_content,
     derive_event_id,
 )
-from pulse.common.events.errors import EventValidationError, FieldError
-from pulse.common.events.times import MAX_FUTURE
+from pulse.common.events.errors import EventValidationError, FieldError, RejectReason
+from pulse.common.events.times import EVENT_TIME_FLOOR, MAX_FUTURE
 
 __all__ = [
     "EVENT_MODELS",
+    "EVENT_TIME_FLOOR",
     "EVENT_TYPES",
     "MAX_FUTURE",
     "SURVEY_SCORE_RANGE",
@@ -115,6 +116,7 @@ __all__ = [
     "OutageResolved",
     "OutageSeverity",
     "OutageStarted",
+    "RejectReason",
     "SupportTicketOpened",
     "SupportTicketOpenedData",
     "SupportTicketResolved",

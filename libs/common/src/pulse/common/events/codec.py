@@ -9,22 +9,36 @@ import orjson
 from pydantic import ValidationError
 
 from pulse.common.events.envelope import EVENT_MODELS, Event, EventAdapter, EventEnvelope
-from pulse.common.events.errors import EventValidationError, FieldError, errors_from_pydantic
+from pulse.common.events.errors import (
+    EventValidationError,
+    FieldError,
+    RejectReason,
+    errors_from_pydantic,
+)
 from pulse.common.events.messages import json_type
 from pulse.common.topics import Topics
 
 
-def validate_event(obj: object, *, now: datetime | None = None) -> Event:
+def validate_event(
+    obj: object, *, now: datetime | None = None, floor: datetime | None = None
+) -> Event:
     """Validate one decoded JSON value as an event; raise `EventValidationError` listing why not.
 
     `now` (timezone-aware) fixes the clock of the 24 h future check; default: the system clock.
+    `floor` is the earliest `occurred_at` accepted; default: `EVENT_TIME_FLOOR` (2000-01-01).
     """
     if not isinstance(obj, dict):
         raise EventValidationError(
-            [FieldError("", f"expected a JSON object, got {json_type(obj)}")]
+            [
+                FieldError(
+                    "", f"expected a JSON object, got {json_type(obj)}", RejectReason.NOT_AN_OBJECT
+                )
+            ]
         )
     if now is not None and now.tzinfo is None:
         raise TypeError("now must be a timezone-aware datetime")
+    if floor is not None and floor.tzinfo is None:
+        raise TypeError("floor must be a timezone-aware datetime")
     tag = obj.get("type")
     if isinstance(tag, str):
         normal = tag.strip().lower()  # " Usage.Activity" is usage.activity
@@ -32,18 +46,28 @@ def validate_event(obj: object, *, now: datetime | None = None) -> Event:
         if normal != tag and normal in EVENT_MODELS:
             obj = {**obj, "type": normal}
     try:
-        return EventAdapter.validate_python(obj, context=None if now is None else {"now": now})
+        return EventAdapter.validate_python(obj, context=_context(now, floor))
     except ValidationError as error:
         raise EventValidationError(errors_from_pydantic(error)) from error
 
 
-def event_from_json(raw: bytes | str, *, now: datetime | None = None) -> Event:
+def _context(now: datetime | None, floor: datetime | None) -> dict[str, datetime] | None:
+    if now is None and floor is None:
+        return None
+    context = {"now": now} if now is not None else {}
+    return context if floor is None else {**context, "floor": floor}
+
+
+def event_from_json(
+    raw: bytes | str, *, now: datetime | None = None, floor: datetime | None = None
+) -> Event:
     """Parse and validate one JSON event; malformed JSON is an `EventValidationError` at path ``."""
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise EventValidationError([FieldError("", f"malformed JSON: {error}")]) from error
-    return validate_event(obj, now=now)
+        problem = FieldError("", f"malformed JSON: {error}", RejectReason.MALFORMED)
+        raise EventValidationError([problem]) from error
+    return validate_event(obj, now=now, floor=floor)
 
 
 def event_to_dict(event: EventEnvelope) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -17,12 +19,32 @@ from pulse.common.events.messages import describe, json_type
 _KNOWN_TYPES = ", ".join(EVENT_TYPES)
 
 
+class RejectReason(StrEnum):
+    """What kind of problem an error is: a closed set, so it can label metrics (a path or
+    a message comes from the client and would not be)."""
+
+    NOT_AN_OBJECT = "not_an_object"
+    MALFORMED = "malformed"  # not JSON at all
+    UNKNOWN_TYPE = "unknown_type"
+    UNKNOWN_FIELD = "unknown_field"
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"
+    OUT_OF_RANGE = "out_of_range"
+    BAD_TIME = "bad_time"
+    BAD_VALUE = "bad_value"  # an enum, currency, id pattern, control character...
+    UNMAPPED = "unmapped"  # a vendor object that maps to no account
+    INVALID = "invalid"  # any other
+
+
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One problem: `path` like `data.priority` (`` for the input as a whole) and a message."""
+    """One problem: `path` like `data.priority` (`` for the input as a whole), a message, and
+    the kind of problem."""
 
     path: str
     message: str
+    #: Not part of equality: two errors saying the same thing at the same path are equal.
+    reason: RejectReason = dataclasses.field(default=RejectReason.INVALID, compare=False)
 
 
 class EventValidationError(ValueError):
@@ -66,21 +88,59 @@ def _field_error(detail: ErrorDetails) -> FieldError:
         loc = loc[1:]  # the union member's tag is not part of the input's path
     path = ".".join(str(part) for part in loc)
     if kind == "extra_forbidden":
-        return FieldError(path, _unknown_field(str(loc[-1]), _model_at(tag, loc[:-1])))
-    return FieldError(path, _message(kind, detail))
+        message = _unknown_field(str(loc[-1]), _model_at(tag, loc[:-1]))
+        return FieldError(path, message, RejectReason.UNKNOWN_FIELD)
+    return FieldError(path, _message(kind, detail), reason_of(kind))
 
 
 def _type_error(detail: ErrorDetails) -> FieldError:
     raw = detail["input"]
     if not isinstance(raw, dict):
-        return FieldError("", f"expected a JSON object, got {json_type(raw)}")
+        message = f"expected a JSON object, got {json_type(raw)}"
+        return FieldError("", message, RejectReason.NOT_AN_OBJECT)
     if "type" not in raw:
-        return FieldError("type", f"field required; expected one of: {_KNOWN_TYPES}")
+        message = f"field required; expected one of: {_KNOWN_TYPES}"
+        return FieldError("type", message, RejectReason.MISSING_FIELD)
     event_type = raw["type"]
     if not isinstance(event_type, str):
         got = describe(event_type)
-        return FieldError("type", f"expected a string, one of: {_KNOWN_TYPES}; got {got}")
-    return FieldError("type", f"unknown event type {event_type!r}; expected one of: {_KNOWN_TYPES}")
+        message = f"expected a string, one of: {_KNOWN_TYPES}; got {got}"
+        return FieldError("type", message, RejectReason.WRONG_TYPE)
+    message = f"unknown event type {event_type!r}; expected one of: {_KNOWN_TYPES}"
+    return FieldError("type", message, RejectReason.UNKNOWN_TYPE)
+
+
+_REASON_OF_KIND = {
+    "missing": RejectReason.MISSING_FIELD,
+    **dict.fromkeys(
+        ("string_type", "int_type", "int_parsing", "int_from_float", "float_type",
+         "float_parsing", "bool_type", "bool_parsing", "list_type", "tuple_type",
+         "model_type", "model_attributes_type", "dict_type", "amount_type"),
+        RejectReason.WRONG_TYPE,
+    ),
+    **dict.fromkeys(
+        ("greater_than", "greater_than_equal", "less_than", "less_than_equal",
+         "string_too_long", "string_too_short", "string_length", "too_long", "too_short",
+         "finite_number", "amount_finite", "amount_negative", "amount_too_large",
+         "amount_decimal_places", "survey_score_range"),
+        RejectReason.OUT_OF_RANGE,
+    ),
+    **dict.fromkeys(
+        ("timestamp_type", "timestamp_format", "timestamp_naive", "timestamp_value",
+         "timestamp_future", "timestamp_before_floor", "date_format", "date_value"),
+        RejectReason.BAD_TIME,
+    ),
+    **dict.fromkeys(
+        ("enum", "literal_error", "currency", "account_id_pattern", "account_id_dots",
+         "control_character", "string_pattern_mismatch"),
+        RejectReason.BAD_VALUE,
+    ),
+}  # fmt: skip
+
+
+def reason_of(kind: str) -> RejectReason:
+    """The reason of a pydantic error type or one of ours (`fail`); `invalid` if unknown."""
+    return _REASON_OF_KIND.get(kind, RejectReason.INVALID)
 
 
 def _model_at(tag: str | int | None, loc: Sequence[str | int]) -> type[BaseModel] | None:

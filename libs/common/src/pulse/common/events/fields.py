@@ -30,6 +30,9 @@ MAX_AMOUNT_DECIMAL_PLACES = 4
 MAX_COUNT = 2**31 - 1
 
 _ACCOUNT_ID = re.compile(r"[A-Za-z0-9._:@-]+")
+#: `.` and `..` are path segments: in a URL (`/v1/accounts/../health`) they cannot name an
+#: account, so an id made only of dots could be written but never read back.
+_ONLY_DOTS = re.compile(r"\.+")
 _ACCOUNT_ID_BAD_CHAR = re.compile(r"[^A-Za-z0-9._:@-]")
 _CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
@@ -86,7 +89,7 @@ def parse_event_id(value: object) -> str:
 
 
 def parse_account_id(value: object) -> str:
-    """An account id: trimmed, 1-128 characters of `[A-Za-z0-9._:@-]`."""
+    """An account id: trimmed, 1-128 characters of `[A-Za-z0-9._:@-]`, not only dots."""
     text = _require_string(value).strip()
     if not 1 <= len(text) <= MAX_ID_LENGTH:
         _check_length(text, MAX_ID_LENGTH)
@@ -99,6 +102,13 @@ def parse_account_id(value: object) -> str:
             "1 to 128 characters of A-Z a-z 0-9 . _ : @ -",
             char=repr(text[position]),
             position=position,
+        )
+    if _ONLY_DOTS.fullmatch(text) is not None:
+        raise fail(
+            "account_id_dots",
+            "account id {got} is made only of dots, which a URL reads as a path step, so "
+            "no /v1/accounts/<id> route could name it; use at least one other character",
+            got=repr(text),
         )
     return text
 
@@ -208,7 +218,10 @@ NORMAL, AS_SENT = "<normal>", "<as sent>"
 _NO_CONTROL = r"\x00-\x1f\x7f-\x9f"
 # No control character anywhere, no white space at either end: nothing to trim.
 _TRIMMED = rf"[^\s{_NO_CONTROL}](?:[^{_NO_CONTROL}]*[^\s{_NO_CONTROL}])?"
-_FAST_ACCOUNT_ID = StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$")
+# Leading dots, then one character that is not a dot: an id of dots alone takes the parser.
+_FAST_ACCOUNT_ID = StringConstraints(
+    max_length=MAX_ID_LENGTH, pattern=r"^\.*[A-Za-z0-9_:@-][A-Za-z0-9._:@-]*$"
+)
 _FAST_ID = StringConstraints(max_length=MAX_ID_LENGTH, pattern=rf"^{_TRIMMED}$")
 _FAST_EXTERNAL_ID = StringConstraints(max_length=MAX_EXTERNAL_ID_LENGTH, pattern=rf"^{_TRIMMED}$")
 _FAST_NUMBER = Field(gt=0, allow_inf_nan=False)  # above zero: no -0.0 to turn into 0.0

@@ -11,6 +11,10 @@ from pulse.common.events.messages import describe, fail
 
 #: How far past "now" an `occurred_at` may lie before it is rejected (DESIGN §3).
 MAX_FUTURE = timedelta(hours=24)
+#: The earliest `occurred_at` accepted unless the caller passes another (`context={"floor":
+#: datetime}`): an event dated before it is certainly wrong (year 1, a zero timestamp), and
+#: accepting it would only have health drop it as too late, in silence.
+EVENT_TIME_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _TIMESTAMP = re.compile(
@@ -35,11 +39,15 @@ def parse_timestamp(value: object) -> datetime:
 
 def parse_occurred_at(value: object, info: ValidationInfo) -> datetime:
     """`parse_timestamp`, rejecting a moment more than 24 h after now (`context={"now":
-    datetime}`, else the clock). One function: every event has an `occurred_at`."""
+    datetime}`, else the clock) or before the floor (`context={"floor": datetime}`, else
+    `EVENT_TIME_FLOOR`). One function: every event has an `occurred_at`."""
     moment = parse_timestamp(value)
     now = _now_from(info.context)
     if moment > now + MAX_FUTURE:
         raise _future(moment, now)
+    floor = _floor_from(info.context)
+    if moment < floor:
+        raise _before_floor(moment, floor)
     return moment
 
 
@@ -113,6 +121,29 @@ def _future(moment: datetime, now: datetime) -> Exception:
         got=moment.isoformat().replace("+00:00", "Z"),
         now=now.isoformat().replace("+00:00", "Z"),
     )
+
+
+def _before_floor(moment: datetime, floor: datetime) -> Exception:
+    return fail(
+        "timestamp_before_floor",
+        "timestamp {got} is before {floor}, the earliest event time accepted "
+        "(PULSE_EVENT_TIME_FLOOR); send the time the event happened",
+        got=_rfc3339(moment),
+        floor=_rfc3339(floor),
+    )
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _floor_from(context: object) -> datetime:
+    floor = context.get("floor") if isinstance(context, dict) else None
+    if floor is None:
+        return EVENT_TIME_FLOOR
+    if not isinstance(floor, datetime) or floor.tzinfo is None:
+        raise TypeError(f"context 'floor' must be a timezone-aware datetime, got {floor!r}")
+    return floor
 
 
 def _now_from(context: object) -> datetime:

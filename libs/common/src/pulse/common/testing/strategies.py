@@ -17,7 +17,8 @@ from pulse.common.events import EVENT_TYPES
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 _ACCOUNT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@-"
-account_ids = st.text(_ACCOUNT_CHARS, min_size=1, max_size=128)
+#: Valid account ids: an id made only of dots is refused (a URL reads it as a path step).
+account_ids = st.text(_ACCOUNT_CHARS, min_size=1, max_size=128).filter(lambda t: t.strip("."))
 external_ids = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zs", "Zl", "Zp")),
     min_size=1,

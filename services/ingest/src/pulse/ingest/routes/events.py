@@ -99,7 +99,7 @@ async def post_events(
             f"API key {key.name!r} is over its rate limit; retry later",
             headers={"Retry-After": str(max(1, math.ceil(min(wait, 3600))))},
         )
-    outcome = validate_batch(items, now=datetime.now(UTC))
+    outcome = validate_batch(items, now=datetime.now(UTC), floor=state.config.event_time_floor)
     await publish(state, outcome)
     return answer(outcome)
 
@@ -108,5 +108,5 @@ async def publish(state: IngestState, outcome: BatchOutcome) -> None:
     """Count rejections, produce the accepted events, remember their accounts."""
     for rejection in outcome.rejected:
         EVENTS_REJECTED.labels(rejection.event_type, rejection.reason).inc()
-    await state.publisher.publish(outcome.events)
-    state.known_accounts.note({event.account_id for event in outcome.events})
+    await state.publisher.publish(outcome.events())
+    state.known_accounts.note(outcome.tally.accounts)

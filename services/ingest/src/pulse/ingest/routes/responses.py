@@ -25,11 +25,25 @@ class RejectedItem(BaseModel):
     errors: list[ItemError]
 
 
+class FannedOut(BaseModel):
+    """An outage produced once per affected account."""
+
+    id: str = Field(
+        description="The outage's id; each account's copy has the id `evt_` + the first 32 "
+        "hex digits of SHA-256(outage id, NUL, account id)."
+    )
+    accounts: int = Field(description="Accounts it reached (copies produced).")
+
+
 class IngestAnswer(BaseModel):
     """Every accepted event is on its Kafka topic, acknowledged, when this is sent."""
 
-    accepted: int = Field(description="Events produced to Kafka.")
-    ids: list[str] = Field(description="Their ids, in order (an outage fans out to several).")
+    accepted: int = Field(description="Events produced to Kafka, fanned-out copies included.")
+    ids: list[str] = Field(
+        description="The id of each event as sent, in order; an outage naming accounts "
+        "appears once, by its own id (its copies are counted in `fanned_out`)."
+    )
+    fanned_out: list[FannedOut]
     rejected: list[RejectedItem]
 
 
@@ -47,10 +61,12 @@ class SourceAnswer(IngestAnswer):
 
 
 def answer(outcome: BatchOutcome, extra: dict[str, Any] | None = None) -> JSONResponse:
-    """The 202 answer of DESIGN §4."""
+    """The 202 answer of DESIGN §4 (plus `fanned_out`), once `outcome.events()` was produced."""
+    tally = outcome.tally
     body: dict[str, Any] = {
-        "accepted": len(outcome.events),
-        "ids": outcome.ids,
+        "accepted": tally.produced,
+        "ids": tally.ids,
+        "fanned_out": [{"id": i, "accounts": n} for i, n in tally.fanned_out.items()],
         "rejected": [r.as_dict() for r in outcome.rejected],
     }
     return JSONResponse({**body, **(extra or {})}, status_code=202)

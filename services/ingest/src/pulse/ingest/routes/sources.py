@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from pulse.common.auth import authenticate, bearer_scheme, require_scope
 from pulse.common.errors import NotFoundError, PulseError, UnauthorizedError
-from pulse.common.events import FieldError
+from pulse.common.events import FieldError, RejectReason
+from pulse.common.events.fields import AccountId
 from pulse.common.http import JSONResponse
 from pulse.ingest.batch import Rejection, validate_batch
 from pulse.ingest.body import check_media_type, parse_json, read_limited
@@ -52,7 +53,7 @@ class InvalidPayloadError(PulseError):
 class ReferenceBody(BaseModel):
     """The account a vendor reference belongs to."""
 
-    account_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")
+    account_id: AccountId
 
 
 def _adapter(state: IngestState, source: str) -> SourceAdapter:
@@ -142,14 +143,14 @@ async def receive_webhook(
     if normalised.learned:
         async with state.context.sessions.begin() as session:
             await save_references(session, normalised.learned)
-    outcome = validate_batch(normalised.events, now=now)
+    outcome = validate_batch(normalised.events, now=now, floor=state.config.event_time_floor)
     for item in normalised.unmapped:
         VENDOR_UNMAPPED.labels(source).inc()
         outcome.rejected.append(
             Rejection(
                 _position(item.path),
                 item.vendor_id,
-                (FieldError(item.path, item.reason),),
+                (FieldError(item.path, item.reason, RejectReason.UNMAPPED),),
                 "unmapped",
             )
         )

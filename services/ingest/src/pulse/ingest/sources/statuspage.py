@@ -1,12 +1,13 @@
 """Statuspage: incidents and component outages become `outage.started` / `outage.resolved`.
 
 One envelope per webhook names every affected account in `affected_account_ids` (ingest fans
-it out): the accounts `PULSE_INGEST_STATUSPAGE_COMPONENT_ACCOUNTS` lists for the affected
-components, every known account for a component listed with `"*"` or when the setting is
-empty. An incident's components are its `components` and the `affected_components` of its
-updates. Its envelope id names the incident and the phase (started, resolved), so an
-account hears of an incident's start once however many updates follow, and an account whose
-component joins the incident later still hears of it. Scheduled maintenance is ignored.
+it out; past 10,000 accounts, several envelopes with the same id share them): the accounts
+`PULSE_INGEST_STATUSPAGE_COMPONENT_ACCOUNTS` lists for the affected components, every known
+account for a component listed with `"*"` or when the setting is empty. An incident's
+components are its `components` and the `affected_components` of its updates. Its envelope
+id names the incident and the phase (started, resolved), so an account hears of an
+incident's start once however many updates follow, and an account whose component joins the
+incident later still hears of it. Scheduled maintenance is ignored.
 
 Statuspage does not sign webhooks, and a subscriber is only a URL: the request must carry
 the configured token in `X-Pulse-Webhook-Token` (added by a proxy or gateway in front of
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pulse.common.events.data import MAX_AFFECTED_ACCOUNTS
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
     DEFAULT_SIGNATURE_TOLERANCE_S,
@@ -109,7 +111,12 @@ class StatuspageAdapter:
             return outcome
         accounts = _affected_accounts(read.component_ids, context)
         if accounts:
-            outcome.events.append(_envelope(read, accounts))
+            # An envelope names at most MAX_AFFECTED_ACCOUNTS: more accounts take several,
+            # sharing the id (each account's copy's id derives from it and the account).
+            outcome.events.extend(
+                _envelope(read, accounts[start : start + MAX_AFFECTED_ACCOUNTS])
+                for start in range(0, len(accounts), MAX_AFFECTED_ACCOUNTS)
+            )
         else:
             outcome.unmapped.append(
                 Unmapped(read.path, _unmapped_reason(read, context), read.vendor_id)
