@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pulse.common.events import Event, event_from_json
+from pulse.common.events import Event, EventValidationError, event_from_json
 from pulse.common.kafka.records import UndecodableMessage
 from pulse.common.testing.strategies import NOW
 from pulse.health.changes import apply_input, decode_inputs, encode_input, replay
@@ -98,6 +98,23 @@ def test_inputs_come_back_in_order_from_their_raw_bytes_or_encoded_again(
     )
     assert list(decode_inputs(inputs)) == [usage, ticket, sentiment, sentiment]
     assert list(decode_inputs(b"")) == []
+
+
+def test_an_event_stored_before_the_time_floor_existed_still_replays() -> None:
+    # Applied by an earlier version that had no floor: replay must not refuse it now.
+    year_one = orjson.dumps(
+        {"id": "e1", "type": "usage.activity", "account_id": "acme",
+         "occurred_at": "0001-01-01T00:00:00Z", "data": {"user_id": "u1"}}
+    )  # fmt: skip
+    with pytest.raises(EventValidationError, match="earliest event time"):
+        event_from_json(year_one)
+
+    (replayed,) = decode_inputs(
+        encode_input(event_from_json(year_one, floor=datetime.min.replace(tzinfo=UTC)), year_one)
+    )
+
+    assert not isinstance(replayed, SetCsmSentiment)
+    assert replayed.occurred_at.year == 1
 
 
 def test_a_change_that_cannot_be_read_says_why() -> None:

@@ -61,8 +61,8 @@ class EventPublisher:
             # Known unreachable: answer now rather than queue into a producer that waits.
             UNAVAILABLE.inc()
             raise UnavailableError(
-                f"Kafka is unreachable ({problem}); the events not acknowledged before were "
-                "not sent; retry the same request later: the event ids make that safe",
+                f"Kafka is unreachable ({problem}); this request's events were not all "
+                "sent; retry the same request later: the event ids make that safe",
                 headers={"Retry-After": self._retry_after},
             )
         messages = self.messages(events)
