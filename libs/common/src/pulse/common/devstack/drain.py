@@ -1,0 +1,93 @@
+"""Waiting, as `pulse dev` stops, until every consumer caught up with what ingest accepted:
+the embedded broker keeps topics in memory, so what is unconsumed when it stops is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Mapping
+
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import SQLAlchemyError
+
+from pulse.common.devstack.backlog import Backlog
+from pulse.common.devstack.processes import say
+
+#: How often the backlog is read; progress is printed about once a second.
+CHECK_EVERY_S = 0.5
+PROGRESS_EVERY_S = 1.0
+#: Longest one reading of the backlog may take (a broker that stopped answering).
+READ_TIMEOUT_S = 5.0
+
+
+def describe_left(left: Mapping[str, int]) -> str:
+    """`12,400 events left to consume (health)`; per service when several have some."""
+    waiting = {service: count for service, count in left.items() if count}
+    total = sum(waiting.values())
+    if len(waiting) == 1:
+        return f"{total:,} events left to consume ({next(iter(waiting))})"
+    who = ", ".join(f"{service} {count:,}" for service, count in waiting.items())
+    return f"{total:,} events left to consume ({who})"
+
+
+async def drain(
+    backlog: Backlog,
+    *,
+    timeout_s: float,
+    skip: Callable[[], bool],
+    supervise: Callable[[], None],
+    failed: Callable[[], set[str]],
+) -> bool:
+    """Wait until nothing is left to consume, printing progress; True when drained.
+
+    `supervise` runs every round (services that crash meanwhile are restarted, a dead
+    broker raises); `skip` is the second Ctrl-C; `failed` names crash-looped services.
+    """
+    deadline = time.monotonic() + timeout_s
+    next_progress = time.monotonic()
+    left: dict[str, int] | None = None
+    problem = ""
+    try:
+        async with backlog:
+            while True:
+                supervise()
+                if skip():
+                    say("pulse dev: second Ctrl-C: not waiting for consumers; stopping now")
+                    return False
+                try:
+                    left = await asyncio.wait_for(backlog.left(), READ_TIMEOUT_S)
+                    problem = ""
+                except (KafkaError, SQLAlchemyError, OSError, TimeoutError) as error:
+                    problem = f"cannot read what is left to consume ({error!r}); retrying"
+                if left is not None and sum(left.values()) == 0:
+                    say("pulse dev: drained: every accepted event has been consumed")
+                    return True
+                stuck = sorted(s for s, n in (left or {}).items() if n and s in failed())
+                if stuck:
+                    say(
+                        f"pulse dev: {', '.join(stuck)} FAILED, so nothing consumes what is "
+                        f"left: {describe_left(left or {})} will be lost",
+                        sys.stderr,
+                    )
+                    return False
+                now = time.monotonic()
+                if now >= deadline:
+                    _timed_out(left, timeout_s)
+                    return False
+                if now >= next_progress:
+                    say(f"draining: {describe_left(left)}" if left else f"draining: {problem}")
+                    next_progress = now + PROGRESS_EVERY_S
+                await asyncio.sleep(CHECK_EVERY_S)
+    except (KafkaError, SQLAlchemyError, OSError) as error:
+        say(f"pulse dev: cannot drain: {error!r}; stopping without waiting", sys.stderr)
+        return False
+
+
+def _timed_out(left: Mapping[str, int] | None, timeout_s: float) -> None:
+    what = describe_left(left) if left else "an unknown number of events left to consume"
+    say(
+        f"pulse dev: drain timed out after {timeout_s:g}s with {what}; they are lost when the "
+        "broker stops (allow longer with PULSE_DEV_DRAIN_TIMEOUT_S)",
+        sys.stderr,
+    )
