@@ -33,7 +33,6 @@ START_TIMEOUT_S = 90.0
 def _stack_env(workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
     env["PULSE_DEV_DIR"] = str(workdir / ".pulse")
-    env["PULSE_LOG_LEVEL"] = "WARNING"  # a line per request would swamp the dev log
     env["PULSE_DEV_KAFKA_PORT"] = str(free_port())
     env["PULSE_DEV_POSTGRES_PORT"] = str(free_port())
     for name in SERVICE_NAMES:
@@ -100,7 +99,7 @@ def test_dev_stack_starts_everything_and_sigterm_leaves_nothing(workdir: Path) -
         # Four services, the broker and the postmaster at least.
         assert len(descendants) >= 6
         # `pulse dev` polls the same probes on its own cadence before it says so.
-        log = _log_once_it_says(workdir, "Pulse is ready")
+        log = _log_once_it_says(workdir, "Bearer pulse-dev-key")  # the summary's last line
         assert "Pulse is ready" in log
         assert "Bearer pulse-dev-key" in log
         assert "ingest   | " in log  # service output is prefixed by its name
@@ -161,11 +160,14 @@ def _send(
     samples = SampleEvents(seed=5, accounts=500)
     with httpx.Client(base_url=_url(env, "ingest"), timeout=30) as client:
         for number in range(events // 500):
-            response = client.post(
-                "/v1/events",
-                json={"events": samples.mixed(500)},
-                headers={"Authorization": "Bearer pulse-dev-key"},
-            )
+            try:
+                response = client.post(
+                    "/v1/events",
+                    json={"events": samples.mixed(500)},
+                    headers={"Authorization": "Bearer pulse-dev-key"},
+                )
+            except httpx.TransportError:
+                break  # the stack stopped: what was accepted is what counts
             assert response.status_code == 202, response.text
             accepted.update(response.json()["ids"])
             if number in after_batch:
@@ -255,16 +257,18 @@ def test_ctrl_c_drains_every_accepted_event_before_stopping(workdir: Path) -> No
     assert process.returncode == 0
 
 
-def test_a_crash_looping_service_is_failed_while_the_others_keep_running(workdir: Path) -> None:
+def test_a_crash_loop_fails_one_service_and_a_dead_broker_stops_the_stack(workdir: Path) -> None:
     env = _stack_env(workdir)
     process = _start(env, workdir)
     port = int(env["PULSE_RENEWALS_PORT"])
     try:
         _wait_ready(env, process, workdir)
+        descendants = psutil.Process(process.pid).children(recursive=True)
         with socket.socket() as squatter:
+            # Renewals killed, its port taken: every restart exits at once.
             _child(process, "pulse.renewals", "serve").kill()
             deadline = time.monotonic() + 10
-            while True:  # take the port once the killed process let go of it
+            while True:  # bind once the killed process let go of the port
                 try:
                     squatter.bind(("127.0.0.1", port))
                     break
@@ -274,22 +278,12 @@ def test_a_crash_looping_service_is_failed_while_the_others_keep_running(workdir
             squatter.listen()
             log = _log_once_it_says(workdir, "renewals FAILED", within_s=120)
             assert "pulse dev: renewals FAILED: exited 5 times within 60s" in log
-            assert f"{workdir / '.pulse' / 'logs' / 'renewals.log'}" in log
+            assert str(workdir / ".pulse" / "logs" / "renewals.log") in log
             assert "address already in use" in log.split("renewals FAILED")[1].lower()
             assert process.poll() is None
             for name in ("ingest", "health", "alerts"):
                 assert _answers_200(f"{_url(env, name)}/readyz"), name
-    finally:
-        _stop(process)
-    assert process.returncode == 0
 
-
-def test_a_dead_broker_stops_the_stack_loudly(workdir: Path) -> None:
-    env = _stack_env(workdir)
-    process = _start(env, workdir)
-    try:
-        _wait_ready(env, process, workdir)
-        descendants = psutil.Process(process.pid).children(recursive=True)
         _child(process, "tansu", "broker").kill()
         process.wait(timeout=60)
     finally:
