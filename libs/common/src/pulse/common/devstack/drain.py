@@ -66,8 +66,8 @@ async def drain(
                 stuck = sorted(s for s, n in (left or {}).items() if n and s in failed())
                 if stuck:
                     say(
-                        f"pulse dev: {', '.join(stuck)} FAILED, so nothing consumes what is "
-                        f"left: {describe_left(left or {})} will be lost",
+                        f"pulse dev: {', '.join(stuck)} FAILED, so nothing consumes the "
+                        f"{describe_left(left or {})}; not waiting for them",
                         sys.stderr,
                     )
                     return False
@@ -87,7 +87,24 @@ async def drain(
 def _timed_out(left: Mapping[str, int] | None, timeout_s: float) -> None:
     what = describe_left(left) if left else "an unknown number of events left to consume"
     say(
-        f"pulse dev: drain timed out after {timeout_s:g}s with {what}; they are lost when the "
-        "broker stops (allow longer with PULSE_DEV_DRAIN_TIMEOUT_S)",
+        f"pulse dev: drain timed out after {timeout_s:g}s with {what}; stopping the services "
+        "now (allow longer with PULSE_DEV_DRAIN_TIMEOUT_S)",
         sys.stderr,
     )
+
+
+async def report_left_behind(backlog: Backlog) -> bool:
+    """Once the consumers stopped (finishing their batches): say what the broker takes with
+    it when it stops; True when that is nothing."""
+    try:
+        async with backlog:
+            left = await asyncio.wait_for(backlog.left(), READ_TIMEOUT_S)
+    except (KafkaError, SQLAlchemyError, OSError, TimeoutError) as error:
+        say(f"pulse dev: cannot count the events left behind ({error!r})", sys.stderr)
+        return False
+    if sum(left.values()) == 0:
+        say("pulse dev: the services consumed the rest while stopping; nothing is lost")
+        return True
+    lost = describe_left(left).replace("left to consume", "never consumed")
+    say(f"pulse dev: LOST: {lost}; they vanish with the broker's memory", sys.stderr)
+    return False

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from pulse.common.devstack.backlog import Backlog
 from pulse.common.devstack.config import DevStackSettings
-from pulse.common.devstack.drain import drain
+from pulse.common.devstack.drain import drain, report_left_behind
 from pulse.common.devstack.processes import (
     ServiceProcess,
     is_ready,
@@ -175,7 +175,7 @@ def _stop_in_order(
     drain_broker: bool,
 ) -> int:
     """Ingest first, then (embedded broker) wait for the consumers; the caller's cleanup
-    stops the rest. 1 when the drain left events behind."""
+    stops the rest. 1 when events are left behind in the broker."""
     say(f"pulse dev: stopping {_FRONT_DOOR} first, so no more events are accepted")
     front_door = next(s for s in services if s.name == _FRONT_DOOR)
     supervisor.retire(_FRONT_DOOR)
@@ -200,7 +200,11 @@ def _stop_in_order(
             failed=lambda: supervisor.failed,
         )
     )
-    return 0 if drained or signals.count > 1 else 1
+    if drained or signals.count > 1:
+        return 0
+    # Stopped gracefully, consumers commit the batches they hold: count after that.
+    _stop_services(services)
+    return 0 if asyncio.run(report_left_behind(backlog)) else 1
 
 
 def _say_loudly(message: str) -> None:
