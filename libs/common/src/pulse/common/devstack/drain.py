@@ -63,11 +63,11 @@ async def drain(
                 if left is not None and sum(left.values()) == 0:
                     say("pulse dev: drained: every accepted event has been consumed")
                     return True
-                stuck = sorted(s for s, n in (left or {}).items() if n and s in failed())
-                if stuck:
+                waiting = {service for service, count in (left or {}).items() if count}
+                if waiting and waiting <= failed():  # crash-looped: nothing will consume
                     say(
-                        f"pulse dev: {', '.join(stuck)} FAILED, so nothing consumes the "
-                        f"{describe_left(left or {})}; not waiting for them",
+                        f"pulse dev: {', '.join(sorted(waiting))} FAILED: not waiting for the "
+                        f"{describe_left(left or {})}",
                         sys.stderr,
                     )
                     return False
@@ -76,7 +76,7 @@ async def drain(
                     _timed_out(left, timeout_s)
                     return False
                 if now >= next_progress:
-                    say(f"draining: {describe_left(left)}" if left else f"draining: {problem}")
+                    say(f"draining: {problem or describe_left(left or {})}")
                     next_progress = now + PROGRESS_EVERY_S
                 await asyncio.sleep(CHECK_EVERY_S)
     except (KafkaError, SQLAlchemyError, OSError) as error:
