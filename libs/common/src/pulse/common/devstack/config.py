@@ -24,6 +24,12 @@ class DevStackSettings(BaseSettings):
     start_timeout_s: float = Field(
         60.0, gt=0, description="How long services may take to answer /readyz."
     )
+    drain_timeout_s: float = Field(
+        30.0,
+        ge=0,
+        description="On Ctrl-C, how long to wait for consumers to catch up before stopping "
+        "the in-memory broker; 0 does not wait.",
+    )
 
     @property
     def log_dir(self) -> Path:

@@ -1,4 +1,5 @@
-"""Service processes of the dev stack: started in their own sessions, output prefixed by name."""
+"""Service processes of the dev stack: started in their own sessions, output prefixed by name
+and also appended to a log file per service."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import IO, TextIO
 
 import httpx
@@ -27,13 +29,22 @@ def say(line: str, stream: TextIO | None = None) -> None:
 
 
 class ServiceProcess:
-    """One Pulse process whose output is copied to our stdout as `name | line`."""
+    """One Pulse process whose output is copied to our stdout as `name | line` and to its log;
+    `start()` again after it exited restarts it."""
 
-    def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], width: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        width: int,
+        log_path: Path,
+    ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = dict(env)
         self.prefix = f"{name:<{width}} | "
+        self.log_path = log_path
         self.tail: deque[str] = deque(maxlen=_TAIL_LINES)
         self._process: subprocess.Popen[bytes] | None = None
         self._pump: threading.Thread | None = None
@@ -45,6 +56,9 @@ class ServiceProcess:
 
     def start(self) -> None:
         """Start the process; its stdout and stderr go through the prefixing pump."""
+        if self._pump is not None:
+            self._pump.join(timeout=1.0)  # the last run's output, before the new run's
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
             self.argv,
             env=self.env,
@@ -86,10 +100,13 @@ class ServiceProcess:
             self._pump.join(timeout=1.0)
 
     def _copy_output(self, stream: IO[bytes]) -> None:
-        for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            self.tail.append(line)
-            say(self.prefix + line)
+        with self.log_path.open("ab") as log:
+            for raw in iter(stream.readline, b""):
+                log.write(raw)
+                log.flush()
+                line = raw.decode("utf-8", errors="replace").rstrip("\n")
+                self.tail.append(line)
+                say(self.prefix + line)
         stream.close()
 
 

@@ -53,6 +53,10 @@ class EmbeddedBroker:
         """The broker's pid while it runs, else None."""
         return self._child.pid
 
+    def exit_code(self) -> int | None:
+        """Its exit code once it died by itself (not through `stop()`), else None."""
+        return self._child.exit_code()
+
     def start(self, timeout: float = 20.0) -> None:
         """Start tansu and return once it answers a Kafka metadata request; no-op if running."""
         if self.pid is not None:

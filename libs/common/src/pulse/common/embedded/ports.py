@@ -114,7 +114,11 @@ class ChildProcess:
 
     def has_exited(self) -> bool:
         """True when the child was spawned and is no longer running."""
-        return self._process is not None and self._process.poll() is not None
+        return self.exit_code() is not None
+
+    def exit_code(self) -> int | None:
+        """The spawned child's exit code once it exited by itself, else None."""
+        return self._process.poll() if self._process is not None else None
 
     def spawn(self, argv: Sequence[str], *, user: str | None = None) -> None:
         """Start the child in its own session; `stop()` runs at interpreter exit as a net."""

@@ -68,6 +68,10 @@ class EmbeddedPostgres:
         """The postmaster's pid while it runs, else None."""
         return self._child.pid
 
+    def exit_code(self) -> int | None:
+        """Its exit code once it died by itself (not through `stop()`), else None."""
+        return self._child.exit_code()
+
     def url(self, database: str = "pulse") -> str:
         """SQLAlchemy URL (asyncpg driver) of `database` on this server."""
         host = f"[{self.host}]" if ":" in self.host else self.host
