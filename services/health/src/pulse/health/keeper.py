@@ -35,6 +35,7 @@ from pulse.health import metrics, store
 from pulse.health.applying import apply_batch
 from pulse.health.cache import AccountCache, CachedAccount, freeze
 from pulse.health.due import DueQueue
+from pulse.health.ignored import IgnoredInputs
 from pulse.health.memory import release_free_memory
 from pulse.health.messages import Incoming
 from pulse.health.rescoring import Moment, rescore
@@ -100,6 +101,7 @@ class HealthKeeper:
         self._stale = False
         #: Accounts the last `tick` tried to re-score.
         self.attempted: list[str] = []
+        self._ignored = IgnoredInputs()
 
     def now(self) -> datetime:
         """What time the keeper scores at."""
@@ -129,7 +131,9 @@ class HealthKeeper:
             await self.reload(session)
         now = self._clock()
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
-        touched, inputs = await apply_batch(session, records, now, self._accounts, self.model)
+        touched, inputs = await apply_batch(
+            session, records, now, self._accounts, self.model, self._ignored
+        )
         if self._defers(now):
             await self._defer(session, touched.values(), now, inputs)
         elif not self._deferred:
