@@ -2,7 +2,7 @@
 
 Every new input (not a repeated id) is counted once: in
 `pulse_health_events_applied_total{type}` when it counts toward the active model's score,
-else in `pulse_health_events_ignored_total{type,reason}` with one of `IGNORE_REASONS`:
+else in `pulse_health_events_ignored_total{type,reason}` with one of `IgnoreReason`:
 
 - `too_late`: older than the lateness window (`GRACE_DAYS`, 30) before the account's
   latest moment (the later of now and the latest event time it has seen); dropped.
@@ -23,9 +23,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Final, Literal
+from typing import Literal
 
-from pulse.common.events import EVENT_TYPES, AccountUpdated
+from pulse.common.events import AccountUpdated
 from pulse.health import metrics
 from pulse.health.messages import Incoming, SetCsmSentiment
 from pulse.health.scoring.evaluate import ATTRIBUTE_CHANGES, CSM_SENTIMENT, inputs
@@ -34,10 +34,9 @@ from pulse.health.scoring.state import AccountState
 
 log = logging.getLogger(__name__)
 
+#: The `reason` label's closed set; the `type` label's is the event types and
+#: `csm_sentiment`.
 IgnoreReason = Literal["too_late", "no_change", "over_limit", "not_in_model"]
-IGNORE_REASONS: Final = ("too_late", "no_change", "over_limit", "not_in_model")
-#: Every `type` label: the event types and CSM sentiment commands.
-INPUT_TYPES: Final = (*EVENT_TYPES, CSM_SENTIMENT)
 #: Least time between two log lines about ignored inputs.
 LOG_EVERY_S = 60.0
 #: Reasons that lose evidence (a warning); the others alone are logged as info.

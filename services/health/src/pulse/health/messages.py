@@ -4,7 +4,7 @@ Its own commands topic is as open as any other (whoever can produce to the broke
 write to it), so a command is validated like the API's input: the same account-id rules
 as events, a bounded id, a note within the API's limit, and a time no further past the
 clock than an event's `occurred_at` may be. A message that fails goes to the dead-letter
-topic with one of `DEAD_LETTER_REASONS` and every problem's path.
+topic with one of `DeadLetterReason` and every problem's path.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Final, Literal
+from typing import Annotated, Literal
 
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -27,7 +27,6 @@ SENTIMENTS = ("green", "yellow", "red")
 MAX_NOTE_LENGTH = 2_000
 #: Why health dead-letters a message: the closed set of `pulse-dlq-reason` values it sends.
 DeadLetterReason = Literal["empty", "invalid_event", "invalid_command"]
-DEAD_LETTER_REASONS: Final = ("empty", "invalid_event", "invalid_command")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +89,23 @@ class StoredCommand(_CommandBody):
     at: Timestamp
 
 
+def undecodable(reason: DeadLetterReason, message: str) -> UndecodableMessage:
+    """A message for the dead-letter topic, its reason one of the closed set."""
+    return UndecodableMessage(reason, message)
+
+
 def decoder(commands_topic: str) -> Callable[[ConsumedMessage], Incoming]:
     """A decoder for health's topics: events, or commands on `commands_topic`."""
 
     def decode(message: ConsumedMessage) -> Incoming:
         if message.value is None:
-            raise UndecodableMessage("empty", "the message has no value")
+            raise undecodable("empty", "the message has no value")
         if message.topic == commands_topic:
             return command_from_json(message.value)
         try:
             return event_from_json(message.value)
         except EventValidationError as error:
-            raise UndecodableMessage("invalid_event", str(error)) from error
+            raise undecodable("invalid_event", str(error)) from error
 
     return decode
 
@@ -123,5 +127,5 @@ def _command(shape: type[_CommandBody], raw: bytes, now: datetime | None) -> Set
     except ValidationError as error:
         problems = errors_from_pydantic(error)
         text = "; ".join(f"{p.path or '(command)'}: {p.message}" for p in problems)
-        raise UndecodableMessage("invalid_command", text) from error
+        raise undecodable("invalid_command", text) from error
     return SetCsmSentiment(body.id, body.account_id, body.value, body.note, body.at)

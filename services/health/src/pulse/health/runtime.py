@@ -164,7 +164,7 @@ class HealthRuntime:
         if stored is None or stored[0] == self.keeper.model.version:
             return
         # Parsed in a thread: reads go on meanwhile (it holds only the batches back).
-        count = self.keeper.use_model(await asyncio.to_thread(load_model, stored[1]))
+        count = await self.keeper.use_model(await asyncio.to_thread(load_model, stored[1]))
         log.info("scoring model changed", extra={"version": stored[0], "rescored": count})
 
 
