@@ -102,9 +102,9 @@ def metric_total(url: str, name: str) -> float:
 
 
 def fresh_events(url: str) -> float:
-    """How many new event ids a health process took (applied, or found to change nothing)."""
+    """How many new event ids a health process took (counted toward a score, or not)."""
     return metric_total(url, "pulse_health_events_applied_total") + metric_total(
-        url, "pulse_health_events_too_late_total"
+        url, "pulse_health_events_ignored_total"
     )
 
 

@@ -20,9 +20,10 @@ DAY = timedelta(days=1)
 
 def one_measure(body: str) -> ScoringModel:
     """A model of one measure `m` in group `g`; `body` is the rest of the measure's YAML
-    (scored linearly 0-100 over 0 to a million unless it says how)."""
+    (scored linearly 0-100 over 0 to 36,500, which every kind's values may span, unless it
+    says how)."""
     if "scoring:" not in body:
-        body += "\nscoring: {linear: [[0, 0], [1000000, 100]]}"
+        body += "\nscoring: {linear: [[0, 0], [36500, 100]]}"
     measure = textwrap.indent(textwrap.dedent(body).strip(), "    ")
     return load_model(
         "version: t\ngroups: {g: {weight: 1}}\nmeasures:\n"

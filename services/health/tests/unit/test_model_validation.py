@@ -128,7 +128,7 @@ def test_several_problems_are_reported_together() -> None:
 
 def test_yaml_syntax_errors_say_where() -> None:
     assert errors_of("version: [1\ngroups: {}\n") == [
-        ("", "not valid YAML: expected ',' or ']', but got ':' at line 2, column 7")
+        ("", "not valid YAML: did not find expected ',' or ']' at line 2, column 7")
     ]
 
 

@@ -9,34 +9,28 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from pulse.common.auth import require_scope
 from pulse.common.errors import NotFoundError, PulseError, UnavailableError
+from pulse.common.events.errors import errors_from_pydantic
+from pulse.common.events.fields import AccountId as EventAccountId
 from pulse.common.http import JSONResponse
 from pulse.common.kafka.producer import OutgoingMessage, ProduceError
 from pulse.common.service import ServiceContext, service_context
 from pulse.health import model_versions, score_reads
-from pulse.health.messages import SetCsmSentiment
-from pulse.health.scoring.model import ModelError, load_model
+from pulse.health.messages import MAX_NOTE_LENGTH, SetCsmSentiment
+from pulse.health.model_upload import parse_model, read_model_text
 from pulse.health.scoring.score import Component, drivers
 
 router = APIRouter(prefix="/v1", tags=["health"])
-AccountId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")]
 Band = Literal["green", "yellow", "red"]
 Segment = Literal["high_touch", "low_touch", "tech_touch"]
 #: Drivers and trend horizons: (label, days back).
 HORIZONS = (("7d", 7), ("30d", 30))
 #: Drivers listed per horizon, largest move first.
 TOP_DRIVERS = 5
-
-
-class InvalidModelError(PulseError):
-    """The scoring model does not validate (422), with a path per problem."""
-
-    status_code = 422
-    code = "invalid_scoring_model"
 
 
 class ModelVersionConflictError(PulseError):
@@ -53,11 +47,40 @@ class BadCursorError(PulseError):
     code = "invalid_cursor"
 
 
+class InvalidAccountIdError(PulseError):
+    """An account id in the path that events could not carry (422)."""
+
+    status_code = 422
+    code = "invalid_account_id"
+
+
+_ACCOUNT_ID = TypeAdapter(EventAccountId)
+
+
+def _account_id(
+    account_id: Annotated[str, Path(description="1 to 128 characters of A-Z a-z 0-9 . _ : @ -")],
+) -> str:
+    """The path's account id, checked by the rules of events' `account_id`: an account the
+    API names can be one events reach, and one health's commands can carry."""
+    try:
+        return _ACCOUNT_ID.validate_python(account_id)
+    except ValidationError as error:
+        details = [
+            {"path": "path.account_id", "message": p.message} for p in errors_from_pydantic(error)
+        ]
+        raise InvalidAccountIdError(
+            f"invalid account id in the path: {details[0]['message']}", details=details
+        ) from error
+
+
+AccountId = Annotated[str, Depends(_account_id)]
+
+
 class SentimentBody(BaseModel):
     """A CSM's judgement of the account."""
 
     value: Band
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
 
 
 def _not_found(account_id: str) -> NotFoundError:
@@ -66,8 +89,9 @@ def _not_found(account_id: str) -> NotFoundError:
 
 @router.get("/accounts/{account_id}/health", summary="An account's health, explained")
 async def get_health(
-    account_id: AccountId,
     _: Any = Depends(require_scope("read")),  # noqa: B008
+    *,
+    account_id: AccountId,
     context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> JSONResponse:
     """Score, band, segment, components, drivers of 7 and 30 days, trend; 404 when unknown.
@@ -113,11 +137,12 @@ async def get_health(
 
 @router.get("/accounts/{account_id}/health/history", summary="An account's score history")
 async def get_history(
+    _: Any = Depends(require_scope("read")),  # noqa: B008
+    *,
     account_id: AccountId,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    _: Any = Depends(require_scope("read")),  # noqa: B008
     context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> dict[str, Any]:
     """Points whenever the band changed or the score moved by 1 or more, and daily."""
@@ -191,20 +216,31 @@ async def get_model(
     return {"version": model.version, "model": model.model_dump(mode="json"), "versions": versions}
 
 
-@router.put("/scoring-model", summary="Replace the scoring model (admin)")
+@router.put(
+    "/scoring-model",
+    summary="Replace the scoring model (admin)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def put_model(
     request: Request,
-    body: Annotated[str, Body(media_type="application/yaml")],
     _: Any = Depends(require_scope("admin")),  # noqa: B008
     context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> dict[str, Any]:
     """Validate the YAML model, store it as the active version; every account is then
-    re-scored from stored state (history records the model version)."""
-    try:
-        model = load_model(body)
-    except ModelError as error:
-        details = [{"path": path, "message": message} for path, message in error.errors]
-        raise InvalidModelError(f"scoring model invalid: {error}", details=details) from error
+    re-scored from stored state (history records the model version). 413 over
+    `PULSE_HEALTH_MAX_MODEL_BYTES` (1 MiB), 422 listing each problem's path."""
+    runtime = request.app.state.health
+    body = await read_model_text(
+        request.stream(),
+        content_length=request.headers.get("content-length"),
+        limit=runtime.max_model_bytes,
+    )
+    model = await parse_model(body)
     try:
         async with context.sessions.begin() as session:
             version = await model_versions.store_model(
@@ -222,9 +258,10 @@ async def put_model(
     summary="Set the CSM's sentiment (write or admin)",
 )
 async def put_sentiment(
-    account_id: AccountId,
     body: SentimentBody,
     _: Any = Depends(require_scope("write")),  # noqa: B008
+    *,
+    account_id: AccountId,
     context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> dict[str, Any]:
     """Queued for the account's owner process; the score reflects it within seconds."""

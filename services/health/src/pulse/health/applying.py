@@ -19,8 +19,15 @@ from pulse.common.kafka.records import Record
 from pulse.health import metrics
 from pulse.health.cache import AccountCache, CachedAccount
 from pulse.health.changes import apply_input, encode_input
-from pulse.health.messages import Incoming, SetCsmSentiment
-from pulse.health.scoring.evaluate import CSM_SENTIMENT
+from pulse.health.ignored import (
+    IgnoredInputs,
+    IgnoreReason,
+    example,
+    input_type,
+    read_by,
+    why_refused,
+)
+from pulse.health.messages import Incoming
 from pulse.health.scoring.model import ScoringModel
 
 #: Records applied between chances for HTTP requests to run (~20 µs each).
@@ -38,6 +45,7 @@ async def apply_batch(
     now: datetime,
     accounts: AccountCache,
     model: ScoringModel,
+    ignored: IgnoredInputs,
 ) -> Applied:
     """Claim the records' event ids and apply those not seen before to their accounts (all
     loaded in `accounts`); the accounts touched, and the inputs each applied, as its
@@ -52,7 +60,7 @@ async def apply_batch(
             fresh = await claiming
             if number < len(chunks):
                 claiming = asyncio.ensure_future(_claim(session, chunks[number]))
-            await _apply_chunk(chunk, fresh, now, accounts, model, (touched, inputs))
+            await _apply_chunk(chunk, fresh, now, accounts, model, ignored, (touched, inputs))
     except BaseException:
         # Let the claim in flight finish: the caller rolls back next, which must not race
         # it on the connection.
@@ -74,13 +82,16 @@ async def _apply_chunk(
     now: datetime,
     accounts: AccountCache,
     model: ScoringModel,
+    ignored: IgnoredInputs,
     applied_so_far: Applied,
 ) -> None:
     touched, inputs = applied_so_far
     # Counted here and added to the metrics once per type: labels() per event costs more
     # than applying some events.
     applied: Counter[str] = Counter()
-    too_late: Counter[str] = Counter()
+    skipped: Counter[tuple[str, str]] = Counter()
+    examples: dict[str, dict[str, str]] = {}
+    scored_types = read_by(model)
     duplicates = 0
     for count, record in enumerate(records, 1):
         if count % YIELD_EVERY_RECORDS == 0:
@@ -102,16 +113,19 @@ async def _apply_chunk(
         # Even an event too late to count moves the state's clock: it is kept in the
         # account's change like the others, so that a replay ends in the same state.
         inputs[account_id].append(encode_input(item, record.message.value))
-        counts = apply_input(account.state, item, now)
-        if isinstance(item, SetCsmSentiment):
-            account.changed(model, CSM_SENTIMENT)
-        elif counts:
-            account.changed(model, item.type)
-            applied[item.type] += 1
+        kind = input_type(item)
+        if apply_input(account.state, item, now):
+            account.changed(model, kind)
+            if kind in scored_types:
+                applied[kind] += 1
+                continue
+            reason: IgnoreReason = "not_in_model"  # kept for a model that reads it
         else:
-            too_late[item.type] += 1
+            reason = why_refused(item, account.state, now)
+        skipped[kind, reason] += 1
+        if reason not in examples:
+            examples[reason] = example(item)
     metrics.EVENTS_DUPLICATE.inc(duplicates)
-    for event_type, n in applied.items():
-        metrics.EVENTS_APPLIED.labels(event_type).inc(n)
-    for event_type, n in too_late.items():
-        metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
+    for kind, n in applied.items():
+        metrics.EVENTS_APPLIED.labels(kind).inc(n)
+    ignored.add(skipped, examples)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from pulse.common.events import event_from_json, event_to_json
-from pulse.health.messages import Incoming, SetCsmSentiment, command_from_json
+from pulse.health.messages import Incoming, SetCsmSentiment, stored_command_from_json
 from pulse.health.scoring.state import AccountState
 
 #: Steps (inputs applied, prunes) replayed on load at most, before a new snapshot.
@@ -48,16 +48,19 @@ def decode_inputs(inputs: bytes) -> Iterator[Incoming]:
         offset += _HEADER.size
         raw = inputs[offset : offset + length]
         offset += length
-        # Validated when first applied: replay does not judge them by a later time floor.
-        yield command_from_json(raw) if kind == _COMMAND else event_from_json(raw, floor=_NO_FLOOR)
+        # Validated when first applied: replay judges neither by a later time floor nor
+        # by today's clock.
+        if kind == _COMMAND:
+            yield stored_command_from_json(raw)
+        else:
+            yield event_from_json(raw, floor=_NO_FLOOR)
 
 
 def apply_input(state: AccountState, item: Incoming, now: datetime) -> bool:
-    """Apply one input at `now`, live or replayed; whether the score may have changed
-    (False: an event too late to count)."""
+    """Apply one input at `now`, live or replayed; whether the state changed (False: an
+    event too late to count, a sentiment older than the one in force...)."""
     if isinstance(item, SetCsmSentiment):
-        state.set_csm_sentiment(item.value, item.note, item.at)
-        return True
+        return state.set_csm_sentiment(item.value, item.note, item.at)
     return state.apply(item, now)
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pulse.health.model_upload import DEFAULT_MAX_MODEL_BYTES
+
 
 class HealthSettings(BaseSettings):
     """The scoring model file and the re-scoring clock of health."""
@@ -56,4 +58,11 @@ class HealthSettings(BaseSettings):
         ge=1,
         description="Records waiting in the owned partitions after a batch from which its "
         "re-scores are deferred. Below it (a steady stream), every batch re-scores at once.",
+    )
+    max_model_bytes: int = Field(
+        DEFAULT_MAX_MODEL_BYTES,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest `PUT /v1/scoring-model` body; a larger one is refused (413) "
+        "before it is parsed. The shipped model is about 20 KiB.",
     )

@@ -35,6 +35,7 @@ from pulse.health import metrics, store
 from pulse.health.applying import apply_batch
 from pulse.health.cache import AccountCache, CachedAccount, freeze
 from pulse.health.due import DueQueue
+from pulse.health.ignored import IgnoredInputs
 from pulse.health.memory import release_free_memory
 from pulse.health.messages import Incoming
 from pulse.health.rescoring import Moment, rescore
@@ -50,8 +51,12 @@ Clock = Callable[[], datetime]
 
 #: Accounts kept decoded (see `cache`): ~7 KiB each, against ~2 KiB frozen.
 DEFAULT_HOT_ACCOUNTS = 20_000
-#: Accounts scored between chances for HTTP requests to run (~0.3 ms each).
-YIELD_EVERY = 16
+#: Longest the keeper scores before letting HTTP requests run. By time, not by count: a
+#: read takes several turns of the event loop, each waiting out one such slice, and on a
+#: busy machine 16 accounts (the count it was) took 20 ms.
+YIELD_AFTER_S = 0.002
+#: Accounts scheduled between chances for HTTP requests to run, on a model change.
+SCHEDULE_CHUNK = 1_000
 #: Re-scored accounts per chunk of writes (see `_rescore`).
 DEFAULT_WRITE_CHUNK = 500
 #: Records waiting after a batch from which its re-scores are deferred (see above).
@@ -100,6 +105,7 @@ class HealthKeeper:
         self._stale = False
         #: Accounts the last `tick` tried to re-score.
         self.attempted: list[str] = []
+        self._ignored = IgnoredInputs()
 
     def now(self) -> datetime:
         """What time the keeper scores at."""
@@ -129,7 +135,9 @@ class HealthKeeper:
             await self.reload(session)
         now = self._clock()
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
-        touched, inputs = await apply_batch(session, records, now, self._accounts, self.model)
+        touched, inputs = await apply_batch(
+            session, records, now, self._accounts, self.model, self._ignored
+        )
         if self._defers(now):
             await self._defer(session, touched.values(), now, inputs)
         elif not self._deferred:
@@ -284,15 +292,18 @@ class HealthKeeper:
             metrics.SET_ASIDE.inc()
             self._due.schedule(account, tomorrow)
 
-    def use_model(self, model: ScoringModel) -> int:
+    async def use_model(self, model: ScoringModel) -> int:
         """Switch to `model`: every owned account is due for a re-score from its stored
         state now (`tick` works through them); how many."""
         self.model = model
         now = self._clock()
-        for account in self._accounts:
+        accounts = list(self._accounts)
+        for count, account in enumerate(accounts, 1):
             self._due.schedule(account, now)
+            if count % SCHEDULE_CHUNK == 0:
+                await asyncio.sleep(0)  # 20,000 accounts held the loop for 0.3 s at once
         self._on_due_now()
-        return len(self._accounts)
+        return len(accounts)
 
     async def _load(self, session: AsyncSession, partition_of: dict[str, int]) -> None:
         missing = [a for a in partition_of if self._accounts.get(a) is None]
@@ -343,11 +354,13 @@ class HealthKeeper:
         count = 0
         writes = ChunkWrites()
         writing: asyncio.Task[None] | None = None
+        slice_started = time.perf_counter()
         try:
             for account in accounts:
                 count += 1
-                if count % YIELD_EVERY == 0:
+                if time.perf_counter() - slice_started >= YIELD_AFTER_S:
                     await asyncio.sleep(0)  # let HTTP requests (and a pending write) run
+                    slice_started = time.perf_counter()
                 step(account, writes)
                 if len(writes) >= self._write_chunk:
                     if writing is not None:

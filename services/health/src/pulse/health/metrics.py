@@ -5,15 +5,18 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_APPLIED = Counter(
-    "pulse_health_events_applied_total", "Events that changed an account's state.", ["type"]
+    "pulse_health_events_applied_total",
+    "New events (and CSM sentiments, type csm_sentiment) that count toward the score.",
+    ["type"],
 )
 EVENTS_DUPLICATE = Counter(
     "pulse_health_events_duplicate_total", "Events whose id was already applied (ignored)."
 )
-EVENTS_TOO_LATE = Counter(
-    "pulse_health_events_too_late_total",
-    "Events older than the grace period before the account's latest time (ignored).",
-    ["type"],
+EVENTS_IGNORED = Counter(
+    "pulse_health_events_ignored_total",
+    "New events (and CSM sentiments) consumed but not counted toward the score, by reason: "
+    "too_late, no_change, over_limit, not_in_model (see pulse.health.ignored).",
+    ["type", "reason"],
 )
 RESCORED = Counter(
     "pulse_health_accounts_rescored_total",

@@ -77,6 +77,7 @@ class HealthRuntime:
         self.relay = OutboxRelay(context.sessions, context.producer)
         self._context = context
         self._tick_s = config.tick_s
+        self.max_model_bytes = config.max_model_bytes
         self._stopping = False
 
     async def apply_model_now(self) -> None:
@@ -162,7 +163,8 @@ class HealthRuntime:
         stored = await model_versions.active_model(session)
         if stored is None or stored[0] == self.keeper.model.version:
             return
-        count = self.keeper.use_model(load_model(stored[1]))
+        # Parsed in a thread: reads go on meanwhile (it holds only the batches back).
+        count = await self.keeper.use_model(await asyncio.to_thread(load_model, stored[1]))
         log.info("scoring model changed", extra={"version": stored[0], "rescored": count})
 
 

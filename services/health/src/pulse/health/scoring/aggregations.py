@@ -10,7 +10,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: How much one event may count (`count` weights): relative, like group weights.
+EventWeight = Annotated[float, Field(ge=0, le=1_000, allow_inf_nan=False)]
 Sentiment = Literal["green", "yellow", "red"]
 WindowRule = Literal["required", "optional", "none"]
 
@@ -26,8 +27,8 @@ class Weights(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     field: str
-    values: dict[str, NonNegative]
-    default: NonNegative = 1.0
+    values: dict[str, EventWeight]
+    default: EventWeight = 1.0
 
 
 class Count(_Aggregation):
@@ -124,7 +125,11 @@ class Manual(_Aggregation):
     """The CSM's sentiment set over the API, as a number; with a window, it goes stale."""
 
     kind: Literal["manual"]
-    values: dict[Sentiment, float] = {"green": 100.0, "yellow": 50.0, "red": 0.0}
+    values: dict[Sentiment, Annotated[float, Field(allow_inf_nan=False)]] = {
+        "green": 100.0,
+        "yellow": 50.0,
+        "red": 0.0,
+    }
     window: ClassVar[WindowRule] = "optional"
 
 

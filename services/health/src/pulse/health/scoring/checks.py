@@ -27,12 +27,35 @@ from pulse.health.scoring.catalog import (
     TICKET_TYPES,
     Dimension,
 )
-from pulse.health.scoring.functions import Problems
+from pulse.health.scoring.functions import Problems, ScoringFunction
 from pulse.health.scoring.selectors import EventSelector
 
 #: Longest window of aggregations that read kept-forever values (latest, manual).
 LONGEST_LATEST_WINDOW = 3_650
 _VALUE_KINDS = frozenset({"sum", "average", "latest"})
+
+#: The values each aggregation can produce, so a scoring function's points (and a manual
+#: measure's values) lie where its measure's values can: a point outside can never be
+#: reached, or stretches a line so far that every real value scores the same. Values
+#: beyond the first or last point score as that point.
+DAYS = (0.0, 36_500.0)  # a hundred years
+AMOUNT = (0.0, 1e15)  # money has at most 15 integer digits
+RATIO = (0.0, 1e6)
+VALUE_RANGES: dict[str, tuple[float, float]] = {
+    "count": (0.0, 1e9),
+    "sum": (-1e15, 1e15),  # values of metrics may be negative
+    "average": (-1e15, 1e15),
+    "latest": (-1e15, 1e15),
+    "distinct_count": (0.0, 1e6),
+    "days_since_last": DAYS,
+    "open_count": (0.0, 1e6),
+    "open_amount": AMOUNT,
+    "max_days_overdue": DAYS,
+    "overdue_amount_ratio": RATIO,
+    "trend_ratio": RATIO,
+    "ratio_to_attribute": (0.0, 1e9),
+    "manual": (-1e6, 1e6),
+}
 
 
 def measure_problems(
@@ -57,6 +80,19 @@ def measure_problems(
     if isinstance(aggregation, Count) and aggregation.weights is not None:
         problems += _weight_problems(aggregation, reads)
     return problems
+
+
+def value_range_problems(aggregation: Aggregation, scoring: ScoringFunction) -> Problems:
+    """Scoring points (and manual values) outside what the aggregation can produce."""
+    low, high = VALUE_RANGES[aggregation.kind]
+    where = [(f".scoring{path}", value) for path, value in scoring.points()]
+    if isinstance(aggregation, Manual):
+        where += [(f".aggregation.values.{s}", v) for s, v in aggregation.values.items()]
+    return [
+        (path, f"expected {low:g} to {high:g} for aggregation {aggregation.kind}, got {value:g}")
+        for path, value in where
+        if not low <= value <= high
+    ]
 
 
 def _read_problems(i: int, read: EventSelector) -> Problems:

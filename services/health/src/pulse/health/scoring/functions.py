@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Problems = list[tuple[str, str]]
+#: Most steps or points of one scoring function.
+MAX_POINTS = 64
 
 
 class _Function(BaseModel):
@@ -27,7 +29,7 @@ class Step(_Function):
 class StepScoring(_Function):
     """Threshold steps sorted by `min`; a value below the first step scores as the first."""
 
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1, max_length=MAX_POINTS)
 
     def score(self, value: float) -> float:
         """The score of the last step whose `min` is at most `value`."""
@@ -37,6 +39,10 @@ class StepScoring(_Function):
     @cached_property
     def _mins(self) -> list[float]:
         return [step.min for step in self.steps]
+
+    def points(self) -> list[tuple[str, float]]:
+        """Each value the function is defined at, with its path below `scoring`."""
+        return [(f".steps[{i}].min", step.min) for i, step in enumerate(self.steps)]
 
     def problems(self) -> Problems:
         """Steps out of order, as (path below `scoring`, message)."""
@@ -54,7 +60,7 @@ class StepScoring(_Function):
 class LinearScoring(_Function):
     """Points `[value, score]` sorted by value, joined by straight lines, flat beyond the ends."""
 
-    linear: list[tuple[Finite, Score]] = Field(min_length=2)
+    linear: list[tuple[Finite, Score]] = Field(min_length=2, max_length=MAX_POINTS)
 
     def score(self, value: float) -> float:
         """The interpolated score; the first or last point's score outside their range."""
@@ -69,6 +75,10 @@ class LinearScoring(_Function):
     @cached_property
     def _values(self) -> list[float]:
         return [v for v, _ in self.linear]
+
+    def points(self) -> list[tuple[str, float]]:
+        """Each value the function is defined at, with its path below `scoring`."""
+        return [(f".linear[{i}][0]", value) for i, (value, _) in enumerate(self.linear)]
 
     def problems(self) -> Problems:
         """Points out of order, as (path below `scoring`, message)."""

@@ -19,16 +19,29 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from pulse.health.scoring.aggregations import Aggregation
-from pulse.health.scoring.checks import measure_problems
+from pulse.health.scoring.checks import measure_problems, value_range_problems
 from pulse.health.scoring.functions import Problems, Score, ScoringFunction
 from pulse.health.scoring.selectors import EventSelector
 
 T = TypeVar("T")
 SEGMENTS = ("high_touch", "low_touch", "tech_touch")
 Segment = Literal["high_touch", "low_touch", "tech_touch"]
-Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: Largest group weight: weights are relative (normalised per account), so 0..1000 leaves
+#: room for any ratio a person means, and the sums stay far from overflowing (1e308
+#: weights once summed to infinity and scored every account 50).
+MAX_WEIGHT = 1_000.0
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
+#: Largest amount a model names: money in events has at most 15 integer digits.
+MAX_MONEY = 1e15
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+#: Most groups and measures in a model (the shipped one has 10 and 19).
+MAX_GROUPS = 64
+MAX_MEASURES = 256
+#: Most values a model's YAML may hold, counting each use of an anchor (`*name`) again:
+#: an alias bomb of 1 KiB would otherwise expand to a billion values while validated.
+MAX_YAML_VALUES = 100_000
 DEFAULT_MODEL_RESOURCE = "default_model.yaml"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 10x faster
 
 
 class ModelError(Exception):
@@ -67,7 +80,7 @@ class Group(_Part):
     """A dimension of health; its weight is shared equally by its measures present."""
 
     weight: Weight
-    description: str = ""
+    description: str = Field("", max_length=4_000)
 
 
 class Measure(_Part):
@@ -75,8 +88,8 @@ class Measure(_Part):
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     group: str
-    description: str = Field(min_length=1)
-    reads: list[EventSelector] = []
+    description: str = Field(min_length=1, max_length=4_000)
+    reads: list[EventSelector] = Field([], max_length=32)
     aggregation: Aggregation
     window_days: int | None = None
     scoring: ScoringFunction
@@ -95,12 +108,12 @@ class ScoringModel(_Part):
     """The whole model; every cross-reference is checked when it is built."""
 
     version: str = Field(min_length=1, max_length=64)
-    description: str = ""
+    description: str = Field("", max_length=4_000)
     bands: Bands = Bands()
     segmentation: Segmentation = Segmentation()
-    groups: dict[str, Group] = Field(min_length=1)
+    groups: dict[str, Group] = Field(min_length=1, max_length=MAX_GROUPS)
     segment_weights: dict[Segment, dict[str, Weight]] = {}
-    measures: list[Measure] = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1, max_length=MAX_MEASURES)
 
     @model_validator(mode="after")
     def _consistent(self) -> ScoringModel:
@@ -158,9 +171,13 @@ class ScoringModel(_Part):
 def load_model(text: str) -> ScoringModel:
     """Parse and validate a YAML scoring model; raise `ModelError` with every problem."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
         raise ModelError([("", f"not valid YAML: {_yaml_problem(error)}")]) from error
+    if _over_values(data, MAX_YAML_VALUES):
+        raise ModelError(
+            [("", f"expected at most {MAX_YAML_VALUES:,} values (each alias counted again)")]
+        )
     if not isinstance(data, dict):
         got = "nothing" if data is None else type(data).__name__
         raise ModelError([("", f"expected a mapping with version, groups and measures, got {got}")])
@@ -168,6 +185,23 @@ def load_model(text: str) -> ScoringModel:
         return ScoringModel.model_validate(data)
     except ValidationError as error:
         raise ModelError([_problem(detail) for detail in error.errors()]) from error
+
+
+def _over_values(data: object, limit: int) -> bool:
+    """Whether `data` holds more than `limit` values, aliases expanded; stops once past."""
+    left = limit
+    pending = [data]
+    while pending:
+        left -= 1
+        if left < 0:
+            return True
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def default_model_text() -> str:
@@ -202,6 +236,9 @@ def _model_problems(model: ScoringModel) -> Problems:
                 (f"{path}.group", f"unknown group {measure.group!r}; groups are {groups}")
             )
         problems += [(f"{path}.scoring{p}", m) for p, m in measure.scoring.problems()]
+        problems += [
+            (f"{path}{p}", m) for p, m in value_range_problems(measure.aggregation, measure.scoring)
+        ]
         problems += [
             (f"{path}{p}", m)
             for p, m in measure_problems(measure.aggregation, measure.reads, measure.window_days)
