@@ -81,6 +81,7 @@ async def _apply_chunk(
     # than applying some events.
     applied: Counter[str] = Counter()
     too_late: Counter[str] = Counter()
+    limits_hit: Counter[str] = Counter()
     duplicates = 0
     for count, record in enumerate(records, 1):
         if count % YIELD_EVERY_RECORDS == 0:
@@ -99,10 +100,13 @@ async def _apply_chunk(
             accounts.used(account)  # decoded below, even if nothing changes
             touched[account_id] = account
             inputs[account_id] = []
+            account.state.take_limits_hit()  # a replay at load repeats hits counted live
         # Even an event too late to count moves the state's clock: it is kept in the
         # account's change like the others, so that a replay ends in the same state.
         inputs[account_id].append(encode_input(item, record.message.value))
         counts = apply_input(account.state, item, now)
+        if hits := account.state.take_limits_hit():
+            limits_hit.update(hits)
         if isinstance(item, SetCsmSentiment):
             account.changed(model, CSM_SENTIMENT)
         elif counts:
@@ -115,3 +119,5 @@ async def _apply_chunk(
         metrics.EVENTS_APPLIED.labels(event_type).inc(n)
     for event_type, n in too_late.items():
         metrics.EVENTS_TOO_LATE.labels(event_type).inc(n)
+    for limit, n in limits_hit.items():
+        metrics.LIMITS_HIT.labels(limit).inc(n)
