@@ -128,6 +128,11 @@ class AccountFacts:
             return "low_touch"
         return "tech_touch"
 
+    def kept_items(self) -> int:
+        """Tickets, invoices and distinct values kept: what makes a state large."""
+        ledgers = sum(len(ledger) for ledger in (self.tickets, self.invoices) if ledger)
+        return ledgers + sum(len(seen) for seen in self._distinct if seen is not None)
+
     def distinct(self, event_type: str, field: str) -> LastSeen | None:
         """The distinct values of a `DISTINCT_FIELDS` field, if any was seen."""
         return self._distinct[_DISTINCT.index((event_type, field))]

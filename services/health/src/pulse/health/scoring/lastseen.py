@@ -13,11 +13,11 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 
-from pulse.health.scoring.packing import pack_array, stable_hash, unpack_array
+from pulse.health.scoring.packing import HASH_BITS, pack_array, stable_hash, unpack_array
 
 _DAY_BITS = 16
 _DAY_MASK = (1 << _DAY_BITS) - 1
-_HASH_BITS = 48
+_HASH_BITS = HASH_BITS
 _HASH_MASK = (1 << _HASH_BITS) - 1
 #: Most distinct values kept per field and account.
 DEFAULT_LIMIT = 5_000

@@ -18,16 +18,19 @@ import struct
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple, Protocol
 
-from pulse.health.scoring.packing import stable_hash
+from pulse.health.scoring.packing import HASH_BITS, stable_hash
 
 _WIDTH = 3  # words per item besides its id hash: opened << 32 | closed, tag << 16 | due, amount
 _TIME_BITS = 32
 _TIME_MASK = (1 << _TIME_BITS) - 1
 _DAY_BITS = 16
 _DAY_MASK = (1 << _DAY_BITS) - 1
+_HASH_BITS = HASH_BITS
+_HASH_MASK = (1 << _HASH_BITS) - 1
 _FLOAT = struct.Struct("<d")
 _WORD = struct.Struct("<Q")
 #: Most items kept per ledger and account.
@@ -235,6 +238,8 @@ class ItemLedger:
         )
         rows_words[1::_WIDTH] = array("Q", [int(row[3]) << _DAY_BITS | int(row[4]) for row in rows])
         rows_words[2::_WIDTH] = array("Q", amounts.tobytes())
+        if len(ids) == limit:  # full: the next new item drops the stalest
+            ledger._order = _Staleness(ledger._ids, rows_words[0::_WIDTH])
         if tally is not None:
             for hashed, opened, closed, tag, due_day, amount in rows:
                 if opened > closed:
@@ -252,14 +257,18 @@ class _Staleness:
 
     def __init__(self, ids: array[int], times: array[int]) -> None:
         """The order of items by id hash and `opened << 32 | closed`."""
-        keys = [
-            ((t >> _TIME_BITS) > (t & _TIME_MASK)) << _TIME_BITS
-            | max(t >> _TIME_BITS, t & _TIME_MASK)
-            for t in times
-        ]
-        pairs = sorted(zip(keys, ids, strict=True))
-        self._keys: array[int] = array("Q", [key for key, _ in pairs])
-        self._ids: array[int] = array("Q", [hashed for _, hashed in pairs])
+        # Sorted as one int per item (key << 48 | hash): ints compare in C, tuples do not.
+        packed = sorted(
+            (
+                ((t >> _TIME_BITS) > (t & _TIME_MASK)) << _TIME_BITS
+                | max(t >> _TIME_BITS, t & _TIME_MASK)
+            )
+            << _HASH_BITS
+            | hashed
+            for t, hashed in zip(times, ids, strict=True)
+        )
+        self._keys: array[int] = array("Q", [p >> _HASH_BITS for p in packed])
+        self._ids: array[int] = array("Q", [p & _HASH_MASK for p in packed])
 
     def _position(self, key: int, hashed: int) -> int:
         keys, ids = self._keys, self._ids
@@ -299,6 +308,7 @@ def currency_code(currency: str) -> int:
     return code
 
 
+@lru_cache(maxsize=1024)
 def currency_of_code(code: int) -> str | None:
     """The currency `currency_code` packed, None for 0."""
     if not code:

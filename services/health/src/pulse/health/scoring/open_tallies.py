@@ -16,8 +16,9 @@ from array import array
 from bisect import bisect_left
 
 from pulse.health.scoring.ledger import Item, currency_of_code
+from pulse.health.scoring.packing import HASH_BITS
 
-_HASH_BITS = 48
+_HASH_BITS = HASH_BITS
 #: Ticket tags a selector reads: priority code (low 4 bits), channel code (next 4).
 TICKET_TAG_MASK = 0xFF
 
