@@ -1,8 +1,9 @@
-"""The health service's benchmark: throughput, freshness, footprint and reads.
+"""The health service's benchmark: throughput, freshness, footprint, reads, worst case.
 
 Each part runs on the benchmark's own broker and PostgreSQL, with its own database and
 topic prefix, so one part's state never flatters another. See the part modules:
-`health_throughput`, `health_freshness`, `health_footprint`, `health_reads`.
+`health_throughput`, `health_freshness`, `health_footprint`, `health_reads`,
+`health_worst` (accounts at every per-account limit).
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ from bench.health_footprint import (
 from bench.health_freshness import FreshnessOptions, run_freshness
 from bench.health_reads import ReadOptions, measure_reads
 from bench.health_throughput import ThroughputOptions, run_throughput
+from bench.health_worst import WorstCaseOptions, run_worst_case
 from bench.stack import Stack, embedded_stack, service
 from pulse.common.embedded import free_port
 
 log = logging.getLogger(__name__)
-PARTS = ("throughput", "freshness", "footprint", "reads")
+PARTS = ("throughput", "freshness", "footprint", "reads", "worst_case")
 #: Bytes of memory a cached account may take.
 TARGET_BYTES_PER_CACHED_ACCOUNT = 4096
 LOAD_TIMEOUT_S = 300.0
@@ -55,6 +57,7 @@ class HealthOptions:
     freshness: FreshnessOptions = field(default_factory=FreshnessOptions)
     footprint: FootprintOptions = field(default_factory=FootprintOptions)
     reads: ReadOptions = field(default_factory=ReadOptions)
+    worst_case: WorstCaseOptions = field(default_factory=WorstCaseOptions)
     env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -71,6 +74,8 @@ def run_health(options: HealthOptions) -> dict[str, Any]:
             if "error" in both:
                 results["footprint"] = both
             results.update({k: v for k, v in both.items() if k in ("footprint", "reads")})
+        if "worst_case" in options.parts:  # last: its large tables are dropped, not vacuumed
+            results["worst_case"] = timed(run_worst_case, stack, options.worst_case, options.env)
     return results
 
 
@@ -280,6 +285,33 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append(
             (
                 f"health GET p50/p99/max ms @{reads['achieved_per_s']}/s",
+                f"{reads['p50_ms']} / {reads['p99_ms']} / {reads['max_ms']}",
+                "target p99 10",
+                "",
+            )
+        )
+    worst = results.get("worst_case")
+    if worst:
+        rows.extend(worst_case_rows(worst))
+    return rows
+
+
+def worst_case_rows(worst: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The worst case's events/s beside the usual run's, and its reads."""
+    usual, limits = worst["usual"], worst["at_limits"]
+    rows = [
+        (
+            f"health events/s, {worst['accounts']:,} accounts at limits",
+            f"{limits['events_per_s']:,}",
+            f"usual {usual['events_per_s']:,}",
+            f"{worst['ratio_to_usual']:.0%} (target {worst['target_ratio']:.0%})",
+        )
+    ]
+    reads = limits.get("reads")
+    if reads:
+        rows.append(
+            (
+                f"  at limits, GET p50/p99/max ms @{reads['achieved_per_s']}/s",
                 f"{reads['p50_ms']} / {reads['p99_ms']} / {reads['max_ms']}",
                 "target p99 10",
                 "",
