@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pulse.health.scoring import ledger as ledgers
 from pulse.health.scoring.ledger import Item, ItemLedger, currency_code, currency_of_code
 from pulse.health.scoring.open_tallies import (
     TICKET_TAG_MASK,
@@ -104,9 +105,10 @@ def total(books: list[InvoiceBook], part: str, today: int = 0) -> float:
     return summed.value()
 
 
-def assert_tallies_match(
-    tickets: OpenTickets, invoices: OpenInvoices, plain: PlainLedger, days: list[int]
-) -> None:
+def assert_tallies_match(ledger: ItemLedger, plain: PlainLedger, days: list[int]) -> None:
+    both = ledger.tally()
+    assert isinstance(both, _Both)
+    tickets, invoices = both.tickets, both.invoices
     open_items = plain.open_items()
     assert tickets.by_tag() == Counter(i.tag & TICKET_TAG_MASK for i in open_items)
     for currency in (None, "EUR", "USD"):
@@ -131,24 +133,25 @@ def assert_tallies_match(
     operations=st.lists(OPERATION, max_size=60),
     limit=st.integers(1, 8),
     days=st.lists(st.integers(0, 14), min_size=1, max_size=4),
+    tally_from=st.sampled_from([0, 3, 1000]),  # kept from the start, from 3 items, never
 )
 def test_ledger_and_tallies_match_a_plain_walk(
-    operations: list[tuple[str, str, int, Any]], limit: int, days: list[int]
+    operations: list[tuple[str, str, int, Any]], limit: int, days: list[int], tally_from: int
 ) -> None:
-    tickets, invoices = OpenTickets(), OpenInvoices()
-    # One ledger feeds both tallies: each only counts what it is told.
-    both = _Both(tickets, invoices)
-    ledger, plain = ItemLedger(limit, both), PlainLedger(limit)
-    for operation in operations:
-        apply(ledger, operation)
-        plain.apply(operation)
-        assert ledger.to_list() == plain.rows()
-        assert len(ledger) <= limit
-        assert_tallies_match(tickets, invoices, plain, days)
-    loaded = _Both(OpenTickets(), OpenInvoices())
-    stored = ItemLedger.from_list(ledger.to_list(), limit, loaded)
-    assert stored.to_list() == ledger.to_list()
-    assert_tallies_match(loaded.tickets, loaded.invoices, plain, days)
+    usual, ledgers.TALLY_FROM = ledgers.TALLY_FROM, tally_from
+    try:
+        ledger, plain = ItemLedger(limit, _Both.new), PlainLedger(limit)
+        for operation in operations:
+            apply(ledger, operation)
+            plain.apply(operation)
+            assert ledger.to_list() == plain.rows()
+            assert len(ledger) <= limit
+            assert_tallies_match(ledger, plain, days)
+        stored = ItemLedger.from_list(ledger.to_list(), limit, _Both.new)
+        assert stored.to_list() == ledger.to_list()
+        assert_tallies_match(stored, plain, days)
+    finally:
+        ledgers.TALLY_FROM = usual
     apply(stored, ("open_ticket", "one-more", 41, 0))  # loaded full: its drop order works
     plain.apply(("open_ticket", "one-more", 41, 0))
     assert stored.to_list() == plain.rows()
@@ -157,8 +160,12 @@ def test_ledger_and_tallies_match_a_plain_walk(
 class _Both:
     """Tells both tallies of every open item (they keep different figures)."""
 
-    def __init__(self, tickets: OpenTickets, invoices: OpenInvoices) -> None:
-        self.tickets, self.invoices = tickets, invoices
+    def __init__(self) -> None:
+        self.tickets, self.invoices = OpenTickets(), OpenInvoices()
+
+    @classmethod
+    def new(cls) -> _Both:
+        return cls()
 
     def add(self, hashed: int, item: Item) -> None:
         self.tickets.add(hashed, item)
@@ -174,18 +181,17 @@ def test_below_the_limit_the_order_of_events_does_not_matter(
     data: st.DataObject, operations: list[tuple[str, str, int, Any]]
 ) -> None:
     shuffled = data.draw(st.permutations(operations))
-    ledgers, tallies = [], []
+    kept = []
     for sequence in (operations, shuffled):
-        tallies.append(_Both(OpenTickets(), OpenInvoices()))
-        ledger = ItemLedger(len(IDS), tallies[-1])
+        ledger = ItemLedger(len(IDS), _Both.new)
         for operation in sequence:
             apply(ledger, operation)
-        ledgers.append(ledger)
-    assert ledgers[0].to_list() == ledgers[1].to_list()
+        kept.append(ledger)
+    assert kept[0].to_list() == kept[1].to_list()
     plain = PlainLedger(len(IDS))
     for operation in operations:
         plain.apply(operation)
-    assert_tallies_match(tallies[1].tickets, tallies[1].invoices, plain, [0, 5, 13])
+    assert_tallies_match(kept[1], plain, [0, 5, 13])
 
 
 def test_exact_sums_come_back_to_zero_and_do_not_depend_on_order() -> None:

@@ -212,12 +212,12 @@ class AccountFacts:
 
     def _tickets(self) -> ItemLedger:
         if self.tickets is None:
-            self.tickets = ItemLedger(tally=OpenTickets())
+            self.tickets = ItemLedger(tally=OpenTickets)
         return self.tickets
 
     def _invoices(self) -> ItemLedger:
         if self.invoices is None:
-            self.invoices = ItemLedger(tally=OpenInvoices())
+            self.invoices = ItemLedger(tally=OpenInvoices)
         return self.invoices
 
     def _count_dropped(self, kept: ItemLedger | LastSeen, limit: str) -> None:
@@ -311,9 +311,9 @@ class AccountFacts:
             event_type, field = name.rsplit(".", 1)
             self._distinct[_DISTINCT.index((event_type, field))] = LastSeen.from_text(text)
         if "tickets" in data:
-            self.tickets = ItemLedger.from_list(data["tickets"], tally=OpenTickets())
+            self.tickets = ItemLedger.from_list(data["tickets"], tally=OpenTickets)
         if "invoices" in data:
-            self.invoices = ItemLedger.from_list(data["invoices"], tally=OpenInvoices())
+            self.invoices = ItemLedger.from_list(data["invoices"], tally=OpenInvoices)
         if "csm" in data:
             value, note, second = data["csm"]
             self.set_csm_sentiment(value, note, moment_of(int(second)))

@@ -10,6 +10,7 @@ array's tail in C), however many values are kept.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left
 
@@ -21,6 +22,14 @@ _HASH_BITS = HASH_BITS
 _HASH_MASK = (1 << _HASH_BITS) - 1
 #: Most distinct values kept per field and account.
 DEFAULT_LIMIT = 5_000
+#: Values from which they are also kept in order of day (8 bytes a value more); fewer are
+#: sorted by day when counted, in C, for about what a search in a larger set costs.
+INDEX_FROM = 256
+#: Values a prune forgets one by one; more are filtered out in one pass.
+_FEW = 64
+#: Where the two bytes of an entry's day (its low 16 bits) lie among its 8, in the order a
+#: 16-bit number has them on this machine.
+_DAY_BYTES = (0, 1) if sys.byteorder == "little" else (6, 7)
 
 assert array("Q").itemsize == 8, "needs 64-bit C long longs"
 
@@ -35,7 +44,8 @@ class LastSeen:
         self.limit = limit
         # The entries by day, `day << 48 | hash48`, sorted: counts since a day and the
         # stalest entry are then a binary search away, however many values are kept. Built
-        # when first asked (not stored, 8 bytes a value), kept up to date after.
+        # when first asked of `INDEX_FROM` values or more (not stored, 8 bytes a value),
+        # kept up to date after.
         self._by_day: array[int] | None = None
         #: Values forgotten at the limit since the owner last looked (and reset it).
         self.dropped = 0
@@ -68,13 +78,13 @@ class LastSeen:
 
     def _forget_stalest(self) -> None:
         """The value seen longest ago goes (of a tie, the lowest hash)."""
-        by_day = self._days()
+        by_day = self._index()
         stalest = by_day.pop(0)
         i = bisect_left(self._entries, (stalest & _HASH_MASK) << _DAY_BITS)
         del self._entries[i]
         self.dropped += 1
 
-    def _days(self) -> array[int]:
+    def _index(self) -> array[int]:
         if self._by_day is None:
             self._by_day = array("Q", sorted(map(_by_day_key, self._entries)))
         return self._by_day
@@ -89,22 +99,38 @@ class LastSeen:
 
     def count_since(self, first: int) -> int:
         """How many values were last seen on day `first` or later."""
-        by_day = self._days()
-        return len(by_day) - bisect_left(by_day, max(first, 0) << _HASH_BITS)
+        return self._seen_since(first)[0]
 
     def earliest_since(self, first: int) -> int | None:
         """The earliest last-seen day on or after `first`: when the count next drops."""
-        by_day = self._days()
-        i = bisect_left(by_day, max(first, 0) << _HASH_BITS)
-        return by_day[i] >> _HASH_BITS if i < len(by_day) else None
+        return self._seen_since(first)[1]
+
+    def _seen_since(self, first: int) -> tuple[int, int | None]:
+        by_day = self._by_day
+        if by_day is None and len(self._entries) >= INDEX_FROM:
+            by_day = self._index()
+        if by_day is not None:
+            i = bisect_left(by_day, max(first, 0) << _HASH_BITS)
+            return len(by_day) - i, by_day[i] >> _HASH_BITS if i < len(by_day) else None
+        days = _sorted_days(self._entries)  # fewer than INDEX_FROM
+        i = bisect_left(days, first)
+        return len(days) - i, days[i] if i < len(days) else None
 
     def prune(self, first: int) -> bool:
-        """Forget values last seen before day `first`; whether any was forgotten."""
+        """Forget values last seen before day `first`; whether any was forgotten. Once a
+        day; with the order by day, finding that none is due costs a search."""
+        by_day = self._by_day
+        if by_day is not None:
+            cut = bisect_left(by_day, max(first, 0) << _HASH_BITS)
+            self._by_day = by_day[cut:]
+            if cut <= _FEW:
+                for key in by_day[:cut]:
+                    del self._entries[bisect_left(self._entries, _entry_of_key(key))]
+                self._entries = self._entries[:]  # exact size: returns over-allocation
+                return bool(cut)
         kept = array("Q", [e for e in self._entries if e & _DAY_MASK >= first])
         dropped = len(kept) < len(self._entries)
         self._entries = kept  # exact size: returns what inserts over-allocated
-        if self._by_day is not None:
-            self._by_day = self._by_day[bisect_left(self._by_day, max(first, 0) << _HASH_BITS) :]
         return dropped
 
     def to_text(self) -> str:
@@ -126,9 +152,24 @@ def _by_day_key(entry: int) -> int:
     return (entry & _DAY_MASK) << _HASH_BITS | entry >> _DAY_BITS
 
 
+def _entry_of_key(key: int) -> int:
+    """The entry `hash48 << 16 | day` of a by-day key `day << 48 | hash48`."""
+    return (key & _HASH_MASK) << _DAY_BITS | key >> _HASH_BITS
+
+
 def _insert(keys: array[int], key: int) -> None:
     keys.insert(bisect_left(keys, key), key)
 
 
 def _remove(keys: array[int], key: int) -> None:
     del keys[bisect_left(keys, key)]
+
+
+def _sorted_days(entries: array[int]) -> list[int]:
+    """The days of the entries, ascending. Picked out of the entries' bytes and sorted in
+    C: a loop over the entries in Python took ~30 µs for 300 values."""
+    raw = entries.tobytes()
+    days = bytearray(2 * len(entries))
+    days[0::2] = raw[_DAY_BYTES[0] :: 8]
+    days[1::2] = raw[_DAY_BYTES[1] :: 8]
+    return sorted(array("H", days))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple, Protocol
@@ -35,6 +35,8 @@ _FLOAT = struct.Struct("<d")
 _WORD = struct.Struct("<Q")
 #: Most items kept per ledger and account.
 DEFAULT_LIMIT = 2_000
+#: Items from which a ledger keeps its tally up to date rather than making it when asked.
+TALLY_FROM = 32
 
 
 class Item(NamedTuple):
@@ -72,12 +74,16 @@ def _words(item: Item) -> tuple[int, int, int]:
 class ItemLedger:
     """Items by 48-bit id hash: the hashes in one sorted array, 24 bytes each beside them."""
 
-    __slots__ = ("_ids", "_order", "_rows", "_tally", "dropped", "limit")
+    __slots__ = ("_ids", "_new_tally", "_order", "_rows", "_tally", "dropped", "limit")
 
-    def __init__(self, limit: int = DEFAULT_LIMIT, tally: OpenTally | None = None) -> None:
+    def __init__(
+        self, limit: int = DEFAULT_LIMIT, tally: Callable[[], OpenTally] | None = None
+    ) -> None:
         self._ids: array[int] = array("Q")
         self._rows: array[int] = array("Q")
-        self._tally = tally
+        self._new_tally = tally
+        # Kept up to date from `TALLY_FROM` items on (see `tally`).
+        self._tally: OpenTally | None = None
         # Items by staleness, only while the ledger is at its limit (see `_Staleness`).
         self._order: _Staleness | None = None
         self.limit = limit
@@ -87,10 +93,21 @@ class ItemLedger:
     def __len__(self) -> int:
         return len(self._ids)
 
-    @property
-    def tally(self) -> OpenTally | None:
-        """What the ledger keeps up to date about its open items."""
-        return self._tally
+    def tally(self) -> OpenTally:
+        """What scoring reads of the open items. Kept up to date once the ledger has held
+        `TALLY_FROM` items; a smaller ledger (most) makes a new one when asked, walking at
+        most that many items, and spares the memory."""
+        if self._tally is not None:
+            return self._tally
+        assert self._new_tally is not None, "a ledger scoring reads has a tally"
+        tally = self._new_tally()
+        for i, hashed in enumerate(self._ids):
+            item = self._item(i)
+            if item.is_open:
+                tally.add(hashed, item)
+        if len(self._ids) >= TALLY_FROM:
+            self._tally = tally
+        return tally
 
     def _find(self, hashed: int) -> tuple[int, bool]:
         """(position, found) of an id hash."""
@@ -176,20 +193,22 @@ class ItemLedger:
         return (item for item in self.items() if item.is_open)
 
     def prune(self, closed_before: int) -> bool:
-        """Forget closed items whose closing is before `closed_before` (s). Once a day: the
-        one walk over every item."""
-        times = self._rows[0::_WIDTH]
-        stale = [
-            i
-            for i, t in enumerate(times)
-            if (t & _TIME_MASK) >= (t >> _TIME_BITS) and (t & _TIME_MASK) < closed_before
-        ]
+        """Forget closed items whose closing is before `closed_before` (s). Once a day; a
+        full ledger finds them first in its drop order, a smaller one walks its items."""
+        if self._order is not None:
+            gone = self._order.forget_closed_before(closed_before)
+            stale = sorted(self._find(hashed)[0] for hashed in gone)
+        else:
+            times = self._rows[0::_WIDTH]
+            stale = [
+                i
+                for i, t in enumerate(times)
+                if (t & _TIME_MASK) >= (t >> _TIME_BITS) and (t & _TIME_MASK) < closed_before
+            ]
         for i in reversed(stale):
             self._drop(i)  # closed: the tally never held them
         # exact size: returns what inserts over-allocated
         self._ids, self._rows = self._ids[:], self._rows[:]
-        if self._order is not None:
-            self._order.forget_closed_before(closed_before)
         return bool(stale)
 
     def _drop_stalest(self) -> None:
@@ -218,7 +237,10 @@ class ItemLedger:
 
     @classmethod
     def from_list(
-        cls, rows: list[list[float]], limit: int = DEFAULT_LIMIT, tally: OpenTally | None = None
+        cls,
+        rows: list[list[float]],
+        limit: int = DEFAULT_LIMIT,
+        tally: Callable[[], OpenTally] | None = None,
     ) -> ItemLedger:
         """Rebuild from `to_list`."""
         ledger = cls(limit, tally)
@@ -240,11 +262,6 @@ class ItemLedger:
         rows_words[2::_WIDTH] = array("Q", amounts.tobytes())
         if len(ids) == limit:  # full: the next new item drops the stalest
             ledger._order = _Staleness(ledger._ids, rows_words[0::_WIDTH])
-        if tally is not None:
-            for hashed, opened, closed, tag, due_day, amount in rows:
-                if opened > closed:
-                    item = Item(int(opened), int(closed), int(tag), int(due_day), float(amount))
-                    tally.add(int(hashed), item)
         return ledger
 
 
@@ -288,11 +305,14 @@ class _Staleness:
         """The id hash of the stalest item."""
         return self._ids[0]
 
-    def forget_closed_before(self, second: int) -> None:
-        """Drop the items a prune drops: closed (they come first) before `second`."""
+    def forget_closed_before(self, second: int) -> array[int]:
+        """Drop the items a prune drops, closed (they come first) before `second`; their
+        id hashes."""
         cut = bisect_left(self._keys, second)
+        gone = self._ids[:cut]
         del self._keys[:cut]
         del self._ids[:cut]
+        return gone
 
 
 def _staleness(item: Item) -> int:

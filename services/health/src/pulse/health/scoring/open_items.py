@@ -25,7 +25,7 @@ def open_count(r: Reading) -> float:
     tickets = r.facts.tickets
     if tickets is None:
         return 0.0
-    tally = tickets.tally
+    tally = tickets.tally()
     assert isinstance(tally, OpenTickets), "facts keep open tickets by tag"
     selectors = [read.compiled_for_tickets for read in r.measure.reads]
     return float(
@@ -46,7 +46,7 @@ def _books(facts: AccountFacts) -> list[InvoiceBook]:
     """Open invoices in the account's currency (or of unknown currency)."""
     if facts.invoices is None:
         return []
-    tally = facts.invoices.tally
+    tally = facts.invoices.tally()
     assert isinstance(tally, OpenInvoices), "facts keep open invoices by currency"
     return tally.books(facts.attributes.currency)
 

@@ -152,16 +152,15 @@ class InvoiceBook:
 
 
 class OpenInvoices:
-    """Open invoices per currency (None: not said), and all of them together."""
+    """Open invoices per currency (None: not said). Currencies are ISO 4217 codes (ingest
+    checks them): at most a few hundred books, one in practice."""
 
-    __slots__ = ("_all", "_by_currency")
+    __slots__ = ("_by_currency",)
 
     def __init__(self) -> None:
-        self._all = InvoiceBook()
         self._by_currency: dict[str | None, InvoiceBook] = {}
 
     def add(self, hashed: int, item: Item) -> None:
-        self._all.add(hashed, item)
         currency = currency_of_code(item.tag)
         book = self._by_currency.get(currency)
         if book is None:
@@ -169,7 +168,6 @@ class OpenInvoices:
         book.add(hashed, item)
 
     def remove(self, hashed: int, item: Item) -> None:
-        self._all.add(hashed, item, -1)
         currency = currency_of_code(item.tag)
         book = self._by_currency[currency]
         book.add(hashed, item, -1)
@@ -180,6 +178,6 @@ class OpenInvoices:
         """The books of the open invoices an account in `currency` reads: those in its
         currency and those of no currency; all of them when the account's is unknown."""
         if currency is None:
-            return [self._all]
+            return list(self._by_currency.values())
         found = (self._by_currency.get(None), self._by_currency.get(currency))
         return [book for book in found if book is not None]
