@@ -24,6 +24,7 @@ from bench.health_common import (
     profiling,
     scrape,
     service_process,
+    wait_settled,
     with_database,
 )
 from bench.health_footprint import PREFIX as FOOTPRINT_PREFIX
@@ -110,7 +111,7 @@ def footprint_and_reads(stack: Stack, options: HealthOptions) -> dict[str, Any]:
         on_load = memory_of(service_process("health"))
         # The clones were last scored "yesterday": their windows moved at midnight, so
         # health re-scores them now (decoding each, keeping the most recent decoded).
-        settled = wait_settled(url)
+        settled = wait_settled(url, LOAD_TIMEOUT_S)
         memory = memory_of(service_process("health"))
         decoded = scrape(url).get("pulse_health_decoded_accounts", 0)
         if "reads" in options.parts:
@@ -139,32 +140,6 @@ def rss(empty: dict[str, int], loaded: dict[str, int], accounts: int) -> dict[st
         "peak_rss_loaded_mib": round(loaded["peak_rss_bytes"] / 2**20, 1),
         "bytes_per_cached_account": round((loaded["rss_bytes"] - empty["rss_bytes"]) / accounts),
         "target_bytes_per_cached_account": TARGET_BYTES_PER_CACHED_ACCOUNT,
-    }
-
-
-#: Counters that move while health works through what was due at load: re-scores, and
-#: the outbox relay publishing their score events.
-SETTLING = ("pulse_health_accounts_rescored_total", "pulse_kafka_messages_produced_total")
-
-
-def wait_settled(url: str, quiet_s: float = 5.0) -> dict[str, float]:
-    """Wait until health has re-scored what was due at load and published the score events
-    (neither moved for `quiet_s`): reads are measured on a quiet service."""
-    started = time.perf_counter()
-    last: list[float] = []
-    quiet_since = time.perf_counter()
-    while time.perf_counter() - quiet_since < quiet_s:
-        if time.perf_counter() - started > LOAD_TIMEOUT_S:
-            raise TimeoutError(f"health kept re-scoring for {LOAD_TIMEOUT_S}s after loading")
-        samples = scrape(url, LOAD_TIMEOUT_S)
-        seen = [samples.get(name, 0.0) for name in SETTLING]
-        if seen != last:
-            last, quiet_since = seen, time.perf_counter()
-        time.sleep(0.5)
-    return {
-        "rescored_after_load": int(last[0]),
-        "published_after_load": int(last[1]),
-        "rescore_after_load_s": round(time.perf_counter() - started - quiet_s, 1),
     }
 
 

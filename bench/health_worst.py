@@ -6,7 +6,8 @@ accounts, once on accounts stored at every per-account limit first (`health_limi
 ledgers full of open tickets and of open invoices, the most distinct users, features and
 metric names), so that every new ticket, invoice, user or feature drops a kept one. It
 reports the events/s of both and their ratio, and reads (`health_reads`) against the
-process at its limits once the backlog is drained.
+process at its limits once the backlog is drained and re-scored, and PostgreSQL has
+written the run back (as the reads part does).
 
 Fewer accounts than the throughput part: an account at its limits holds ~0.3 MB of state.
 """
@@ -30,9 +31,10 @@ from bench.health_common import (
     scrape,
     service_process,
     temporary_database,
+    wait_settled,
 )
 from bench.health_events import Message, Storyteller, to_messages
-from bench.health_footprint import migrate
+from bench.health_footprint import migrate, write_back
 from bench.health_limits import save_at_limits
 from bench.health_reads import ReadOptions, measure_reads
 from bench.health_throughput import BASE_PREFIX, produce, retarget, wait_committed
@@ -120,6 +122,10 @@ def one_run(
             after = scrape(url)
             memory = memory_of(service_process("health"))
             if limits_before is not None:
+                # As the reads part: on a quiet service (deferred re-scores done) and
+                # database (the run's writes vacuumed and checkpointed).
+                figures["settled"] = wait_settled(url, options.timeout_s)
+                asyncio.run(write_back(own))
                 figures["reads"] = asyncio.run(measure_reads(url, accounts, options.reads))
     return {
         **measured,

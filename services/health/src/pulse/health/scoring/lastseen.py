@@ -86,7 +86,7 @@ class LastSeen:
 
     def _index(self) -> array[int]:
         if self._by_day is None:
-            self._by_day = array("Q", sorted(map(_by_day_key, self._entries)))
+            self._by_day = array("Q", sorted(_by_day_keys(self._entries)))
         return self._by_day
 
     def day_of(self, value: str) -> int | None:
@@ -144,12 +144,28 @@ class LastSeen:
         seen._entries = unpack_array("Q", text)
         if any(a >= b for a, b in zip(seen._entries, seen._entries[1:], strict=False)):
             raise ValueError("last-seen entries are not sorted")
+        if len(seen._entries) >= INDEX_FROM:
+            seen._index()  # kept from here on, built while the state is decoded
         return seen
 
 
 def _by_day_key(entry: int) -> int:
     """`day << 48 | hash48` of an entry `hash48 << 16 | day`."""
     return (entry & _DAY_MASK) << _HASH_BITS | entry >> _DAY_BITS
+
+
+def _by_day_keys(entries: array[int]) -> array[int]:
+    """`_by_day_key` of every entry: on a little-endian machine, each entry's 8 bytes
+    turned by two (its day's bytes after its hash's), in C."""
+    if sys.byteorder != "little":
+        return array("Q", map(_by_day_key, entries))
+    raw = entries.tobytes()
+    turned = bytearray(len(raw))
+    for byte in range(8):
+        turned[byte::8] = raw[(byte + 2) % 8 :: 8]
+    keys: array[int] = array("Q")
+    keys.frombytes(turned)
+    return keys
 
 
 def _entry_of_key(key: int) -> int:

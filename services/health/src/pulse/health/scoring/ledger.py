@@ -262,6 +262,8 @@ class ItemLedger:
         rows_words[2::_WIDTH] = array("Q", amounts.tobytes())
         if len(ids) == limit:  # full: the next new item drops the stalest
             ledger._order = _Staleness(ledger._ids, rows_words[0::_WIDTH])
+        if tally is not None and len(ids) >= TALLY_FROM:
+            ledger.tally()  # kept from here on, built while the state is decoded
         return ledger
 
 
