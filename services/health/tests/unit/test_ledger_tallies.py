@@ -180,18 +180,27 @@ class _Both:
 def test_below_the_limit_the_order_of_events_does_not_matter(
     data: st.DataObject, operations: list[tuple[str, str, int, Any]]
 ) -> None:
+    # Tickets and invoices live in separate ledgers: an id is one or the other here too
+    # (their openings merge differently). Closings go to either, by their time.
+    operations = [_one_kind(operation) for operation in operations]
     shuffled = data.draw(st.permutations(operations))
     kept = []
     for sequence in (operations, shuffled):
-        ledger = ItemLedger(len(IDS), _Both.new)
+        ledger = ItemLedger(2 * len(IDS), _Both.new)
         for operation in sequence:
             apply(ledger, operation)
         kept.append(ledger)
     assert kept[0].to_list() == kept[1].to_list()
-    plain = PlainLedger(len(IDS))
+    plain = PlainLedger(2 * len(IDS))
     for operation in operations:
         plain.apply(operation)
     assert_tallies_match(kept[1], plain, [0, 5, 13])
+
+
+def _one_kind(operation: tuple[str, str, int, Any]) -> tuple[str, str, int, Any]:
+    name, item_id, second, extra = operation
+    invoice = name == "open_invoice" or (name == "close" and second % 2 == 1)
+    return name, f"invoice-{item_id}" if invoice else item_id, second, extra
 
 
 def test_exact_sums_come_back_to_zero_and_do_not_depend_on_order() -> None:
