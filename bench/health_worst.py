@@ -5,9 +5,9 @@ through one health process twice, each on fresh topics and a fresh database: onc
 accounts, once on accounts stored at every per-account limit first (`health_limits`:
 ledgers full of open tickets and of open invoices, the most distinct users, features and
 metric names), so that every new ticket, invoice, user or feature drops a kept one. It
-reports the events/s of both and their ratio, and reads (`health_reads`) against the
-process at its limits once the backlog is drained and re-scored, and PostgreSQL has
-written the run back (as the reads part does).
+reports the events/s of both and their ratio, and reads (`health_reads`) against each
+process once its backlog is drained and re-scored, and PostgreSQL has written the run back
+(as the reads part does): the usual run's reads are the same machine's baseline.
 
 Fewer accounts than the throughput part: an account at its limits holds ~0.3 MB of state.
 """
@@ -91,8 +91,8 @@ def one_run(
     env: Mapping[str, str],
     limits_before: datetime | None,
 ) -> dict[str, Any]:
-    """One health process draining the messages (1 partition); with `limits_before`, its
-    accounts are stored at their limits first, and reads are measured after."""
+    """One health process draining the messages (1 partition), then reads; with
+    `limits_before`, its accounts are stored at their limits first."""
     name = "usual" if limits_before is None else "limits"
     prefix = f"hworst-{name}"
     settings = Settings(
@@ -121,12 +121,11 @@ def one_run(
             measured = asyncio.run(wait_committed(own, ends, options.timeout_s))
             after = scrape(url)
             memory = memory_of(service_process("health"))
-            if limits_before is not None:
-                # As the reads part: on a quiet service (deferred re-scores done) and
-                # database (the run's writes vacuumed and checkpointed).
-                figures["settled"] = wait_settled(url, options.timeout_s)
-                asyncio.run(write_back(own))
-                figures["reads"] = asyncio.run(measure_reads(url, accounts, options.reads))
+            # As the reads part: on a quiet service (deferred re-scores done) and database
+            # (the run's writes vacuumed and checkpointed).
+            figures["settled"] = wait_settled(url, options.timeout_s)
+            asyncio.run(write_back(own))
+            figures["reads"] = asyncio.run(measure_reads(url, accounts, options.reads))
     return {
         **measured,
         **batch_figures(before, after),
