@@ -9,7 +9,8 @@ reopen them; open items are kept until closed (at most `limit`, the stalest drop
 Every change costs O(log n) comparisons plus a move of the arrays' tails in C: a ledger
 holding thousands of items (a support desk that never sends resolutions) costs an event
 no more Python work than an empty one. What scoring reads of the open items is kept up to
-date by the ledger's `OpenTally` (see `open_tallies`), never by a walk over the items.
+date by the ledger's `OpenTally` (see `open_tallies`); only a ledger of fewer than
+`TALLY_FROM` items makes it when asked, by a walk over those few.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class ItemLedger:
         self._new_tally = tally
         # Kept up to date from `TALLY_FROM` items on (see `tally`).
         self._tally: OpenTally | None = None
-        # Items by staleness, only while the ledger is at its limit (see `_Staleness`).
+        # Items by staleness, from when the ledger first reaches its limit (or loads full).
         self._order: _Staleness | None = None
         self.limit = limit
         #: Items dropped at the limit since the owner last looked (and reset it).
