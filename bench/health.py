@@ -1,8 +1,9 @@
-"""The health service's benchmark: throughput, freshness, footprint and reads.
+"""The health service's benchmark: throughput, freshness, footprint, reads, worst case.
 
 Each part runs on the benchmark's own broker and PostgreSQL, with its own database and
 topic prefix, so one part's state never flatters another. See the part modules:
-`health_throughput`, `health_freshness`, `health_footprint`, `health_reads`.
+`health_throughput`, `health_freshness`, `health_footprint`, `health_reads`,
+`health_worst` (accounts at every per-account limit).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bench.health_common import (
     profiling,
     scrape,
     service_process,
+    wait_settled,
     with_database,
 )
 from bench.health_footprint import PREFIX as FOOTPRINT_PREFIX
@@ -36,11 +38,12 @@ from bench.health_footprint import (
 from bench.health_freshness import FreshnessOptions, run_freshness
 from bench.health_reads import ReadOptions, measure_reads
 from bench.health_throughput import ThroughputOptions, run_throughput
+from bench.health_worst import WorstCaseOptions, run_worst_case
 from bench.stack import Stack, embedded_stack, service
 from pulse.common.embedded import free_port
 
 log = logging.getLogger(__name__)
-PARTS = ("throughput", "freshness", "footprint", "reads")
+PARTS = ("throughput", "freshness", "footprint", "reads", "worst_case")
 #: Bytes of memory a cached account may take.
 TARGET_BYTES_PER_CACHED_ACCOUNT = 4096
 LOAD_TIMEOUT_S = 300.0
@@ -55,6 +58,7 @@ class HealthOptions:
     freshness: FreshnessOptions = field(default_factory=FreshnessOptions)
     footprint: FootprintOptions = field(default_factory=FootprintOptions)
     reads: ReadOptions = field(default_factory=ReadOptions)
+    worst_case: WorstCaseOptions = field(default_factory=WorstCaseOptions)
     env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -71,6 +75,8 @@ def run_health(options: HealthOptions) -> dict[str, Any]:
             if "error" in both:
                 results["footprint"] = both
             results.update({k: v for k, v in both.items() if k in ("footprint", "reads")})
+        if "worst_case" in options.parts:  # last: its large tables are dropped, not vacuumed
+            results["worst_case"] = timed(run_worst_case, stack, options.worst_case, options.env)
     return results
 
 
@@ -105,7 +111,7 @@ def footprint_and_reads(stack: Stack, options: HealthOptions) -> dict[str, Any]:
         on_load = memory_of(service_process("health"))
         # The clones were last scored "yesterday": their windows moved at midnight, so
         # health re-scores them now (decoding each, keeping the most recent decoded).
-        settled = wait_settled(url)
+        settled = wait_settled(url, LOAD_TIMEOUT_S)
         memory = memory_of(service_process("health"))
         decoded = scrape(url).get("pulse_health_decoded_accounts", 0)
         if "reads" in options.parts:
@@ -134,32 +140,6 @@ def rss(empty: dict[str, int], loaded: dict[str, int], accounts: int) -> dict[st
         "peak_rss_loaded_mib": round(loaded["peak_rss_bytes"] / 2**20, 1),
         "bytes_per_cached_account": round((loaded["rss_bytes"] - empty["rss_bytes"]) / accounts),
         "target_bytes_per_cached_account": TARGET_BYTES_PER_CACHED_ACCOUNT,
-    }
-
-
-#: Counters that move while health works through what was due at load: re-scores, and
-#: the outbox relay publishing their score events.
-SETTLING = ("pulse_health_accounts_rescored_total", "pulse_kafka_messages_produced_total")
-
-
-def wait_settled(url: str, quiet_s: float = 5.0) -> dict[str, float]:
-    """Wait until health has re-scored what was due at load and published the score events
-    (neither moved for `quiet_s`): reads are measured on a quiet service."""
-    started = time.perf_counter()
-    last: list[float] = []
-    quiet_since = time.perf_counter()
-    while time.perf_counter() - quiet_since < quiet_s:
-        if time.perf_counter() - started > LOAD_TIMEOUT_S:
-            raise TimeoutError(f"health kept re-scoring for {LOAD_TIMEOUT_S}s after loading")
-        samples = scrape(url, LOAD_TIMEOUT_S)
-        seen = [samples.get(name, 0.0) for name in SETTLING]
-        if seen != last:
-            last, quiet_since = seen, time.perf_counter()
-        time.sleep(0.5)
-    return {
-        "rescored_after_load": int(last[0]),
-        "published_after_load": int(last[1]),
-        "rescore_after_load_s": round(time.perf_counter() - started - quiet_s, 1),
     }
 
 
@@ -285,4 +265,32 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "",
             )
         )
+    worst = results.get("worst_case")
+    if worst:
+        rows.extend(worst_case_rows(worst))
+    return rows
+
+
+def worst_case_rows(worst: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The worst case's events/s beside the usual run's, and its reads."""
+    usual, limits = worst["usual"], worst["at_limits"]
+    rows = [
+        (
+            f"health events/s, {worst['accounts']:,} accounts at limits",
+            f"{limits['events_per_s']:,}",
+            f"usual {usual['events_per_s']:,}",
+            f"{worst['ratio_to_usual']:.0%} (target {worst['target_ratio']:.0%})",
+        )
+    ]
+    for name, run in (("at limits", limits), ("usual", usual)):
+        reads = run.get("reads")
+        if reads:
+            rows.append(
+                (
+                    f"  {name}, GET p50/p99/max ms @{reads['achieved_per_s']}/s",
+                    f"{reads['p50_ms']} / {reads['p99_ms']} / {reads['max_ms']}",
+                    "target p99 10",
+                    "",
+                )
+            )
     return rows

@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from bench.health import health_env, wait_loaded, wait_settled
-from bench.health_common import API_KEY, AUTH, latency_summary, scrape, sleep_until
+from bench.health import LOAD_TIMEOUT_S, health_env, wait_loaded
+from bench.health_common import API_KEY, AUTH, latency_summary, scrape, sleep_until, wait_settled
 from bench.health_footprint import FootprintOptions, account_ids, build_database, write_back
 from bench.health_reads import CONNECTIONS, Connection
 from bench.stack import embedded_stack, service
@@ -146,7 +146,7 @@ def main(accounts: int, rate: int = RATE) -> dict[str, Any]:
         env = {**health_env(footprint), "PULSE_API_KEYS": f"bench:{API_KEY}:ingest+read+admin"}
         with service("health", own, free_port(), log_name="health-activation", **env) as url:
             wait_loaded(url, accounts)
-            wait_settled(url)
+            wait_settled(url, LOAD_TIMEOUT_S)
             asyncio.run(write_back(own))
             ids = account_ids(footprint, with_history=False)
             return asyncio.run(measure(url, ids, accounts, rate))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -164,3 +165,29 @@ async def sleep_until(moment: float) -> None:
     delay = moment - asyncio.get_running_loop().time()
     if delay > 0:
         await asyncio.sleep(delay)
+
+
+#: Counters that move while health works through what was due at load: re-scores, and
+#: the outbox relay publishing their score events.
+SETTLING = ("pulse_health_accounts_rescored_total", "pulse_kafka_messages_produced_total")
+
+
+def wait_settled(url: str, timeout_s: float, quiet_s: float = 5.0) -> dict[str, float]:
+    """Wait until health has re-scored what was due at load and published the score events
+    (neither moved for `quiet_s`): reads are measured on a quiet service."""
+    started = time.perf_counter()
+    last: list[float] = []
+    quiet_since = time.perf_counter()
+    while time.perf_counter() - quiet_since < quiet_s:
+        if time.perf_counter() - started > timeout_s:
+            raise TimeoutError(f"health kept re-scoring for {timeout_s}s after loading")
+        samples = scrape(url, timeout_s)
+        seen = [samples.get(name, 0.0) for name in SETTLING]
+        if seen != last:
+            last, quiet_since = seen, time.perf_counter()
+        time.sleep(0.5)
+    return {
+        "rescored_after_load": int(last[0]),
+        "published_after_load": int(last[1]),
+        "rescore_after_load_s": round(time.perf_counter() - started - quiet_s, 1),
+    }

@@ -25,6 +25,7 @@ from bench.health_footprint import FootprintOptions
 from bench.health_freshness import FreshnessOptions
 from bench.health_reads import ReadOptions
 from bench.health_throughput import ThroughputOptions
+from bench.health_worst import WorstCaseOptions
 from bench.stack import embedded_stack, service
 from pulse.common.embedded import free_port
 from pulse.common.kafka.admin import ensure_topics
@@ -91,6 +92,11 @@ def health_options(args: argparse.Namespace) -> health.HealthOptions:
             history_accounts=args.health_history_accounts,
         ),
         reads=ReadOptions(rate=args.health_read_rate, seconds=args.health_read_seconds),
+        worst_case=WorstCaseOptions(
+            accounts=args.health_worst_accounts,
+            events=args.health_worst_events,
+            reads=ReadOptions(rate=args.health_read_rate, seconds=args.health_worst_read_seconds),
+        ),
         env=dict(pair.split("=", 1) for pair in args.health_env),
     )
 
@@ -104,7 +110,7 @@ def arguments() -> argparse.Namespace:
     health_args.add_argument(
         "--health-parts",
         default=",".join(health.PARTS),
-        help="comma-separated parts: throughput, freshness, footprint, reads",
+        help="comma-separated parts: throughput, freshness, footprint, reads, worst_case",
     )
     health_args.add_argument("--health-events", type=int, default=120_000, help="pre-produced")
     health_args.add_argument("--health-partitions", default="1,3", help="one run per count")
@@ -120,6 +126,15 @@ def arguments() -> argparse.Namespace:
     )
     health_args.add_argument("--health-read-rate", type=int, default=500, help="GETs per second")
     health_args.add_argument("--health-read-seconds", type=float, default=20.0)
+    health_args.add_argument(
+        "--health-worst-accounts", type=int, default=1000, help="worst case: accounts at limits"
+    )
+    health_args.add_argument(
+        "--health-worst-events", type=int, default=60_000, help="worst case: pre-produced"
+    )
+    health_args.add_argument(
+        "--health-worst-read-seconds", type=float, default=10.0, help="worst case: reads"
+    )
     health_args.add_argument(
         "--health-env",
         action="append",

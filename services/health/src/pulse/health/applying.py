@@ -92,6 +92,7 @@ async def _apply_chunk(
     skipped: Counter[tuple[str, str]] = Counter()
     examples: dict[str, dict[str, str]] = {}
     scored_types = read_by(model)
+    limits_hit: Counter[str] = Counter()
     duplicates = 0
     for count, record in enumerate(records, 1):
         if count % YIELD_EVERY_RECORDS == 0:
@@ -110,11 +111,15 @@ async def _apply_chunk(
             accounts.used(account)  # decoded below, even if nothing changes
             touched[account_id] = account
             inputs[account_id] = []
+            account.state.take_limits_hit()  # a replay at load repeats hits counted live
         # Even an event too late to count moves the state's clock: it is kept in the
         # account's change like the others, so that a replay ends in the same state.
         inputs[account_id].append(encode_input(item, record.message.value))
         kind = input_type(item)
-        if apply_input(account.state, item, now):
+        counts = apply_input(account.state, item, now)
+        if hits := account.state.take_limits_hit():
+            limits_hit.update(hits)
+        if counts:
             account.changed(model, kind)
             if kind in scored_types:
                 applied[kind] += 1
@@ -128,4 +133,6 @@ async def _apply_chunk(
     metrics.EVENTS_DUPLICATE.inc(duplicates)
     for kind, n in applied.items():
         metrics.EVENTS_APPLIED.labels(kind).inc(n)
+    for limit, n in limits_hit.items():
+        metrics.LIMITS_HIT.labels(limit).inc(n)
     ignored.add(skipped, examples)

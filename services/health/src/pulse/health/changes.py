@@ -7,7 +7,9 @@ at. Replaying a change repeats exactly what the keeper did: apply each input at 
 moment, then prune at it (unless the re-score was deferred, see `keeper`); so a snapshot
 plus its changes rebuilds the state in memory, byte for byte. After `SNAPSHOT_AFTER_STEPS`
 steps (inputs and prunes) the keeper writes a new snapshot and drops the changes, which
-bounds a load's replay.
+bounds a load's replay; an account holding many items (full ledgers, thousands of distinct
+users) waits one step more per `KEPT_ITEMS_PER_STEP` items, so that writing its large
+snapshot costs each event about what the small ones do, not more as the account fills.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pulse.health.scoring.state import AccountState
 
 #: Steps (inputs applied, prunes) replayed on load at most, before a new snapshot.
 SNAPSHOT_AFTER_STEPS = 32
+#: Kept items (tickets, invoices, distinct values) a snapshot may hold per step it waits.
+KEPT_ITEMS_PER_STEP = 16
 
 _EVENT, _COMMAND = b"e", b"c"
 _HEADER = struct.Struct(">cI")  # kind, length of the raw input that follows

@@ -49,3 +49,9 @@ RESCORES_DEFERRED = Counter(
     "pulse_health_rescores_deferred_total",
     "Accounts whose re-score a batch left to a later one, while a backlog drained.",
 )
+LIMITS_HIT = Counter(
+    "pulse_health_account_limits_hit_total",
+    "Items or values an account's state dropped at a per-account limit (the stalest open "
+    "item or distinct value), or events it ignored at one (metric names), by limit.",
+    ["limit"],
+)

@@ -16,7 +16,7 @@ from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.health import store
 from pulse.health.cache import CachedAccount
-from pulse.health.changes import SNAPSHOT_AFTER_STEPS, replay
+from pulse.health.changes import KEPT_ITEMS_PER_STEP, SNAPSHOT_AFTER_STEPS, replay
 from pulse.health.scoring.score import AccountScore, drivers
 from pulse.health.scoring.state import AccountState
 
@@ -67,7 +67,8 @@ def add_state(
     would replay too many steps."""
     steps = account.steps_since_snapshot
     steps = None if steps is None else steps + len(inputs) + rescored  # rescored: a prune
-    if steps is None or steps > SNAPSHOT_AFTER_STEPS:
+    most = max(SNAPSHOT_AFTER_STEPS, account.state.kept_items() // KEPT_ITEMS_PER_STEP)
+    if steps is None or steps > most:
         writes.snapshots.append(snapshot(account))
         account.steps_since_snapshot = 0
     else:

@@ -48,6 +48,7 @@ from pulse.health.scoring.days import (
 )
 from pulse.health.scoring.lastseen import LastSeen
 from pulse.health.scoring.ledger import Item, ItemLedger, currency_code
+from pulse.health.scoring.open_tallies import OpenInvoices, OpenTickets
 from pulse.health.scoring.series import DailyCounts
 
 GRACE_DAYS = 30
@@ -60,6 +61,11 @@ READABLE_FORMATS = (1, 2)
 _DISTINCT = tuple((t, f) for t, fields in DISTINCT_FIELDS.items() for f in fields)
 _USERS = _DISTINCT.index(("usage.activity", "user_id"))  # positions in `_distinct`
 _FEATURES = _DISTINCT.index(("usage.activity", "feature"))
+#: Per-account limits an event can hit (see `take_limits_hit`): the tickets and invoices
+#: kept (`ledger.DEFAULT_LIMIT`), the distinct users and features (`lastseen.DEFAULT_LIMIT`),
+#: the metric names (`catalog.MAX_METRIC_NAMES`).
+LIMITS = ("tickets", "invoices", "users", "features", "metric_names")
+_DISTINCT_LIMITS = {_USERS: "users", _FEATURES: "features"}
 
 
 class AccountFacts:
@@ -68,6 +74,7 @@ class AccountFacts:
     __slots__ = (
         "_clock",
         "_distinct",
+        "_limits_hit",
         "_pruned_day",
         "attributes",
         "csm_note",
@@ -91,6 +98,7 @@ class AccountFacts:
         self.csm_sentiment: str | None = None
         self.csm_note: str | None = None
         self.csm_set_at: datetime | None = None
+        self._limits_hit: list[str] | None = None  # since `take_limits_hit`
 
     # -- attributes ------------------------------------------------------------------------
 
@@ -119,6 +127,11 @@ class AccountFacts:
         if arr is not None and arr >= low_touch_min_arr:
             return "low_touch"
         return "tech_touch"
+
+    def kept_items(self) -> int:
+        """Tickets, invoices and distinct values kept: what makes a state large."""
+        ledgers = sum(len(ledger) for ledger in (self.tickets, self.invoices) if ledger)
+        return ledgers + sum(len(seen) for seen in self._distinct if seen is not None)
 
     def distinct(self, event_type: str, field: str) -> LastSeen | None:
         """The distinct values of a `DISTINCT_FIELDS` field, if any was seen."""
@@ -155,6 +168,7 @@ class AccountFacts:
         kept = KEPT[event.type]
         key = series_key(event.type, kept, event.data)
         if event.type == "metric.recorded" and _over_metric_limit(self.daily, key):
+            self._hit("metric_names")
             return False
         value = _value(event.data, kept.value_field)
         self.daily.add(key, day_of_second(second), second, value, kept.value_field is not None)
@@ -169,18 +183,23 @@ class AccountFacts:
         elif isinstance(event, SupportTicketOpened):
             tag = code_of(PRIORITY, event.data.priority) | code_of(CHANNEL, event.data.channel) << 4
             self._tickets().open_ticket(event.data.ticket_id, second, tag)
+            self._count_dropped(self._tickets(), "tickets")
         elif isinstance(event, SupportTicketResolved):
             self._tickets().close(event.data.ticket_id, second)
+            self._count_dropped(self._tickets(), "tickets")
         elif isinstance(event, InvoiceIssued):
             item = Item(
                 second, 0, currency_code(event.data.currency), day_of(event.data.due_at),
                 float(event.data.amount),
             )  # fmt: skip
             self._invoices().open_invoice(event.data.invoice_id, item)
+            self._count_dropped(self._invoices(), "invoices")
         elif isinstance(event, InvoiceOverdue):
             self._invoices().open_invoice(event.data.invoice_id, _overdue_item(event, second))
+            self._count_dropped(self._invoices(), "invoices")
         elif isinstance(event, InvoicePaid):
             self._invoices().close(event.data.invoice_id, second)
+            self._count_dropped(self._invoices(), "invoices")
         elif isinstance(event, ContractChanged):
             self.attributes.update({"arr": float(event.data.arr_after)}, second)
 
@@ -189,16 +208,33 @@ class AccountFacts:
         if seen is None:
             seen = self._distinct[position] = LastSeen()
         seen.see(value, day)
+        self._count_dropped(seen, _DISTINCT_LIMITS[position])
 
     def _tickets(self) -> ItemLedger:
         if self.tickets is None:
-            self.tickets = ItemLedger()
+            self.tickets = ItemLedger(tally=OpenTickets)
         return self.tickets
 
     def _invoices(self) -> ItemLedger:
         if self.invoices is None:
-            self.invoices = ItemLedger()
+            self.invoices = ItemLedger(tally=OpenInvoices)
         return self.invoices
+
+    def _count_dropped(self, kept: ItemLedger | LastSeen, limit: str) -> None:
+        if kept.dropped:
+            kept.dropped = 0
+            self._hit(limit)
+
+    def _hit(self, limit: str) -> None:
+        if self._limits_hit is None:
+            self._limits_hit = []
+        self._limits_hit.append(limit)
+
+    def take_limits_hit(self) -> list[str]:
+        """The limits (`LIMITS`) events hit since the last call, once per item or value
+        dropped, or event ignored: the service counts them, the state only reports."""
+        hits, self._limits_hit = self._limits_hit, None
+        return hits or []
 
     def set_csm_sentiment(self, value: str, note: str | None, at: datetime) -> bool:
         """A CSM's judgement (green, yellow or red); the one set latest wins."""
@@ -275,9 +311,9 @@ class AccountFacts:
             event_type, field = name.rsplit(".", 1)
             self._distinct[_DISTINCT.index((event_type, field))] = LastSeen.from_text(text)
         if "tickets" in data:
-            self.tickets = ItemLedger.from_list(data["tickets"])
+            self.tickets = ItemLedger.from_list(data["tickets"], tally=OpenTickets)
         if "invoices" in data:
-            self.invoices = ItemLedger.from_list(data["invoices"])
+            self.invoices = ItemLedger.from_list(data["invoices"], tally=OpenInvoices)
         if "csm" in data:
             value, note, second = data["csm"]
             self.set_csm_sentiment(value, note, moment_of(int(second)))

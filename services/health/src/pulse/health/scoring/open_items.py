@@ -3,64 +3,78 @@
 Billing aggregations (open amount, days overdue, overdue amount over ARR) read invoices in
 the account's currency (or of unknown currency) and are missing until the account's first
 invoice event; days overdue are whole UTC days past the due day and grow every midnight.
+
+Each reads the ledgers' tallies (`open_tallies`): a few counters per measure, however many
+items an account holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from functools import lru_cache
 
 from pulse.health.scoring.catalog import CHANNEL, PRIORITY, TICKET_TYPES, value_of_code
 from pulse.health.scoring.facts import AccountFacts
-from pulse.health.scoring.ledger import Item, currency_of_code
+from pulse.health.scoring.open_tallies import ExactSum, InvoiceBook, OpenInvoices, OpenTickets
 from pulse.health.scoring.reading import Reading
 
 
 def open_count(r: Reading) -> float:
     """Open tickets matching any read's filters, or open invoices."""
-    tickets = r.facts.tickets
     if r.measure.reads[0].type not in TICKET_TYPES:
-        return float(sum(1 for _ in _open_invoices(r.facts)))
+        return float(sum(book.count for book in _books(r.facts)))
+    tickets = r.facts.tickets
     if tickets is None:
         return 0.0
+    tally = tickets.tally()
+    assert isinstance(tally, OpenTickets), "facts keep open tickets by tag"
     selectors = [read.compiled_for_tickets for read in r.measure.reads]
     return float(
         sum(
-            1
-            for item in tickets.open_items()
-            if any(s.matches_values(_ticket_values(item)) for s in selectors)
+            count
+            for tag, count in tally.by_tag().items()  # at most 16 x 16 tags
+            if any(s.matches_values(_ticket_values(tag)) for s in selectors)
         )
     )
 
 
-def _ticket_values(item: Item) -> list[str]:
-    return [value_of_code(PRIORITY, item.tag & 0xF), value_of_code(CHANNEL, item.tag >> 4 & 0xF)]
+@lru_cache(maxsize=256)
+def _ticket_values(tag: int) -> list[str]:
+    return [value_of_code(PRIORITY, tag & 0xF), value_of_code(CHANNEL, tag >> 4 & 0xF)]
 
 
-def _open_invoices(facts: AccountFacts) -> Iterator[Item]:
+def _books(facts: AccountFacts) -> list[InvoiceBook]:
     """Open invoices in the account's currency (or of unknown currency)."""
     if facts.invoices is None:
-        return iter(())
-    currency = facts.attributes.currency
-    return (
-        item
-        for item in facts.invoices.open_items()
-        if currency is None or currency_of_code(item.tag) in {None, currency}
-    )
+        return []
+    tally = facts.invoices.tally()
+    assert isinstance(tally, OpenInvoices), "facts keep open invoices by currency"
+    return tally.books(facts.attributes.currency)
+
+
+def _total(sums: list[ExactSum]) -> float:
+    total = ExactSum()
+    for part in sums:
+        total = total.plus(part)
+    return total.value()
+
+
+def _earliest_due(books: list[InvoiceBook]) -> int | None:
+    return min((d for d in (b.earliest_due() for b in books) if d is not None), default=None)
 
 
 def open_amount(r: Reading) -> float | None:
     """Amount of the open invoices."""
     if r.facts.invoices is None:
         return None
-    return sum(item.amount for item in _open_invoices(r.facts))
+    return _total([book.amount for book in _books(r.facts)])
 
 
 def max_days_overdue(r: Reading) -> float | None:
     """Largest days past due among open invoices; 0 when none is late."""
     if r.facts.invoices is None:
         return None
-    overdue = (r.today - item.due_day for item in _open_invoices(r.facts) if item.due_day)
-    return float(max(0, max(overdue, default=0)))
+    earliest = _earliest_due(_books(r.facts))
+    return float(max(0, 0 if earliest is None else r.today - earliest))
 
 
 def overdue_ratio(r: Reading) -> float | None:
@@ -68,17 +82,17 @@ def overdue_ratio(r: Reading) -> float | None:
     arr = r.facts.arr
     if r.facts.invoices is None or not arr or arr <= 0:
         return None
-    invoices = _open_invoices(r.facts)
-    return sum(i.amount for i in invoices if i.due_day and i.due_day < r.today) / arr
+    return _total([book.overdue(r.today) for book in _books(r.facts)]) / arr
 
 
 def overdue_days_change_day(r: Reading) -> int | None:
     """Days overdue grow every midnight after the due day."""
-    invoices = _open_invoices(r.facts)
-    return min((max(r.today + 1, i.due_day + 1) for i in invoices if i.due_day), default=None)
+    earliest = _earliest_due(_books(r.facts))
+    return None if earliest is None else max(r.today + 1, earliest + 1)
 
 
 def overdue_ratio_change_day(r: Reading) -> int | None:
     """An open invoice joins the overdue amount the midnight after its due day."""
-    invoices = _open_invoices(r.facts)
-    return min((i.due_day + 1 for i in invoices if i.due_day >= r.today), default=None)
+    days = (book.first_due_from(r.today) for book in _books(r.facts))
+    first = min((d for d in days if d is not None), default=None)
+    return None if first is None else first + 1
