@@ -25,7 +25,7 @@ from pulse.common.db.engine import snapshot_transaction
 from pulse.common.db.offsets import StoredOffset, load_offsets, save_offsets
 from pulse.common.kafka.dead_letters import dead_letter, send_dead_letters
 from pulse.common.kafka.failures import Backoff, is_transient
-from pulse.common.kafka.incarnations import TopicRecreated, stale_offsets
+from pulse.common.kafka.positions import Offsets, PartitionPositions
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
 from pulse.common.kafka.records import (
     BatchHandler,
@@ -34,20 +34,17 @@ from pulse.common.kafka.records import (
     Record,
     UndecodableMessage,
 )
-from pulse.common.kafka.topic_ids import topic_ids
 from pulse.common.metrics import (
     BATCH_PROCESSING_DURATION,
     BATCH_SIZE,
     DEAD_LETTERS,
     KAFKA_CONSUMED,
     KAFKA_CONSUMER_LAG,
-    OFFSET_RESETS,
 )
 from pulse.common.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Offsets = dict[TopicPartition, int]
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -88,15 +85,11 @@ class ConsumerRunner(Generic[T]):
         self._lock = asyncio.Lock()  # one batch or one rebalance step at a time
         self._consumer: AIOKafkaConsumer | None = None
         self._backoff = Backoff()
-        # Next offset to process per owned partition, as Postgres has it. Records below it
-        # were already applied (a fetch that raced a seek) and are skipped.
-        self._positions: Offsets = {}
+        self._positions = PartitionPositions(settings, group_id, session_factory)
         # Set when loading an assignment failed: the loop restarts the consumer (rejoining
         # the group assigns again) instead of leaving partitions without positions.
         self._assignment_error: Exception | None = None
         self._waiting = 0
-        # The id of each consumed topic as of its last assignment, stored with the offsets.
-        self._topic_ids: dict[str, str | None] = {}
 
     @property
     def waiting(self) -> int:
@@ -166,7 +159,7 @@ class ConsumerRunner(Generic[T]):
                 async with self._lock:
                     if batches:
                         await self._process(consumer, batches)
-                    await self._check_truncation(consumer)
+                    await self._positions.check_truncation(consumer)
         finally:
             self._consumer = None
             await consumer.stop()
@@ -176,7 +169,8 @@ class ConsumerRunner(Generic[T]):
         """Leaving the group (aiokafka calls no revoke then): drop every owned partition's
         state, since another member may own and change it before this one rejoins."""
         async with self._lock:
-            owned, self._positions = set(self._positions), {}
+            owned = set(self._positions.next)
+            self._positions.forget(owned)
             if owned:
                 await self._handler.on_revoked(owned)
 
@@ -204,7 +198,7 @@ class ConsumerRunner(Generic[T]):
             await self._recover(consumer, exc, records, next_offsets)
             return
         self._backoff.reset()
-        self._positions.update(next_offsets)
+        self._positions.next.update(next_offsets)
         await self._after_commit(consumer, messages, next_offsets)
         BATCH_SIZE.labels(self._group_id).observe(len(messages))
         BATCH_PROCESSING_DURATION.labels(self._group_id).observe(time.perf_counter() - started)
@@ -212,7 +206,7 @@ class ConsumerRunner(Generic[T]):
     def _records_after(self, consumer: AIOKafkaConsumer, next_offsets: Offsets) -> int:
         """Records in owned partitions past `next_offsets` (or the stored positions)."""
         waiting = 0
-        for tp, position in self._positions.items():
+        for tp, position in self._positions.next.items():
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 waiting += max(highwater - next_offsets.get(tp, position), 0)
@@ -225,7 +219,7 @@ class ConsumerRunner(Generic[T]):
         messages: list[ConsumedMessage] = []
         next_offsets: Offsets = {}
         for tp, records in batches.items():
-            position = self._positions.get(tp)
+            position = self._positions.next.get(tp)
             if position is None:
                 continue  # revoked while the fetch was in flight
             fresh = [m for m in map(_to_message, records) if m.offset >= position]
@@ -266,7 +260,7 @@ class ConsumerRunner(Generic[T]):
         async with self._sessions() as session, session.begin():
             if records:
                 await self._handler.handle(session, records)
-            await save_offsets(session, self._group_id, next_offsets, self._topic_ids)
+            await save_offsets(session, self._group_id, next_offsets, self._positions.topic_ids)
 
     async def _after_commit(
         self, consumer: AIOKafkaConsumer, messages: Sequence[ConsumedMessage], next_offsets: Offsets
@@ -310,9 +304,8 @@ class ConsumerRunner(Generic[T]):
             log.warning("isolating the failed batch stopped (%s); retrying later", retry_exc)
             await self._sleep(self._backoff.next_delay())
             return
-        self._positions.update(next_offsets)
         for tp, offset in next_offsets.items():
-            consumer.seek(tp, offset)
+            self._positions.start_at(consumer, tp, offset)
 
     async def _process_one_by_one(
         self, records: Sequence[Record[T]], next_offsets: Offsets
@@ -334,7 +327,7 @@ class ConsumerRunner(Generic[T]):
         """Drop in-memory state and positions of `partitions`; reload both from Postgres."""
         owned = partitions & set(consumer.assignment())
         stored = await self._reload_state(owned)
-        await self._seek(consumer, owned, stored)
+        await self._positions.seek(consumer, owned, stored)
 
     async def _reload_state(
         self, partitions: set[TopicPartition]
@@ -352,8 +345,7 @@ class ConsumerRunner(Generic[T]):
         async with self._lock:
             if revoked:
                 log.info("partitions revoked", extra={"partitions": _names(revoked)})
-                for tp in revoked:
-                    self._positions.pop(tp, None)
+                self._positions.forget(revoked)
                 await self._handler.on_revoked(revoked)
 
     async def partitions_assigned(self, assigned: set[TopicPartition]) -> None:
@@ -364,94 +356,15 @@ class ConsumerRunner(Generic[T]):
         async with self._lock:
             log.info("partitions assigned", extra={"partitions": _names(assigned)})
             try:
-                self._topic_ids.update(
-                    await topic_ids(self._settings, {tp.topic for tp in assigned})
-                )
+                await self._positions.learn_topic_ids(assigned)
                 async with snapshot_transaction(self._sessions) as session:
                     stored = await load_offsets(session, self._group_id, assigned)
                     await self._handler.on_assigned(session, assigned)
-                await self._seek(consumer, assigned, stored)
+                await self._positions.seek(consumer, assigned, stored)
             except Exception as exc:
                 log.warning("loading assigned partitions failed (%s); rejoining", exc)
                 await self._handler.on_revoked(assigned)
                 self._assignment_error = exc
-
-    async def _seek(
-        self,
-        consumer: AIOKafkaConsumer,
-        partitions: set[TopicPartition],
-        stored: Mapping[TopicPartition, StoredOffset],
-    ) -> None:
-        """Start each partition at its stored offset, or at its beginning when it has none
-        or the stored one belongs to an earlier incarnation of the topic."""
-        recreated = stale_offsets(stored, self._topic_ids)
-        resume = {tp: offset for tp, (offset, _) in stored.items() if tp in partitions}
-        for stale in recreated:
-            del resume[stale.partition]
-        fresh = [tp for tp in partitions if tp not in resume]
-        starts: Mapping[TopicPartition, int] = (
-            await consumer.beginning_offsets(fresh) if fresh else {}
-        )
-        for tp in partitions:
-            self._start_at(consumer, tp, resume[tp] if tp in resume else starts[tp])
-        if recreated:
-            await self._restart_recreated(recreated, starts)
-
-    async def _restart_recreated(
-        self, recreated: Sequence[TopicRecreated], starts: Mapping[TopicPartition, int]
-    ) -> None:
-        """Say loudly that a topic was created again, and store where it is read from now,
-        so no later assignment resumes at the old incarnation's offset."""
-        for stale in recreated:
-            OFFSET_RESETS.labels(self._group_id, stale.partition.topic).inc()
-            log.error(
-                "the topic was created again since its offset was stored (another topic "
-                "id); reading it from the beginning",
-                extra={
-                    "topic": stale.partition.topic,
-                    "partition": stale.partition.partition,
-                    "stored_offset": stale.stored_offset,
-                    "stored_topic_id": stale.stored_topic_id,
-                    "topic_id": stale.topic_id,
-                },
-            )
-        restarted = {stale.partition: starts[stale.partition] for stale in recreated}
-        async with self._sessions.begin() as session:
-            await save_offsets(session, self._group_id, restarted, self._topic_ids)
-
-    async def _check_truncation(self, consumer: AIOKafkaConsumer) -> None:
-        """Notice partitions whose end lies before what we already processed.
-
-        That means the topic was recreated or lost data (an in-memory broker restarted).
-        Say so loudly and read the partition from its beginning: event ids keep the
-        replay from double counting. (End offsets are not trusted: some brokers report
-        them wrong; the high watermark of a fetch is right.)
-        """
-        lost = [
-            tp
-            for tp, position in self._positions.items()
-            if (highwater := consumer.highwater(tp)) is not None and highwater < position
-        ]
-        if not lost:
-            return
-        starts: Mapping[TopicPartition, int] = await consumer.beginning_offsets(lost)
-        for tp in lost:
-            OFFSET_RESETS.labels(self._group_id, tp.topic).inc()
-            log.error(
-                "stored offset is past the partition's end; the topic lost its data. "
-                "Reading it from the beginning",
-                extra={
-                    "topic": tp.topic,
-                    "partition": tp.partition,
-                    "stored_offset": self._positions[tp],
-                    "end_offset": consumer.highwater(tp),
-                },
-            )
-            self._start_at(consumer, tp, starts[tp])
-
-    def _start_at(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
-        self._positions[tp] = offset
-        consumer.seek(tp, offset)
 
 
 def _to_message(record: object) -> ConsumedMessage:
