@@ -1,4 +1,5 @@
-"""Loading offsets and state reads one snapshot, on a real PostgreSQL."""
+"""Loading offsets and state reads one snapshot, and the API's reads take no transaction,
+on a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from pulse.common.db.engine import create_engine, create_session_factory, snapshot_transaction
+from pulse.common.db.engine import (
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+    snapshot_transaction,
+)
 from pulse.common.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -62,3 +68,17 @@ async def test_an_error_rolls_the_transaction_back(engine: AsyncEngine) -> None:
         await failing_load()
     async with engine.connect() as connection:
         assert await count(connection) == 0
+
+
+async def transaction_ids(session: AsyncSession) -> set[int]:
+    ids = [(await session.execute(text("SELECT txid_current()"))).scalar_one() for _ in range(2)]
+    return set(ids)
+
+
+async def test_each_read_statement_is_its_own_transaction(engine: AsyncEngine) -> None:
+    async with create_read_session_factory(engine)() as reads:
+        read_ids = await transaction_ids(reads)
+    async with create_session_factory(engine)() as session:
+        session_ids = await transaction_ids(session)
+    assert len(read_ids) == 2  # no BEGIN and ROLLBACK around them: fewer round trips
+    assert len(session_ids) == 1

@@ -16,8 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from pulse.common.auth import ApiKeyRegistry
-from pulse.common.db.engine import check_database, create_engine, create_session_factory
+from pulse.common.db.engine import (
+    check_database,
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+)
 from pulse.common.errors import install_error_handlers
+from pulse.common.foreground import RequestsInFlight, RequestsInFlightMiddleware
 from pulse.common.http import JSONResponse, RequestMetricsMiddleware
 from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.producer import PulseProducer
@@ -39,6 +45,10 @@ class ServiceContext:
     producer: PulseProducer
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    #: Sessions for the API's reads, outside any transaction (see the factory).
+    reads: async_sessionmaker[AsyncSession]
+    #: HTTP requests being served: background work steps aside for them.
+    requests: RequestsInFlight = field(default_factory=RequestsInFlight)
 
 
 #: Extra lifecycle a service adds (e.g. a consumer runner) while the app runs.
@@ -57,7 +67,9 @@ class ServiceSpec:
     hooks: Sequence[ServiceHook] = field(default_factory=tuple)
 
 
-async def _open_context(spec: ServiceSpec, settings: Settings) -> ServiceContext:
+async def _open_context(
+    spec: ServiceSpec, settings: Settings, requests: RequestsInFlight
+) -> ServiceContext:
     producer = PulseProducer(settings, client_id=f"pulse-{spec.name}")
     try:
         await producer.start()
@@ -74,6 +86,8 @@ async def _open_context(spec: ServiceSpec, settings: Settings) -> ServiceContext
         producer=producer,
         engine=engine,
         sessions=create_session_factory(engine),
+        reads=create_read_session_factory(engine),
+        requests=requests,
     )
 
 
@@ -82,7 +96,7 @@ def _lifespan(
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context = await _open_context(spec, settings)
+        context = await _open_context(spec, settings, app.state.requests_in_flight)
         app.state.context = context
         try:
             async with _run_hooks(app, context, spec.hooks):
@@ -156,8 +170,10 @@ def create_service_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
     )
     app.state.api_keys = ApiKeyRegistry(settings.parsed_api_keys())
     app.state.settings = settings
+    app.state.requests_in_flight = RequestsInFlight()
     install_error_handlers(app)
     app.add_middleware(RequestMetricsMiddleware, service=spec.name)
+    app.add_middleware(RequestsInFlightMiddleware, requests=app.state.requests_in_flight)
     app.include_router(_probe_router())
     for router in spec.routers:
         app.include_router(router)

@@ -99,7 +99,7 @@ async def get_health(
     Drivers and trend compare against the history point in force 7 and 30 days before
     `computed_at`; with no history that old they are empty and the delta is null.
     """
-    async with context.sessions() as session:
+    async with context.reads() as session:
         found_row = await score_reads.get_score_and_past(
             session, account_id, [d for _, d in HORIZONS]
         )
@@ -146,7 +146,7 @@ async def get_history(
     context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> dict[str, Any]:
     """Points whenever the band changed or the score moved by 1 or more, and daily."""
-    async with context.sessions() as session:
+    async with context.reads() as session:
         if await score_reads.get_score(session, account_id) is None:
             raise _not_found(account_id)
         points = await score_reads.get_history(session, account_id, start, end, limit)
@@ -171,7 +171,7 @@ async def list_accounts(
     """Keyset pagination: pass `next_cursor` back as `cursor` for the next page."""
     filters = score_reads.AccountFilter(band, segment, owner, min_score, max_score)
     after = _read_cursor(cursor, sort) if cursor else None
-    async with context.sessions() as session:
+    async with context.reads() as session:
         rows = await score_reads.list_scores(session, filters, sort, limit + 1, after)
     page, more = rows[:limit], len(rows) > limit
     column = sort.lstrip("-")
@@ -211,7 +211,7 @@ async def get_model(
 ) -> dict[str, Any]:
     """The model the scores are computed with, and every version stored."""
     model = request.app.state.health.keeper.model
-    async with context.sessions() as session:
+    async with context.reads() as session:
         versions = await model_versions.list_models(session)
     return {"version": model.version, "model": model.model_dump(mode="json"), "versions": versions}
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.db.dedupe import claim_new_event_ids
+from pulse.common.foreground import StepAside, yield_now
 from pulse.common.kafka.records import Record
 from pulse.health import metrics
 from pulse.health.cache import AccountCache, CachedAccount
@@ -46,10 +47,11 @@ async def apply_batch(
     accounts: AccountCache,
     model: ScoringModel,
     ignored: IgnoredInputs,
+    step_aside: StepAside = yield_now,
 ) -> Applied:
     """Claim the records' event ids and apply those not seen before to their accounts (all
     loaded in `accounts`); the accounts touched, and the inputs each applied, as its
-    change keeps them (see `changes`)."""
+    change keeps them (see `changes`). `step_aside` is awaited between slices of records."""
     touched: dict[str, CachedAccount] = {}
     inputs: dict[str, list[bytes]] = {}
     chunks = [records[i : i + CLAIM_CHUNK] for i in range(0, len(records), CLAIM_CHUNK)]
@@ -60,7 +62,8 @@ async def apply_batch(
             fresh = await claiming
             if number < len(chunks):
                 claiming = asyncio.ensure_future(_claim(session, chunks[number]))
-            await _apply_chunk(chunk, fresh, now, accounts, model, ignored, (touched, inputs))
+            applied = (touched, inputs)
+            await _apply_chunk(chunk, fresh, now, accounts, model, ignored, applied, step_aside)
     except BaseException:
         # Let the claim in flight finish: the caller rolls back next, which must not race
         # it on the connection.
@@ -84,6 +87,7 @@ async def _apply_chunk(
     model: ScoringModel,
     ignored: IgnoredInputs,
     applied_so_far: Applied,
+    step_aside: StepAside,
 ) -> None:
     touched, inputs = applied_so_far
     # Counted here and added to the metrics once per type: labels() per event costs more
@@ -96,7 +100,7 @@ async def _apply_chunk(
     duplicates = 0
     for count, record in enumerate(records, 1):
         if count % YIELD_EVERY_RECORDS == 0:
-            await asyncio.sleep(0)  # let HTTP requests in during a large batch
+            await step_aside()  # let HTTP requests in during a large batch
         item = record.value
         account_id = item.account_id
         claimed = (account_id, item.id)

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pulse.common.foreground import StepAside, yield_now
 from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
 from pulse.health import metrics, store
@@ -85,6 +86,7 @@ class HealthKeeper:
         backlog: Callable[[], int] = lambda: 0,
         defer_backlog: int = DEFAULT_DEFER_BACKLOG,
         defer_s: float = DEFAULT_DEFER_S,
+        step_aside: StepAside = yield_now,
     ) -> None:
         self.model = model
         self._topics = topics
@@ -106,6 +108,7 @@ class HealthKeeper:
         #: Accounts the last `tick` tried to re-score.
         self.attempted: list[str] = []
         self._ignored = IgnoredInputs()
+        self._step_aside = step_aside
 
     def now(self) -> datetime:
         """What time the keeper scores at."""
@@ -136,7 +139,7 @@ class HealthKeeper:
         now = self._clock()
         await self._load(session, {r.value.account_id: r.message.partition for r in records})
         touched, inputs = await apply_batch(
-            session, records, now, self._accounts, self.model, self._ignored
+            session, records, now, self._accounts, self.model, self._ignored, self._step_aside
         )
         if self._defers(now):
             await self._defer(session, touched.values(), now, inputs)
@@ -301,7 +304,7 @@ class HealthKeeper:
         for count, account in enumerate(accounts, 1):
             self._due.schedule(account, now)
             if count % SCHEDULE_CHUNK == 0:
-                await asyncio.sleep(0)  # 20,000 accounts held the loop for 0.3 s at once
+                await self._step_aside()  # 20,000 accounts held the loop for 0.3 s at once
         self._on_due_now()
         return len(accounts)
 
@@ -359,7 +362,7 @@ class HealthKeeper:
             for account in accounts:
                 count += 1
                 if time.perf_counter() - slice_started >= YIELD_AFTER_S:
-                    await asyncio.sleep(0)  # let HTTP requests (and a pending write) run
+                    await self._step_aside()  # let HTTP requests (and a pending write) run
                     slice_started = time.perf_counter()
                 step(account, writes)
                 if len(writes) >= self._write_chunk:

@@ -63,6 +63,7 @@ class HealthRuntime:
             backlog=lambda: self.runner.waiting,
             defer_backlog=config.rescore_defer_backlog,
             defer_s=config.rescore_defer_s,
+            step_aside=context.requests.step_aside,
         )
         self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
             settings=context.settings,

@@ -49,6 +49,16 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the API's reads: each statement runs on its own, outside a transaction
+    (AUTOCOMMIT), so a read is one round trip instead of BEGIN, query and ROLLBACK. Each
+    await is a turn of the event loop, which background work shares; fewer turns keep
+    reads fast while the service is busy. Only for statements that write nothing."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+
+
 @asynccontextmanager
 async def snapshot_transaction(
     sessions: async_sessionmaker[AsyncSession],
