@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pulse.ingest.sources.base import SignatureError
-from pulse.ingest.sources.stripe import StripeAdapter
+from pulse.ingest.sources.stripe.adapter import StripeAdapter
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SECRET = "whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"

@@ -2,8 +2,7 @@
 
 Each reader takes a value of a Stripe event and either returns it in the type Pulse works with
 or raises `PayloadError` naming where in the event it stood and what was there instead. The
-modules of the Stripe adapter (`stripe`, `stripe_event`, `stripe_prices`, `stripe_accounts`)
-share them.
+modules of the Stripe adapter (`adapter`, `event`, `prices`, `accounts`) share them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 
 from pulse.common.events.messages import describe
 from pulse.ingest.sources.base import Ignored, PayloadError
-from pulse.ingest.sources.stripe_values import is_int, text
+from pulse.ingest.sources.stripe.values import is_int, text
 
 ZERO = Decimal(0)
 _PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "year": 1}

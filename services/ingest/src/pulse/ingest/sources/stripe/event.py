@@ -14,7 +14,7 @@ from typing import Any
 
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import PayloadError
-from pulse.ingest.sources.stripe_values import json_object, required_text, unix_time
+from pulse.ingest.sources.stripe.values import json_object, required_text, unix_time
 
 NAME = "stripe"
 #: The first API version without top-level `plan`/`quantity` on subscriptions and with the

@@ -20,8 +20,8 @@ from pulse.ingest.sources.base import (
     Unmapped,
     account_id_problem,
 )
-from pulse.ingest.sources.stripe_event import NAME, StripeEvent
-from pulse.ingest.sources.stripe_values import required_text, text
+from pulse.ingest.sources.stripe.event import NAME, StripeEvent
+from pulse.ingest.sources.stripe.values import required_text, text
 
 _ACCOUNT_METADATA_KEYS = ("account_id", "pulse_account_id")
 

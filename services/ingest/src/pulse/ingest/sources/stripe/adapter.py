@@ -31,8 +31,8 @@ subscription an invoice belongs to, or of the customer when expanded; Pulse then
 customer's account. Else the account the customer is mapped to
 (`PUT /v1/sources/stripe/references/customer/{id}`), else the event is unmapped.
 
-(The event's envelope is read by `stripe_event`, an item's annual price by `stripe_prices`, the
-account by `stripe_accounts`, the signature header by `stripe_signature`.)
+(The event's envelope is read by `event`, an item's annual price by `prices`, the account by
+`accounts`, the signature header by `signature`.)
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ from pulse.ingest.sources.base import (
     SourceContext,
     Unmapped,
 )
-from pulse.ingest.sources.stripe_accounts import customer_id, event_account, learn_customer
-from pulse.ingest.sources.stripe_event import NAME, StripeEvent, read_event
-from pulse.ingest.sources.stripe_prices import ZERO, Unpriced, annual_minor, first_currency
-from pulse.ingest.sources.stripe_signature import check_fresh, parse_signature
-from pulse.ingest.sources.stripe_values import is_int, json_object, required_text, text, unix_time
+from pulse.ingest.sources.stripe.accounts import customer_id, event_account, learn_customer
+from pulse.ingest.sources.stripe.event import NAME, StripeEvent, read_event
+from pulse.ingest.sources.stripe.prices import ZERO, Unpriced, annual_minor, first_currency
+from pulse.ingest.sources.stripe.signature import check_fresh, parse_signature
+from pulse.ingest.sources.stripe.values import is_int, json_object, required_text, text, unix_time
 
 SIGNATURE_HEADER = "stripe-signature"
 _CUSTOMER_TYPES = frozenset({"customer.created", "customer.updated"})
