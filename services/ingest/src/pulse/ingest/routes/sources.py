@@ -36,6 +36,7 @@ from pulse.ingest.sources.base import (
     SignatureError,
     SourceAdapter,
     SourceContext,
+    SourceRequest,
 )
 from pulse.ingest.state import IngestState, ingest_state
 
@@ -117,7 +118,15 @@ async def receive_webhook(
     if secret is not None:
         headers = {name.lower(): value for name, value in request.headers.items()}
         try:
-            adapter.verify(headers, raw, secret, now, state.config.signature_tolerance_s)
+            adapter.verify(
+                SourceRequest(
+                    headers=headers,
+                    body=raw,
+                    received_at=now,
+                    secret=secret,
+                    tolerance_s=state.config.signature_tolerance_s,
+                )
+            )
         except SignatureError as error:
             SIGNATURE_FAILURES.labels(source).inc()
             raise UnauthorizedError(f"{source} signature rejected: {error}") from error

@@ -20,19 +20,18 @@ import math
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
     PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
     account_id_problem,
 )
@@ -83,21 +82,13 @@ class SegmentAdapter:
     name: str = NAME
     signature_header: str = SIGNATURE_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """X-Signature: hex HMAC-SHA1 of the body with the destination's shared secret.
 
-        Segment signs no timestamp, so `now` and `tolerance_s` play no part; a replayed
-        message carries its messageId again and so produces the same event id.
+        Segment signs no timestamp, so the request's age plays no part; a replayed message
+        carries its messageId again and so produces the same event id.
         """
-        del now, tolerance_s
-        received = headers.get(SIGNATURE_HEADER)
+        received = request.headers.get(SIGNATURE_HEADER)
         if received is None:
             raise SignatureError(
                 "missing X-Signature header; set a shared secret in the Segment destination"
@@ -108,7 +99,7 @@ class SegmentAdapter:
                 f"malformed X-Signature: expected {_SHA1_HEX_DIGITS} hex digits "
                 f"(HMAC-SHA1 of the body), got {describe(received)}"
             )
-        expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+        expected = hmac.new(request.secret.encode(), request.body, hashlib.sha1).hexdigest()
         if not hmac.compare_digest(expected, received):
             raise SignatureError("X-Signature does not match the body and the shared secret")
 

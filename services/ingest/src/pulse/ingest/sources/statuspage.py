@@ -23,19 +23,18 @@ import binascii
 import hmac
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pulse.common.events.data import MAX_AFFECTED_ACCOUNTS
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
     PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
 )
 
@@ -75,19 +74,11 @@ class StatuspageAdapter:
     name: str = NAME
     signature_header: str = TOKEN_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """The shared token, from X-Pulse-Webhook-Token or a Basic password; nothing is signed."""
-        del body, now, tolerance_s
-        token = headers.get(TOKEN_HEADER)
+        token = request.headers.get(TOKEN_HEADER)
         if token is None:
-            token = _basic_password(headers.get("authorization"))
+            token = _basic_password(request.headers.get("authorization"))
         if token is None:
             raise SignatureError(
                 "missing X-Pulse-Webhook-Token header (or Basic authentication carrying the "
@@ -95,7 +86,7 @@ class StatuspageAdapter:
             )
         if not token.strip():
             raise SignatureError("malformed X-Pulse-Webhook-Token: the token is empty")
-        if not hmac.compare_digest(token.strip().encode(), secret.encode()):
+        if not hmac.compare_digest(token.strip().encode(), request.secret.encode()):
             raise SignatureError("X-Pulse-Webhook-Token does not match the configured token")
 
     def references_needed(self, payload: Any) -> set[Reference]:

@@ -38,13 +38,13 @@ from typing import Any
 
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
     PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
     account_id_problem,
 )
@@ -94,30 +94,26 @@ class ZendeskAdapter:
     name: str = NAME
     signature_header: str = SIGNATURE_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """base64 HMAC-SHA256 of timestamp + body with the webhook's signing secret."""
+        headers = request.headers
         signature = _header(headers, SIGNATURE_HEADER, "X-Zendesk-Webhook-Signature")
         timestamp = _header(headers, TIMESTAMP_HEADER, "X-Zendesk-Webhook-Signature-Timestamp")
         signed_at = _signed_at(timestamp)
         received = _signature_bytes(signature)
-        expected = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+        signed = timestamp.encode() + request.body
+        expected = hmac.new(request.secret.encode(), signed, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, received):
             raise SignatureError(
                 "X-Zendesk-Webhook-Signature does not match the timestamp, the body and the "
                 "signing secret"
             )
-        age = (now - signed_at).total_seconds()
-        if abs(age) > tolerance_s:
+        age = (request.received_at - signed_at).total_seconds()
+        if abs(age) > request.tolerance_s:
             raise SignatureError(
                 f"stale signature: signed at {timestamp}, {abs(age):.0f} s "
-                f"{'before' if age > 0 else 'after'} now; at most {tolerance_s} s is accepted"
+                f"{'before' if age > 0 else 'after'} now; at most {request.tolerance_s} s is "
+                "accepted"
             )
 
     def references_needed(self, payload: Any) -> set[Reference]:

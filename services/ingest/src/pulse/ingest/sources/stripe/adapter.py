@@ -48,13 +48,13 @@ from typing import Any
 from pulse.common.events.fields import MAX_ID_LENGTH
 from pulse.common.events.messages import describe
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
     PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
 )
 from pulse.ingest.sources.stripe.accounts import customer_id, event_account, learn_customer
@@ -108,30 +108,22 @@ class StripeAdapter:
     name: str = NAME
     signature_header: str = SIGNATURE_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """`Stripe-Signature: t=<unix>,v1=<hex>`: hex HMAC-SHA256 of `"{t}." + body` with the
         endpoint's secret. Any v1 may match, as Stripe signs with old and new secrets while
         one is rolled."""
-        header = headers.get(SIGNATURE_HEADER, "")
+        header = request.headers.get(SIGNATURE_HEADER, "")
         if not header.strip():
             raise SignatureError("missing Stripe-Signature header")
         signed_at, received = parse_signature(header)
-        expected = hmac.new(
-            secret.encode(), f"{signed_at}.".encode() + body, hashlib.sha256
-        ).hexdigest()
+        signed = f"{signed_at}.".encode() + request.body
+        expected = hmac.new(request.secret.encode(), signed, hashlib.sha256).hexdigest()
         if not any(hmac.compare_digest(expected.encode(), v1) for v1 in received):
             raise SignatureError(
                 f"Stripe-Signature: none of its {len(received)} v1 signature(s) matches the "
                 "timestamp, the body and this endpoint's signing secret (whsec_...)"
             )
-        check_fresh(signed_at, now, tolerance_s)
+        check_fresh(signed_at, request.received_at, request.tolerance_s)
 
     def references_needed(self, payload: Any) -> set[Reference]:
         """The event's customer (read leniently: `normalise` reports bad shapes)."""
