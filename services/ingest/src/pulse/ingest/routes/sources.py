@@ -22,13 +22,13 @@ from pulse.ingest.metrics import (
     VENDOR_IGNORED,
     VENDOR_UNMAPPED,
 )
+from pulse.ingest.publisher import publish_outcome
 from pulse.ingest.references import (
     delete_reference,
     list_references,
     load_references,
     save_references,
 )
-from pulse.ingest.routes.events import publish
 from pulse.ingest.routes.responses import SourceAnswer, answer
 from pulse.ingest.sources.base import (
     PayloadError,
@@ -164,7 +164,7 @@ async def receive_webhook(
             )
         )
     VENDOR_IGNORED.labels(source).inc(len(normalised.ignored))
-    await publish(state, outcome)
+    await publish_outcome(outcome, state.publisher, state.known_accounts)
     ignored: list[dict[str, Any]] = [
         {"path": item.path, "reason": item.reason} for item in normalised.ignored
     ]
