@@ -96,6 +96,7 @@ class StatuspageAdapter:
     def normalise(self, payload: Any, context: SourceContext) -> Normalised:
         """One incident or component update → at most one envelope naming its accounts."""
         outcome = Normalised()
+        # Ids and codes are strings in Statuspage's documents; a number is read as its text.
         read = _read(PayloadObject.of(payload, numbers_as_text=True))
         if isinstance(read, Ignored):
             outcome.ignored.append(read)

@@ -140,6 +140,7 @@ class ZendeskAdapter:
 
 
 def _payload(payload: Any) -> PayloadObject:
+    """The payload as an object; Zendesk sends ids as strings or numbers, both read as text."""
     return PayloadObject.of(payload, numbers_as_text=True)
 
 
