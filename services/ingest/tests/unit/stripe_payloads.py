@@ -14,7 +14,7 @@ import orjson
 
 from pulse.common.events import ContractChanged, Event, validate_event
 from pulse.ingest.sources.base import Normalised, Reference, SourceAdapter, SourceContext
-from pulse.ingest.sources.stripe import StripeAdapter
+from pulse.ingest.sources.stripe.adapter import StripeAdapter
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)

@@ -19,6 +19,7 @@ from pulse.ingest.sources.base import (
     SignatureError,
     SourceAdapter,
     SourceContext,
+    SourceRequest,
 )
 from pulse.ingest.sources.statuspage import StatuspageAdapter
 
@@ -264,25 +265,29 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
+def verify(headers: Mapping[str, str]) -> None:
+    ADAPTER.verify(SourceRequest(headers, BODY, NOW, TOKEN))
+
+
 def test_the_token_header_is_accepted() -> None:
-    ADAPTER.verify({"x-pulse-webhook-token": TOKEN}, BODY, TOKEN, NOW)
+    verify({"x-pulse-webhook-token": TOKEN})
 
 
 def test_the_token_as_basic_password_is_accepted() -> None:
-    ADAPTER.verify(basic("pulse", TOKEN), BODY, TOKEN, NOW)
+    verify(basic("pulse", TOKEN))
 
 
 def test_another_token_is_refused() -> None:
     with pytest.raises(SignatureError, match="does not match"):
-        ADAPTER.verify({"x-pulse-webhook-token": "guess"}, BODY, TOKEN, NOW)
+        verify({"x-pulse-webhook-token": "guess"})
     with pytest.raises(SignatureError, match="does not match"):
-        ADAPTER.verify(basic("pulse", "guess"), BODY, TOKEN, NOW)
+        verify(basic("pulse", "guess"))
 
 
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer some-api-key"}])
 def test_a_missing_token_is_refused(headers: dict[str, str]) -> None:
     with pytest.raises(SignatureError, match="missing X-Pulse-Webhook-Token"):
-        ADAPTER.verify(headers, BODY, TOKEN, NOW)
+        verify(headers)
 
 
 @pytest.mark.parametrize(
@@ -295,4 +300,4 @@ def test_a_missing_token_is_refused(headers: dict[str, str]) -> None:
 )
 def test_a_malformed_token_is_refused(headers: dict[str, str]) -> None:
     with pytest.raises(SignatureError, match="malformed"):
-        ADAPTER.verify(headers, BODY, TOKEN, NOW)
+        verify(headers)

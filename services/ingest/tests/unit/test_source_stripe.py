@@ -402,6 +402,7 @@ def mutated(change: Any) -> dict[str, Any]:
         (mutated(lambda p: p.pop("type")), "type", "expected a non-empty string, got nothing"),
         (mutated(lambda p: p.pop("id")), "id", "expected a non-empty string, got nothing"),
         (mutated(lambda p: p.pop("data")), "data.object", "got nothing"),
+        (mutated(lambda p: p.update(data="in")), "data", "expected an object, got string"),
         (mutated(lambda p: p["data"].update(object=[])), "data.object", "got array"),
         (fixture("stripe_invoice_object.openapi_fixture.json"), "object", "got 'invoice'"),
         (mutated(lambda p: p.update(object="v2.core.event")), "object", "'v2.core.event'"),

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pulse.ingest.sources.base import SignatureError
-from pulse.ingest.sources.stripe import StripeAdapter
+from pulse.ingest.sources.base import SignatureError, SourceRequest
+from pulse.ingest.sources.stripe.adapter import StripeAdapter
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SECRET = "whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
@@ -27,7 +27,7 @@ def signed(body: bytes, secret: str, at: datetime) -> str:
 
 def verify(header: str | None, body: bytes = BODY, tolerance_s: int = 300) -> None:
     headers = {} if header is None else {"stripe-signature": header}
-    ADAPTER.verify(headers, body, SECRET, NOW, tolerance_s)
+    ADAPTER.verify(SourceRequest(headers, body, NOW, SECRET, tolerance_s))
 
 
 def test_a_valid_signature_passes() -> None:

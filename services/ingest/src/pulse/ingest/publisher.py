@@ -12,8 +12,10 @@ from pulse.common.errors import UnavailableError
 from pulse.common.events import Event, event_to_json
 from pulse.common.kafka.producer import OutgoingMessage, ProduceError, PulseProducer
 from pulse.common.topics import Topics
+from pulse.ingest.batch import BatchOutcome
 from pulse.ingest.broker_health import BrokerHealth
-from pulse.ingest.metrics import EVENTS_ACCEPTED, PRODUCE_LATENCY, UNAVAILABLE
+from pulse.ingest.metrics import EVENTS_ACCEPTED, EVENTS_REJECTED, PRODUCE_LATENCY, UNAVAILABLE
+from pulse.ingest.references import KnownAccounts
 
 #: Events handed to the producer at once: an outage fanned out to 100,000 accounts goes
 #: in chunks, so neither the messages nor the producer's buffers hold it all.
@@ -82,6 +84,17 @@ class EventPublisher:
         PRODUCE_LATENCY.observe(time.perf_counter() - started)
         for event_type, count in Counter(event.type for event in events).items():
             EVENTS_ACCEPTED.labels(event_type).inc(count)
+
+
+async def publish_outcome(
+    outcome: BatchOutcome, publisher: EventPublisher, known_accounts: KnownAccounts
+) -> None:
+    """What every ingesting route does with its validated request: count the rejections,
+    produce the accepted events, remember their accounts."""
+    for rejection in outcome.rejected:
+        EVENTS_REJECTED.labels(rejection.event_type, rejection.reason).inc()
+    await publisher.publish(outcome.events())
+    known_accounts.note(outcome.tally.accounts)
 
 
 def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:

@@ -6,13 +6,11 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from pulse.common.auth import require_scope
 from pulse.common.errors import PulseError
 from pulse.common.http import JSONResponse
-from pulse.common.settings import ApiKey
-from pulse.ingest.batch import BatchOutcome, validate_batch
+from pulse.ingest.batch import validate_batch
 from pulse.ingest.body import (
     check_batch_size,
     check_media_type,
@@ -21,9 +19,10 @@ from pulse.ingest.body import (
     parse_ndjson,
     read_limited,
 )
-from pulse.ingest.metrics import BATCH_EVENTS, EVENTS_REJECTED, RATE_LIMITED, REQUEST_BYTES
+from pulse.ingest.metrics import BATCH_EVENTS, RATE_LIMITED, REQUEST_BYTES
+from pulse.ingest.publisher import publish_outcome
+from pulse.ingest.routes.dependencies import IngestKeyDep, IngestStateDep
 from pulse.ingest.routes.responses import IngestAnswer, answer
-from pulse.ingest.state import IngestState, ingest_state
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -74,11 +73,7 @@ _BODY = {
     openapi_extra=_BODY,
     summary="Send events",
 )
-async def post_events(
-    request: Request,
-    key: ApiKey = Depends(require_scope("ingest")),  # noqa: B008
-    state: IngestState = Depends(ingest_state),  # noqa: B008
-) -> JSONResponse:
+async def post_events(request: Request, key: IngestKeyDep, state: IngestStateDep) -> JSONResponse:
     """Validate and normalise each event, produce the valid ones to Kafka keyed by account,
     and answer once Kafka acknowledged them all. Invalid items are reported one by one."""
     ndjson = check_media_type(request.headers.get("content-type"))
@@ -100,13 +95,5 @@ async def post_events(
             headers={"Retry-After": str(max(1, math.ceil(min(wait, 3600))))},
         )
     outcome = validate_batch(items, now=datetime.now(UTC), floor=state.config.event_time_floor)
-    await publish(state, outcome)
+    await publish_outcome(outcome, state.publisher, state.known_accounts)
     return answer(outcome)
-
-
-async def publish(state: IngestState, outcome: BatchOutcome) -> None:
-    """Count rejections, produce the accepted events, remember their accounts."""
-    for rejection in outcome.rejected:
-        EVENTS_REJECTED.labels(rejection.event_type, rejection.reason).inc()
-    await state.publisher.publish(outcome.events())
-    state.known_accounts.note(outcome.tally.accounts)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 
-from pulse.common.auth import authenticate, bearer_scheme, require_scope
+from pulse.common.auth import authenticate
 from pulse.common.errors import NotFoundError, PulseError, UnauthorizedError
 from pulse.common.events import FieldError, RejectReason
 from pulse.common.events.fields import AccountId
@@ -22,13 +22,19 @@ from pulse.ingest.metrics import (
     VENDOR_IGNORED,
     VENDOR_UNMAPPED,
 )
+from pulse.ingest.publisher import publish_outcome
 from pulse.ingest.references import (
     delete_reference,
     list_references,
     load_references,
     save_references,
 )
-from pulse.ingest.routes.events import publish
+from pulse.ingest.routes.dependencies import (
+    AdminKeyDep,
+    CredentialsDep,
+    IngestStateDep,
+    ReadKeyDep,
+)
 from pulse.ingest.routes.responses import SourceAnswer, answer
 from pulse.ingest.sources.base import (
     PayloadError,
@@ -36,8 +42,9 @@ from pulse.ingest.sources.base import (
     SignatureError,
     SourceAdapter,
     SourceContext,
+    SourceRequest,
 )
-from pulse.ingest.state import IngestState, ingest_state
+from pulse.ingest.state import IngestState
 
 SOURCES = ("segment", "stripe", "zendesk", "statuspage")
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -81,9 +88,7 @@ def _make_webhook_route(source: str) -> None:
         name=f"webhook_{source}",
     )
     async def webhook(
-        request: Request,
-        credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),  # noqa: B008
-        state: IngestState = Depends(ingest_state),  # noqa: B008
+        request: Request, credentials: CredentialsDep, state: IngestStateDep
     ) -> JSONResponse:
         """With a signing secret configured, the vendor's signature must be valid;
         without one, an API key with the `ingest` scope is required."""
@@ -117,7 +122,15 @@ async def receive_webhook(
     if secret is not None:
         headers = {name.lower(): value for name, value in request.headers.items()}
         try:
-            adapter.verify(headers, raw, secret, now, state.config.signature_tolerance_s)
+            adapter.verify(
+                SourceRequest(
+                    headers=headers,
+                    body=raw,
+                    received_at=now,
+                    secret=secret,
+                    tolerance_s=state.config.signature_tolerance_s,
+                )
+            )
         except SignatureError as error:
             SIGNATURE_FAILURES.labels(source).inc()
             raise UnauthorizedError(f"{source} signature rejected: {error}") from error
@@ -155,7 +168,7 @@ async def receive_webhook(
             )
         )
     VENDOR_IGNORED.labels(source).inc(len(normalised.ignored))
-    await publish(state, outcome)
+    await publish_outcome(outcome, state.publisher, state.known_accounts)
     ignored: list[dict[str, Any]] = [
         {"path": item.path, "reason": item.reason} for item in normalised.ignored
     ]
@@ -169,11 +182,7 @@ def _position(path: str) -> int:
 
 
 @router.get("/{source}/references", summary="List a source's account references")
-async def get_references(
-    source: str,
-    _: Any = Depends(require_scope("read")),  # noqa: B008
-    state: IngestState = Depends(ingest_state),  # noqa: B008
-) -> dict[str, Any]:
+async def get_references(source: str, _: ReadKeyDep, state: IngestStateDep) -> dict[str, Any]:
     """Vendor references (Stripe customers, Zendesk organisations, Segment users and groups)
     and the account each maps to."""
     _adapter(state, source)
@@ -187,8 +196,8 @@ async def put_reference(
     kind: str,
     reference: str,
     body: ReferenceBody,
-    _: Any = Depends(require_scope("admin")),  # noqa: B008
-    state: IngestState = Depends(ingest_state),  # noqa: B008
+    _: AdminKeyDep,
+    state: IngestStateDep,
 ) -> dict[str, str]:
     """Map e.g. Stripe customer `cus_123` (`/stripe/references/customer/cus_123`) to an
     account; webhooks after this one use it."""
@@ -206,8 +215,8 @@ async def remove_reference(
     source: str,
     kind: str,
     reference: str,
-    _: Any = Depends(require_scope("admin")),  # noqa: B008
-    state: IngestState = Depends(ingest_state),  # noqa: B008
+    _: AdminKeyDep,
+    state: IngestStateDep,
 ) -> None:
     """Forget a mapping; 404 when there was none."""
     _adapter(state, source)

@@ -1,7 +1,7 @@
 """What every vendor adapter provides: signature check and payload → Pulse envelopes.
 
-Adapters are pure: no I/O, no clock. The route gives them the raw body, the headers, the
-time, and a snapshot of the account references they asked for; they answer with raw
+Adapters are pure: no I/O, no clock. The route gives them the request (raw body, headers,
+arrival time), and a snapshot of the account references they asked for; they answer with raw
 envelopes (validated afterwards like any event sent to /v1/events), the references they
 learned, and the vendor objects they could not map to an account, each with a reason.
 """
@@ -37,6 +37,20 @@ def account_id_problem(candidate: str) -> str | None:
     except PydanticCustomError as error:
         return error.message()
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRequest:
+    """A webhook call as its signature check sees it: what arrived, when, and the secret
+    configured for its source. Each adapter reads the parts its vendor's scheme uses."""
+
+    #: header names in lower case
+    headers: Mapping[str, str]
+    body: bytes
+    received_at: datetime
+    secret: str = field(repr=False)
+    #: how old (or early) a signed request may be before it is refused
+    tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S
 
 
 class SignatureError(Exception):
@@ -99,18 +113,9 @@ class SourceAdapter(Protocol):
     #: the header carrying the signature, documented in OpenAPI and error messages
     signature_header: str
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
-        """Raise `SignatureError` unless `body` carries a valid, fresh signature for `secret`.
-
-        `headers` has lower-case names.
-        """
+    def verify(self, request: SourceRequest) -> None:
+        """Raise `SignatureError` unless the request carries a valid, fresh signature made
+        with `request.secret`."""
         ...
 
     def references_needed(self, payload: Any) -> set[Reference]:

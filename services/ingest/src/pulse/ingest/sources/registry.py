@@ -5,7 +5,7 @@ from __future__ import annotations
 from pulse.ingest.sources.base import SourceAdapter
 from pulse.ingest.sources.segment import SegmentAdapter
 from pulse.ingest.sources.statuspage import StatuspageAdapter
-from pulse.ingest.sources.stripe import StripeAdapter
+from pulse.ingest.sources.stripe.adapter import StripeAdapter
 from pulse.ingest.sources.zendesk import ZendeskAdapter
 
 

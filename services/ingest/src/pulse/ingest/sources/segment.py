@@ -20,22 +20,22 @@ import math
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
     PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
     account_id_problem,
 )
+from pulse.ingest.sources.payload import PayloadObject
 
 NAME = "segment"
 SIGNATURE_HEADER = "x-signature"
@@ -47,18 +47,6 @@ _IGNORED_CALLS = {
     "screen": "screen views are not product usage Pulse scores",
     "alias": "alias calls merge identities; Pulse maps users to accounts by group calls",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class _Message:
-    """One Spec message and where it sits in the payload ("" or "batch.<i>")."""
-
-    path: str
-    body: Mapping[str, Any]
-
-    def at(self, field: str) -> str:
-        """The payload path of one of the message's fields."""
-        return f"{self.path}.{field}" if self.path else field
 
 
 @dataclass(slots=True)
@@ -83,21 +71,13 @@ class SegmentAdapter:
     name: str = NAME
     signature_header: str = SIGNATURE_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """X-Signature: hex HMAC-SHA1 of the body with the destination's shared secret.
 
-        Segment signs no timestamp, so `now` and `tolerance_s` play no part; a replayed
-        message carries its messageId again and so produces the same event id.
+        Segment signs no timestamp, so the request's age plays no part; a replayed message
+        carries its messageId again and so produces the same event id.
         """
-        del now, tolerance_s
-        received = headers.get(SIGNATURE_HEADER)
+        received = request.headers.get(SIGNATURE_HEADER)
         if received is None:
             raise SignatureError(
                 "missing X-Signature header; set a shared secret in the Segment destination"
@@ -108,7 +88,7 @@ class SegmentAdapter:
                 f"malformed X-Signature: expected {_SHA1_HEX_DIGITS} hex digits "
                 f"(HMAC-SHA1 of the body), got {describe(received)}"
             )
-        expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+        expected = hmac.new(request.secret.encode(), request.body, hashlib.sha1).hexdigest()
         if not hmac.compare_digest(expected, received):
             raise SignatureError("X-Signature does not match the body and the shared secret")
 
@@ -118,7 +98,7 @@ class SegmentAdapter:
         for message in _messages(payload):
             for group_id in _group_ids(message):
                 wanted.add(Reference(NAME, "group", group_id))
-            user_id = _identifier(message.body.get("userId"))
+            user_id = message.text("userId")
             if user_id is not None:
                 wanted.add(Reference(NAME, "user", user_id))
         return wanted
@@ -132,31 +112,29 @@ class SegmentAdapter:
         return outcome
 
 
-def _messages(payload: Any) -> list[_Message]:
+def _messages(payload: Any) -> list[PayloadObject]:
+    """The message, or each message of a batch, at its path ("" or "batch.<i>")."""
     if isinstance(payload, dict) and "batch" in payload:
         items = payload["batch"]
         if not isinstance(items, list):
             raise PayloadError("batch", f"expected an array of messages, got {json_type(items)}")
     elif isinstance(payload, list):
         items = payload
-    elif isinstance(payload, dict):
-        return [_Message("", payload)]
     else:
-        raise PayloadError(
-            "", f"expected a Segment message or batch (an object), got {json_type(payload)}"
-        )
-    messages = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise PayloadError(
-                f"batch.{index}", f"expected a Segment message (an object), got {json_type(item)}"
-            )
-        messages.append(_Message(f"batch.{index}", item))
-    return messages
+        return [_message(payload, "", "a Segment message or batch (an object)")]
+    return [
+        _message(item, f"batch.{index}", "a Segment message (an object)")
+        for index, item in enumerate(items)
+    ]
 
 
-def _normalise_message(message: _Message, accounts: _Accounts, outcome: Normalised) -> None:
-    call = _required_text(message, "type").lower()
+def _message(value: object, path: str, expected: str) -> PayloadObject:
+    """Segment libraries may send ids as numbers: they read as text."""
+    return PayloadObject.of(value, path, expected=expected, numbers_as_text=True)
+
+
+def _normalise_message(message: PayloadObject, accounts: _Accounts, outcome: Normalised) -> None:
+    call = message.required_text("type").lower()
     read = _CALLS.get(call)
     if read is not None:
         read(message, accounts, outcome)
@@ -167,12 +145,10 @@ def _normalise_message(message: _Message, accounts: _Accounts, outcome: Normalis
     )
 
 
-def _track(message: _Message, accounts: _Accounts, outcome: Normalised) -> None:
-    message_id = _required_text(message, "messageId")
-    feature = _required_text(message, "event")
-    user_id = _identifier(message.body.get("userId")) or _identifier(
-        message.body.get("anonymousId")
-    )
+def _track(message: PayloadObject, accounts: _Accounts, outcome: Normalised) -> None:
+    message_id = message.required_text("messageId")
+    feature = message.required_text("event")
+    user_id = message.text("userId") or message.text("anonymousId")
     if user_id is None:
         raise PayloadError(message.at("userId"), "a track call needs a userId or an anonymousId")
     occurred_at = _occurred_at(message)
@@ -180,12 +156,12 @@ def _track(message: _Message, accounts: _Accounts, outcome: Normalised) -> None:
     if isinstance(account, Unmapped):
         outcome.unmapped.append(account)
         return
-    properties = _optional_object(message, "properties")
+    properties = message.optional_object("properties")
     data = {"user_id": user_id, "feature": feature, "quantity": _quantity(properties)}
     outcome.events.append(_envelope("usage.activity", message_id, account, occurred_at, data))
 
 
-def _track_account(message: _Message, accounts: _Accounts, message_id: str) -> str | Unmapped:
+def _track_account(message: PayloadObject, accounts: _Accounts, message_id: str) -> str | Unmapped:
     group_id = _context_group_id(message)
     if group_id is not None:
         account = accounts.of("group", group_id) or group_id
@@ -198,7 +174,7 @@ def _track_account(message: _Message, accounts: _Accounts, message_id: str) -> s
             f"with PUT /v1/sources/segment/references/group/{group_id}",
             message_id,
         )
-    user_id = _identifier(message.body.get("userId"))
+    user_id = message.text("userId")
     mapped = accounts.of("user", user_id) if user_id is not None else None
     if mapped is not None:
         return mapped
@@ -213,8 +189,8 @@ def _track_account(message: _Message, accounts: _Accounts, message_id: str) -> s
     return Unmapped(message.at("userId"), reason, message_id)
 
 
-def _identify(message: _Message, accounts: _Accounts, outcome: Normalised) -> None:
-    user_id = _identifier(message.body.get("userId"))
+def _identify(message: PayloadObject, accounts: _Accounts, outcome: Normalised) -> None:
+    user_id = message.text("userId")
     found = _identify_account(message, accounts)
     if user_id is None or found is None:
         outcome.ignored.append(
@@ -233,16 +209,16 @@ def _identify(message: _Message, accounts: _Accounts, outcome: Normalised) -> No
                 message.at(field),
                 f"{field} {account!r} is not an account id ({problem}); map the user with "
                 f"PUT /v1/sources/segment/references/user/{user_id}",
-                _identifier(message.body.get("messageId")),
+                message.text("messageId"),
             )
         )
         return
     accounts.learn("user", user_id, account)
 
 
-def _identify_account(message: _Message, accounts: _Accounts) -> tuple[str, str] | None:
+def _identify_account(message: PayloadObject, accounts: _Accounts) -> tuple[str, str] | None:
     """The account an identify call names, and the field it came from."""
-    account_id = _identifier(_optional_object(message, "traits").get("account_id"))
+    account_id = message.optional_object("traits").text("account_id")
     if account_id is not None:
         return account_id, "traits.account_id"
     candidates = (
@@ -255,14 +231,14 @@ def _identify_account(message: _Message, accounts: _Accounts) -> tuple[str, str]
     return None
 
 
-def _group(message: _Message, accounts: _Accounts, outcome: Normalised) -> None:
-    message_id = _required_text(message, "messageId")
+def _group(message: PayloadObject, accounts: _Accounts, outcome: Normalised) -> None:
+    message_id = message.required_text("messageId")
     group_id = _group_id_of(message)
     if group_id is None:
         raise PayloadError(message.at("groupId"), "a group call needs a groupId")
     occurred_at = _occurred_at(message)
-    traits = _optional_object(message, "traits")
-    account_id = _identifier(traits.get("account_id"))
+    traits = message.optional_object("traits")
+    account_id = traits.text("account_id")
     account = account_id or accounts.of("group", group_id) or group_id
     problem = account_id_problem(account)
     if problem is not None:
@@ -277,7 +253,7 @@ def _group(message: _Message, accounts: _Accounts, outcome: Normalised) -> None:
         )
         return
     accounts.learn("group", group_id, account)
-    user_id = _identifier(message.body.get("userId"))
+    user_id = message.text("userId")
     if user_id is not None:
         accounts.learn("user", user_id, account)
     data = _account_attributes(traits)
@@ -327,60 +303,33 @@ def _quantity(properties: Mapping[str, Any]) -> float:
     return 1.0
 
 
-def _occurred_at(message: _Message) -> str:
-    for field in _TIME_FIELDS:
-        value = message.body.get(field)
-        if isinstance(value, str) and value.strip():
-            return value
-    raise PayloadError(
-        message.at("timestamp"), f"expected one of {', '.join(_TIME_FIELDS)} as a timestamp"
-    )
+def _occurred_at(message: PayloadObject) -> str:
+    found = message.first_string(_TIME_FIELDS)
+    if found is None:
+        raise message.error(
+            "timestamp", f"expected one of {', '.join(_TIME_FIELDS)} as a timestamp"
+        )
+    return found
 
 
-def _group_ids(message: _Message) -> list[str]:
+def _group_ids(message: PayloadObject) -> list[str]:
     """Every group a message names: its context, a group call's groupId, a company trait."""
     candidates = (_context_group_id(message), _group_id_of(message), _company_id(message))
     return [group_id for group_id in candidates if group_id is not None]
 
 
-def _context_group_id(message: _Message) -> str | None:
-    return _identifier(_optional_object(message, "context").get("groupId"))
+def _context_group_id(message: PayloadObject) -> str | None:
+    return message.optional_object("context").text("groupId")
 
 
-def _group_id_of(message: _Message) -> str | None:
-    is_group = str(message.body.get("type", "")).lower() == "group"
-    return _identifier(message.body.get("groupId")) if is_group else None
+def _group_id_of(message: PayloadObject) -> str | None:
+    is_group = str(message.get("type", "")).lower() == "group"
+    return message.text("groupId") if is_group else None
 
 
-def _company_id(message: _Message) -> str | None:
-    company = _optional_object(message, "traits").get("company")
-    return _identifier(company.get("id")) if isinstance(company, dict) else None
-
-
-def _identifier(value: object) -> str | None:
-    """A trimmed, non-empty id; Segment libraries may send numeric ids."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def _required_text(message: _Message, field: str) -> str:
-    value = _identifier(message.body.get(field))
-    if value is None:
-        got = describe(message.body[field]) if field in message.body else "nothing"
-        raise PayloadError(message.at(field), f"expected a non-empty string, got {got}")
-    return value
-
-
-def _optional_object(message: _Message, field: str) -> Mapping[str, Any]:
-    value = message.body.get(field)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise PayloadError(message.at(field), f"expected an object, got {json_type(value)}")
-    return value
+def _company_id(message: PayloadObject) -> str | None:
+    company = message.optional_object("traits").object_or_none("company")
+    return company.text("id") if company is not None else None
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -400,7 +349,7 @@ def _whole(value: object) -> object:
     return value
 
 
-_CALLS: dict[str, Callable[[_Message, _Accounts, Normalised], None]] = {
+_CALLS: dict[str, Callable[[PayloadObject, _Accounts, Normalised], None]] = {
     "track": _track,
     "identify": _identify,
     "group": _group,

@@ -21,23 +21,22 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pulse.common.events.data import MAX_AFFECTED_ACCOUNTS
-from pulse.common.events.messages import describe, json_type
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
     PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
 )
+from pulse.ingest.sources.payload import PayloadObject
 
 NAME = "statuspage"
 TOKEN_HEADER = "x-pulse-webhook-token"
@@ -75,19 +74,11 @@ class StatuspageAdapter:
     name: str = NAME
     signature_header: str = TOKEN_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """The shared token, from X-Pulse-Webhook-Token or a Basic password; nothing is signed."""
-        del body, now, tolerance_s
-        token = headers.get(TOKEN_HEADER)
+        token = request.headers.get(TOKEN_HEADER)
         if token is None:
-            token = _basic_password(headers.get("authorization"))
+            token = _basic_password(request.headers.get("authorization"))
         if token is None:
             raise SignatureError(
                 "missing X-Pulse-Webhook-Token header (or Basic authentication carrying the "
@@ -95,7 +86,7 @@ class StatuspageAdapter:
             )
         if not token.strip():
             raise SignatureError("malformed X-Pulse-Webhook-Token: the token is empty")
-        if not hmac.compare_digest(token.strip().encode(), secret.encode()):
+        if not hmac.compare_digest(token.strip().encode(), request.secret.encode()):
             raise SignatureError("X-Pulse-Webhook-Token does not match the configured token")
 
     def references_needed(self, payload: Any) -> set[Reference]:
@@ -105,7 +96,8 @@ class StatuspageAdapter:
     def normalise(self, payload: Any, context: SourceContext) -> Normalised:
         """One incident or component update → at most one envelope naming its accounts."""
         outcome = Normalised()
-        read = _read(_object(payload, ""))
+        # Ids and codes are strings in Statuspage's documents; a number is read as its text.
+        read = _read(PayloadObject.of(payload, numbers_as_text=True))
         if isinstance(read, Ignored):
             outcome.ignored.append(read)
             return outcome
@@ -124,9 +116,9 @@ class StatuspageAdapter:
         return outcome
 
 
-def _read(payload: Mapping[str, Any]) -> _Outage | Ignored:
+def _read(payload: PayloadObject) -> _Outage | Ignored:
     if "incident" in payload:
-        return _read_incident(_object(payload["incident"], "incident"))
+        return _read_incident(payload.required_object("incident"))
     if "component_update" in payload:
         return _read_component(payload)
     raise PayloadError(
@@ -134,9 +126,9 @@ def _read(payload: Mapping[str, Any]) -> _Outage | Ignored:
     )
 
 
-def _read_incident(incident: Mapping[str, Any]) -> _Outage | Ignored:
-    incident_id = _required(incident, "id", "incident")
-    status = _required(incident, "status", "incident").lower()
+def _read_incident(incident: PayloadObject) -> _Outage | Ignored:
+    incident_id = incident.required_text("id")
+    status = incident.required_text("status").lower()
     if status in _STARTED_STATUSES:
         phase, times = "started", ("started_at", "created_at")
     elif status in _RESOLVED_STATUSES:
@@ -151,8 +143,8 @@ def _read_incident(incident: Mapping[str, Any]) -> _Outage | Ignored:
         phase=phase,
         event_id=f"{NAME}:incident:{incident_id}:{phase}",
         incident_id=incident_id,
-        occurred_at=_first_time(incident, times, "incident"),
-        severity=_SEVERITY_OF_IMPACT.get((_text(incident.get("impact")) or "").lower()),
+        occurred_at=_first_time(incident, times),
+        severity=_SEVERITY_OF_IMPACT.get((incident.text("impact") or "").lower()),
         component_ids=ids,
         component_names=names,
         path="incident.components",
@@ -160,22 +152,22 @@ def _read_incident(incident: Mapping[str, Any]) -> _Outage | Ignored:
     )
 
 
-def _read_component(payload: Mapping[str, Any]) -> _Outage | Ignored:
-    update = _object(payload["component_update"], "component_update")
-    component = _optional_object(payload, "component")
-    component_id = _text(update.get("component_id")) or _text(component.get("id"))
+def _read_component(payload: PayloadObject) -> _Outage | Ignored:
+    update = payload.required_object("component_update")
+    component = payload.optional_object("component")
+    component_id = update.text("component_id") or component.text("id")
     if component_id is None:
-        raise PayloadError("component_update.component_id", "expected the component's id")
-    new_status = _required(update, "new_status", "component_update").lower()
+        raise update.error("component_id", "expected the component's id")
+    new_status = update.required_text("new_status").lower()
     severity = _SEVERITY_OF_COMPONENT_STATUS.get(new_status)
     if severity is None and new_status != "operational":
         return Ignored(
             "component_update.new_status",
             f"component status {new_status!r} is not an outage nor its end",
         )
-    occurred_at = _required(update, "created_at", "component_update")
-    update_id = _text(update.get("id")) or f"{new_status}:{occurred_at}"
-    name = _text(component.get("name"))
+    occurred_at = update.required_text("created_at")
+    update_id = update.text("id") or f"{new_status}:{occurred_at}"
+    name = component.text("name")
     return _Outage(
         phase="resolved" if severity is None else "started",
         event_id=f"{NAME}:component:{component_id}:{update_id}",
@@ -189,30 +181,24 @@ def _read_component(payload: Mapping[str, Any]) -> _Outage | Ignored:
     )
 
 
-def _incident_components(incident: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _incident_components(incident: PayloadObject) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Ids and names of `components` and of every update's `affected_components`."""
     found: dict[str, str | None] = {}
-    for path, entry, id_field in _component_entries(incident):
-        component_id = _required(entry, id_field, path)
+    for entry, id_field in _component_entries(incident):
+        component_id = entry.required_text(id_field)
         if found.get(component_id) is None:
-            found[component_id] = _text(entry.get("name"))
+            found[component_id] = entry.text("name")
     names = tuple(dict.fromkeys(name for name in found.values() if name is not None))
     return tuple(found), names
 
 
-def _component_entries(
-    incident: Mapping[str, Any],
-) -> Iterator[tuple[str, Mapping[str, Any], str]]:
-    """Each component object of an incident: its path, itself, the field holding its id."""
-    for index, component in enumerate(_list(incident, "components", "incident")):
-        path = f"incident.components.{index}"
-        yield path, _object(component, path), "id"
-    for index, update in enumerate(_list(incident, "incident_updates", "incident")):
-        update_path = f"incident.incident_updates.{index}"
-        affected = _list(_object(update, update_path), "affected_components", update_path)
-        for position, component in enumerate(affected):
-            path = f"{update_path}.affected_components.{position}"
-            yield path, _object(component, path), "code"
+def _component_entries(incident: PayloadObject) -> Iterator[tuple[PayloadObject, str]]:
+    """Each component object of an incident, and the field holding its id."""
+    for component in incident.objects("components"):
+        yield component, "id"
+    for update in incident.objects("incident_updates"):
+        for component in update.objects("affected_components"):
+            yield component, "code"
 
 
 def _affected_accounts(component_ids: tuple[str, ...], context: SourceContext) -> tuple[str, ...]:
@@ -281,45 +267,8 @@ def _basic_password(authorization: str | None) -> str | None:
     return password
 
 
-def _first_time(body: Mapping[str, Any], fields: tuple[str, ...], path: str) -> str:
-    for field in fields:
-        value = body.get(field)
-        if isinstance(value, str) and value.strip():
-            return value
-    raise PayloadError(f"{path}.{fields[-1]}", f"expected a timestamp in {' or '.join(fields)}")
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def _required(body: Mapping[str, Any], field: str, path: str) -> str:
-    value = _text(body.get(field))
-    if value is None:
-        got = describe(body[field]) if field in body else "nothing"
-        raise PayloadError(f"{path}.{field}", f"expected a non-empty string, got {got}")
-    return value
-
-
-def _list(body: Mapping[str, Any], field: str, path: str) -> list[Any]:
-    value = body.get(field)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(f"{path}.{field}", f"expected an array, got {json_type(value)}")
-    return value
-
-
-def _optional_object(body: Mapping[str, Any], field: str) -> Mapping[str, Any]:
-    value = body.get(field)
-    return {} if value is None else _object(value, field)
-
-
-def _object(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise PayloadError(path, f"expected an object, got {json_type(value)}")
-    return value
+def _first_time(incident: PayloadObject, fields: tuple[str, ...]) -> str:
+    found = incident.first_string(fields)
+    if found is None:
+        raise incident.error(fields[-1], f"expected a timestamp in {' or '.join(fields)}")
+    return found

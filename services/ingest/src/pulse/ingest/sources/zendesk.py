@@ -36,18 +36,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pulse.common.events.messages import describe, json_type
+from pulse.common.events.messages import describe
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
     PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
     account_id_problem,
 )
+from pulse.ingest.sources.payload import PayloadObject, as_text, is_int
 
 NAME = "zendesk"
 SIGNATURE_HEADER = "x-zendesk-webhook-signature"
@@ -94,35 +95,31 @@ class ZendeskAdapter:
     name: str = NAME
     signature_header: str = SIGNATURE_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """base64 HMAC-SHA256 of timestamp + body with the webhook's signing secret."""
+        headers = request.headers
         signature = _header(headers, SIGNATURE_HEADER, "X-Zendesk-Webhook-Signature")
         timestamp = _header(headers, TIMESTAMP_HEADER, "X-Zendesk-Webhook-Signature-Timestamp")
         signed_at = _signed_at(timestamp)
         received = _signature_bytes(signature)
-        expected = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+        signed = timestamp.encode() + request.body
+        expected = hmac.new(request.secret.encode(), signed, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, received):
             raise SignatureError(
                 "X-Zendesk-Webhook-Signature does not match the timestamp, the body and the "
                 "signing secret"
             )
-        age = (now - signed_at).total_seconds()
-        if abs(age) > tolerance_s:
+        age = (request.received_at - signed_at).total_seconds()
+        if abs(age) > request.tolerance_s:
             raise SignatureError(
                 f"stale signature: signed at {timestamp}, {abs(age):.0f} s "
-                f"{'before' if age > 0 else 'after'} now; at most {tolerance_s} s is accepted"
+                f"{'before' if age > 0 else 'after'} now; at most {request.tolerance_s} s is "
+                "accepted"
             )
 
     def references_needed(self, payload: Any) -> set[Reference]:
         """The ticket's organization."""
-        organization_id = _organization_of(_object(payload, ""))
+        organization_id = _organization_of(_payload(payload))
         if organization_id is None:
             return set()
         return {Reference(NAME, "organization", organization_id)}
@@ -130,7 +127,7 @@ class ZendeskAdapter:
     def normalise(self, payload: Any, context: SourceContext) -> Normalised:
         """One ticket event → at most one envelope."""
         outcome = Normalised()
-        read = _read(_object(payload, ""))
+        read = _read(_payload(payload))
         if isinstance(read, Ignored):
             outcome.ignored.append(read)
             return outcome
@@ -142,7 +139,12 @@ class ZendeskAdapter:
         return outcome
 
 
-def _read(payload: Mapping[str, Any]) -> _Ticket | Ignored:
+def _payload(payload: Any) -> PayloadObject:
+    """The payload as an object; Zendesk sends ids as strings or numbers, both read as text."""
+    return PayloadObject.of(payload, numbers_as_text=True)
+
+
+def _read(payload: PayloadObject) -> _Ticket | Ignored:
     event_type = payload.get("type")
     if isinstance(event_type, str) and event_type.startswith(_EVENT_TYPE_PREFIX):
         return _read_event(payload, event_type)
@@ -155,9 +157,9 @@ def _read(payload: Mapping[str, Any]) -> _Ticket | Ignored:
     )
 
 
-def _read_event(payload: Mapping[str, Any], event_type: str) -> _Ticket | Ignored:
+def _read_event(payload: PayloadObject, event_type: str) -> _Ticket | Ignored:
     if event_type == _STATUS_CHANGED:
-        current = _text(_optional_object(payload, "event", "").get("current"))
+        current = payload.optional_object("event").text("current")
         if current is None or current.lower() != "solved":
             return Ignored(
                 "event.current",
@@ -168,30 +170,30 @@ def _read_event(payload: Mapping[str, Any], event_type: str) -> _Ticket | Ignore
             "type",
             f"{event_type} is not read; subscribe to ticket.created and ticket.status_changed",
         )
-    detail = _object(payload.get("detail"), "detail")
+    detail = payload.required_object("detail")
     return _Ticket(
         kind="opened" if event_type == _TICKET_CREATED else "resolved",
-        event_id=f"{NAME}:{_required(payload, 'id', '')}",
-        ticket_id=_required(detail, "id", "detail"),
-        occurred_at=_required(payload, "time", ""),
-        priority=_priority(detail.get("priority")),
-        channel=_channel(_optional_object(detail, "via", "detail").get("channel")),
+        event_id=f"{NAME}:{payload.required_text('id')}",
+        ticket_id=detail.required_text("id"),
+        occurred_at=payload.required_text("time"),
+        priority=_priority(detail.text("priority")),
+        channel=_channel(detail.optional_object("via").text("channel")),
         csat=_csat(detail.get("satisfaction_rating")),
-        organization_id=_organization_id(detail.get("organization_id")),
+        organization_id=_organization_id(detail.text("organization_id")),
         organization_external_id=None,  # detail.external_id is the ticket's, not its org's
         organization_path="detail.organization_id",
     )
 
 
-def _read_trigger(payload: Mapping[str, Any]) -> _Ticket | Ignored:
-    event = _required(payload, "event", "")
+def _read_trigger(payload: PayloadObject) -> _Ticket | Ignored:
+    event = payload.required_text("event")
     kind = _TRIGGER_EVENTS.get(event.lower())
     if kind is None:
         return Ignored("event", f"{event!r} is not read; send ticket.created or ticket.solved")
-    ticket = _object(payload.get("ticket"), "ticket")
-    ticket_id = _required(ticket, "id", "ticket")
-    updated_at = _seconds_added(_required(ticket, "updated_at", "ticket"))
-    organization = _optional_object(ticket, "organization", "ticket")
+    ticket = payload.required_object("ticket")
+    ticket_id = ticket.required_text("id")
+    updated_at = _seconds_added(ticket.required_text("updated_at"))
+    organization = ticket.optional_object("organization")
     # A ticket is created once but may be solved again after reopening.
     suffix = "opened" if kind == "opened" else f"resolved:{updated_at}"
     return _Ticket(
@@ -199,11 +201,11 @@ def _read_trigger(payload: Mapping[str, Any]) -> _Ticket | Ignored:
         event_id=f"{NAME}:ticket:{ticket_id}:{suffix}",
         ticket_id=ticket_id,
         occurred_at=updated_at,
-        priority=_priority(ticket.get("priority")),
-        channel=_channel(ticket.get("via")),
+        priority=_priority(ticket.text("priority")),
+        channel=_channel(ticket.text("via")),
         csat=_csat(ticket.get("satisfaction")),
-        organization_id=_organization_id(organization.get("id")),
-        organization_external_id=_text(organization.get("external_id")),
+        organization_id=_organization_id(organization.text("id")),
+        organization_external_id=organization.text("external_id"),
         organization_path="ticket.organization.id",
     )
 
@@ -266,29 +268,26 @@ def _envelope(ticket: _Ticket, account: str) -> dict[str, Any]:
     }
 
 
-def _organization_of(payload: Mapping[str, Any]) -> str | None:
+def _organization_of(payload: PayloadObject) -> str | None:
     """The organization id of either shape, read leniently (normalise reports bad shapes)."""
     if isinstance(payload.get("type"), str):
-        detail = payload.get("detail")
-        return _organization_id(detail.get("organization_id")) if isinstance(detail, dict) else None
-    ticket = payload.get("ticket")
-    organization = ticket.get("organization") if isinstance(ticket, dict) else None
-    return _organization_id(organization.get("id")) if isinstance(organization, dict) else None
+        detail = payload.object_or_none("detail")
+        return _organization_id(detail.text("organization_id")) if detail is not None else None
+    ticket = payload.object_or_none("ticket")
+    organization = ticket.object_or_none("organization") if ticket is not None else None
+    return _organization_id(organization.text("id")) if organization is not None else None
 
 
-def _organization_id(value: object) -> str | None:
+def _organization_id(text: str | None) -> str | None:
     """Zendesk writes "0" (events) or "" (placeholders) for a ticket without organization."""
-    text = _text(value)
     return None if text in (None, "0") else text
 
 
-def _priority(value: object) -> str | None:
-    text = _text(value)
+def _priority(text: str | None) -> str | None:
     return text.lower() if text is not None and text.lower() in _PRIORITIES else None
 
 
-def _channel(value: object) -> str | None:
-    text = _text(value)
+def _channel(text: str | None) -> str | None:
     if text is None:
         return None
     return _CHANNELS.get(re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_"), "other")
@@ -298,9 +297,9 @@ def _csat(value: object) -> int | None:
     """good → 5, bad → 1 (also the text "Good, I'm satisfied"), 1-5 as is, else none."""
     if isinstance(value, dict):
         return _csat(value.get("score"))
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_int(value):
         return value if 1 <= value <= 5 else None
-    text = (_text(value) or "").lower()
+    text = (as_text(value) or "").lower()
     if text.startswith("good"):
         return 5
     if text.startswith("bad"):
@@ -351,33 +350,3 @@ def _signature_bytes(signature: str) -> bytes:
             f"HMAC-SHA256, got {describe(signature)}"
         )
     return received
-
-
-def _text(value: object) -> str | None:
-    """A trimmed, non-empty string; Zendesk sends ids as strings or numbers."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def _required(body: Mapping[str, Any], field: str, path: str) -> str:
-    value = _text(body.get(field))
-    if value is None:
-        got = describe(body[field]) if field in body else "nothing"
-        raise PayloadError(
-            f"{path}.{field}" if path else field, f"expected a non-empty string, got {got}"
-        )
-    return value
-
-
-def _optional_object(body: Mapping[str, Any], field: str, path: str) -> Mapping[str, Any]:
-    value = body.get(field)
-    return {} if value is None else _object(value, f"{path}.{field}" if path else field)
-
-
-def _object(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise PayloadError(path, f"expected an object, got {json_type(value)}")
-    return value

@@ -31,8 +31,8 @@ subscription an invoice belongs to, or of the customer when expanded; Pulse then
 customer's account. Else the account the customer is mapped to
 (`PUT /v1/sources/stripe/references/customer/{id}`), else the event is unmapped.
 
-(The event's envelope is read by `stripe_event`, an item's annual price by `stripe_prices`, the
-account by `stripe_accounts`, the signature header by `stripe_signature`.)
+(The event's envelope is read by `event`, an item's annual price by `prices`, the account by
+`accounts`, the signature header by `signature`.)
 """
 
 from __future__ import annotations
@@ -48,20 +48,19 @@ from typing import Any
 from pulse.common.events.fields import MAX_ID_LENGTH
 from pulse.common.events.messages import describe
 from pulse.ingest.sources.base import (
-    DEFAULT_SIGNATURE_TOLERANCE_S,
     Ignored,
     Normalised,
-    PayloadError,
     Reference,
     SignatureError,
     SourceContext,
+    SourceRequest,
     Unmapped,
 )
-from pulse.ingest.sources.stripe_accounts import customer_id, event_account, learn_customer
-from pulse.ingest.sources.stripe_event import NAME, StripeEvent, read_event
-from pulse.ingest.sources.stripe_prices import ZERO, Unpriced, annual_minor, first_currency
-from pulse.ingest.sources.stripe_signature import check_fresh, parse_signature
-from pulse.ingest.sources.stripe_values import is_int, json_object, required_text, text, unix_time
+from pulse.ingest.sources.payload import PayloadObject, as_text, is_int
+from pulse.ingest.sources.stripe.accounts import customer_id, event_account, learn_customer
+from pulse.ingest.sources.stripe.event import NAME, StripeEvent, read_event
+from pulse.ingest.sources.stripe.prices import ZERO, Unpriced, annual_minor, first_currency
+from pulse.ingest.sources.stripe.signature import check_fresh, parse_signature
 
 SIGNATURE_HEADER = "stripe-signature"
 _CUSTOMER_TYPES = frozenset({"customer.created", "customer.updated"})
@@ -108,30 +107,22 @@ class StripeAdapter:
     name: str = NAME
     signature_header: str = SIGNATURE_HEADER
 
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: str,
-        now: datetime,
-        tolerance_s: int = DEFAULT_SIGNATURE_TOLERANCE_S,
-    ) -> None:
+    def verify(self, request: SourceRequest) -> None:
         """`Stripe-Signature: t=<unix>,v1=<hex>`: hex HMAC-SHA256 of `"{t}." + body` with the
         endpoint's secret. Any v1 may match, as Stripe signs with old and new secrets while
         one is rolled."""
-        header = headers.get(SIGNATURE_HEADER, "")
+        header = request.headers.get(SIGNATURE_HEADER, "")
         if not header.strip():
             raise SignatureError("missing Stripe-Signature header")
         signed_at, received = parse_signature(header)
-        expected = hmac.new(
-            secret.encode(), f"{signed_at}.".encode() + body, hashlib.sha256
-        ).hexdigest()
+        signed = f"{signed_at}.".encode() + request.body
+        expected = hmac.new(request.secret.encode(), signed, hashlib.sha256).hexdigest()
         if not any(hmac.compare_digest(expected.encode(), v1) for v1 in received):
             raise SignatureError(
                 f"Stripe-Signature: none of its {len(received)} v1 signature(s) matches the "
                 "timestamp, the body and this endpoint's signing secret (whsec_...)"
             )
-        check_fresh(signed_at, now, tolerance_s)
+        check_fresh(signed_at, request.received_at, request.tolerance_s)
 
     def references_needed(self, payload: Any) -> set[Reference]:
         """The event's customer (read leniently: `normalise` reports bad shapes)."""
@@ -140,7 +131,7 @@ class StripeAdapter:
         if not isinstance(obj, dict):
             return set()
         is_customer = isinstance(payload, dict) and payload.get("type") in _CUSTOMER_TYPES
-        customer = text(obj.get("id")) if is_customer else customer_id(obj)
+        customer = as_text(obj.get("id")) if is_customer else customer_id(obj)
         return set() if customer is None else {Reference(NAME, "customer", customer)}
 
     def normalise(self, payload: Any, context: SourceContext) -> Normalised:
@@ -172,7 +163,7 @@ class StripeAdapter:
 
 def _invoice_issued(event: StripeEvent, now: datetime) -> _Draft:
     invoice = event.obj
-    invoice_id = required_text(invoice, "id", "data.object")
+    invoice_id = invoice.required_text("id")
     currency = _currency(invoice)
     # Stripe announces a draft (invoice.created) and, up to days later, the issued invoice
     # (invoice.finalized): both become invoice.issued, under one id derived from the invoice
@@ -191,7 +182,7 @@ def _invoice_issued(event: StripeEvent, now: datetime) -> _Draft:
 
 
 def _invoice_paid(event: StripeEvent, now: datetime) -> _Draft:
-    invoice_id = required_text(event.obj, "id", "data.object")
+    invoice_id = event.obj.required_text("id")
     return _Draft(
         _envelope_id(event.id), "invoice.paid", _rfc3339(event.created), {"invoice_id": invoice_id}
     )
@@ -199,11 +190,11 @@ def _invoice_paid(event: StripeEvent, now: datetime) -> _Draft:
 
 def _invoice_overdue(event: StripeEvent, now: datetime) -> _Draft | Ignored:
     invoice = event.obj
-    invoice_id = required_text(invoice, "id", "data.object")
+    invoice_id = invoice.required_text("id")
     due_at = _due_at(invoice)
     if event.type == "invoice.payment_failed" and now <= due_at:
         return Ignored(
-            "data.object.due_date",
+            invoice.at("due_date"),
             f"a payment of invoice {invoice_id} failed before it is due ({_iso(due_at)}); "
             "Pulse reports an invoice overdue once its due date has passed",
         )
@@ -221,16 +212,15 @@ def _invoice_overdue(event: StripeEvent, now: datetime) -> _Draft | Ignored:
     )
 
 
-def _due_at(invoice: Mapping[str, Any]) -> datetime:
-    due_date = invoice.get("due_date")
-    if due_date is not None:
-        return _datetime(unix_time(due_date, "data.object.due_date"))
-    created = _datetime(unix_time(invoice.get("created"), "data.object.created"))
+def _due_at(invoice: PayloadObject) -> datetime:
+    if invoice.get("due_date") is not None:
+        return _datetime(invoice.unix_time("due_date"))
+    created = _datetime(invoice.unix_time("created"))
     days = invoice.get("days_until_due")
     if days is None:
         return created
     if not is_int(days) or not 0 <= days <= _MAX_DAYS_UNTIL_DUE:
-        raise PayloadError("data.object.days_until_due", f"expected days, got {describe(days)}")
+        raise invoice.error("days_until_due", f"expected days, got {describe(days)}")
     return created + timedelta(days=days)
 
 
@@ -246,7 +236,7 @@ def _contract_changed(event: StripeEvent, now: datetime) -> _Draft | Ignored:
 
 def _contract_draft(event: StripeEvent) -> _Draft | Ignored:
     subscription = event.obj
-    arr = _arr(subscription, "data.object", event.basil)
+    arr = _arr(subscription, event.basil)
     if event.type == "customer.subscription.created":
         return _contract(event, "new", ZERO.quantize(arr), arr, event.created)
     if event.type == "customer.subscription.deleted":
@@ -254,13 +244,12 @@ def _contract_draft(event: StripeEvent) -> _Draft | Ignored:
         return _contract(
             event, "churn", arr, ZERO.quantize(arr), ended, _cancellation(subscription)
         )
-    before_state = _previous_state(subscription, event.previous, event.basil)
-    before = _arr(before_state, "data.previous_attributes", event.basil)
+    before = _arr(_previous_state(subscription, event.previous, event.basil), event.basil)
     if before == arr:
         changed = ", ".join(sorted(event.previous)) or "nothing"
         return Ignored(
-            "data.previous_attributes",
-            f"subscription {text(subscription.get('id'))} changed ({changed}) but its ARR "
+            event.previous.path,
+            f"subscription {subscription.text('id')} changed ({changed}) but its ARR "
             f"stays {format(arr, 'f')}; only an ARR change is a contract change",
         )
     change = "expansion" if arr > before else "contraction"
@@ -285,46 +274,42 @@ def _contract(
     return _Draft(_envelope_id(event.id), "contract.changed", _rfc3339(event.created), data)
 
 
-def _arr(subscription: Mapping[str, Any], path: str, basil: bool) -> Decimal:
+def _arr(subscription: PayloadObject, basil: bool) -> Decimal:
     """The subscription's annual list price in major units, to the currency's minor unit."""
-    items = _items(subscription, path, basil)
-    currency = text(subscription.get("currency")) or first_currency(items) or "usd"
+    items = _items(subscription, basil)
+    currency = subscription.text("currency") or first_currency(items) or "usd"
     exponent = _exponent(currency)
     with localcontext() as context:
         context.prec = 80  # quantities and amounts are 64-bit: exact, never rounded midway
-        total = sum((annual_minor(item, at) for at, item in items), ZERO)
+        total = sum((annual_minor(item) for item in items), ZERO)
         return total.scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent), ROUND_HALF_EVEN)
 
 
-def _items(
-    subscription: Mapping[str, Any], path: str, basil: bool
-) -> list[tuple[str, Mapping[str, Any]]]:
-    items = subscription.get("items")
-    data = items.get("data") if isinstance(items, dict) else None
-    if isinstance(data, list) and data:
-        if items is not None and items.get("has_more") is True:
+def _items(subscription: PayloadObject, basil: bool) -> list[PayloadObject]:
+    items = subscription.object_or_none("items")
+    data = items.get("data") if items is not None else None
+    if items is not None and isinstance(data, list) and data:
+        if items.get("has_more") is True:
             raise Unpriced(
-                Ignored(f"{path}.items", "the webhook lists only some of the subscription's items")
+                Ignored(items.path, "the webhook lists only some of the subscription's items")
             )
-        return [
-            (f"{path}.items.data.{i}", json_object(item, f"{path}.items.data.{i}"))
-            for i, item in enumerate(data)
-        ]
+        return list(items.objects("data"))
     plan = subscription.get("plan")
     if not basil and isinstance(plan, dict):
-        return [(path, {"plan": plan, "quantity": subscription.get("quantity")})]
-    raise PayloadError(f"{path}.items", "expected the subscription's items in items.data")
+        single = {"plan": plan, "quantity": subscription.get("quantity")}
+        return [PayloadObject(single, subscription.path)]
+    raise subscription.error("items", "expected the subscription's items in items.data")
 
 
 def _previous_state(
-    subscription: Mapping[str, Any], previous: Mapping[str, Any], basil: bool
-) -> dict[str, Any]:
+    subscription: PayloadObject, previous: PayloadObject, basil: bool
+) -> PayloadObject:
     """The subscription before the update: `previous_attributes` holds the old value of each
     top-level field that changed."""
     before = {**subscription, **previous}
     old_items = previous.get("items")
     if isinstance(old_items, dict) and isinstance(old_items.get("data"), list):
-        current = {item.get("id"): item for _, item in _items(subscription, "data.object", basil)}
+        current = {item.get("id"): item for item in _items(subscription, basil)}
         merged = [
             {**current.get(old.get("id"), {}), **old} if isinstance(old, dict) else old
             for old in old_items["data"]
@@ -332,18 +317,16 @@ def _previous_state(
         before["items"] = {**old_items, "data": merged}
     elif not basil and previous.keys() & {"plan", "quantity"}:
         before["items"] = _single_item_as_was(subscription, previous)
-    return before
+    return PayloadObject(before, previous.path)
 
 
-def _single_item_as_was(
-    subscription: Mapping[str, Any], previous: Mapping[str, Any]
-) -> Mapping[str, Any]:
+def _single_item_as_was(subscription: PayloadObject, previous: PayloadObject) -> Mapping[str, Any]:
     """Before 2025-03-31, a one-item subscription's old `plan`/`quantity` are its item's."""
-    items = subscription.get("items")
-    data = items.get("data") if isinstance(items, dict) else None
+    items = subscription.object_or_none("items")
+    data = items.get("data") if items is not None else None
     if items is None or not isinstance(data, list) or len(data) != 1:
-        return items if isinstance(items, dict) else {}
-    item = dict(json_object(data[0], "data.object.items.data.0"))
+        return items if items is not None else {}
+    item = dict(next(items.objects("data")))
     if "quantity" in previous:
         item["quantity"] = previous["quantity"]
     if "plan" in previous:
@@ -352,11 +335,11 @@ def _single_item_as_was(
     return {**items, "data": [item]}
 
 
-def _cancellation(subscription: Mapping[str, Any]) -> dict[str, object]:
-    details = subscription.get("cancellation_details")
-    if not isinstance(details, dict):
+def _cancellation(subscription: PayloadObject) -> dict[str, object]:
+    details = subscription.object_or_none("cancellation_details")
+    if details is None:
         return {}
-    said = {key: text(details.get(key)) for key in ("reason", "feedback", "comment")}
+    said = {key: details.text(key) for key in ("reason", "feedback", "comment")}
     parts = [f"{key}: {value}" for key, value in said.items() if value is not None]
     extra: dict[str, object] = {"reason": "; ".join(parts)} if parts else {}
     category = _FEEDBACK_CATEGORIES.get(said["feedback"] or "")
@@ -379,15 +362,15 @@ def _major(minor: int, currency: str) -> str:
     return format(Decimal(minor).scaleb(-_exponent(currency)), "f")
 
 
-def _minor(obj: Mapping[str, Any], field: str) -> int:
+def _minor(obj: PayloadObject, field: str) -> int:
     value = obj.get(field)
     if not is_int(value):
-        raise PayloadError(f"data.object.{field}", f"expected minor units, got {describe(value)}")
+        raise obj.error(field, f"expected minor units, got {describe(value)}")
     return value
 
 
-def _currency(obj: Mapping[str, Any]) -> str:
-    return required_text(obj, "currency", "data.object").upper()
+def _currency(obj: PayloadObject) -> str:
+    return obj.required_text("currency").upper()
 
 
 def _envelope_id(key: str) -> str:
@@ -398,10 +381,10 @@ def _envelope_id(key: str) -> str:
     return f"{NAME}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def _first_unix(obj: Mapping[str, Any], fields: tuple[str, ...]) -> int | None:
+def _first_unix(obj: PayloadObject, fields: tuple[str, ...]) -> int | None:
     for field in fields:
         if obj.get(field) is not None:
-            return unix_time(obj[field], f"data.object.{field}")
+            return obj.unix_time(field)
     return None
 
 

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulse.common.events.messages import describe, json_type
-from pulse.ingest.sources.base import PayloadError
-from pulse.ingest.sources.stripe_values import json_object, required_text, unix_time
+from pulse.common.events.messages import describe
+from pulse.ingest.sources.payload import PayloadObject
 
 NAME = "stripe"
 #: The first API version without top-level `plan`/`quantity` on subscriptions and with the
@@ -30,30 +29,25 @@ class StripeEvent:
     type: str
     created: int
     basil: bool  # the 2025-03-31 shapes
-    obj: Mapping[str, Any]
-    previous: Mapping[str, Any]
+    obj: PayloadObject  # data.object
+    previous: PayloadObject  # data.previous_attributes
 
 
 def read_event(payload: Any) -> StripeEvent:
-    if not isinstance(payload, dict):
-        raise PayloadError("", f"expected a Stripe event object, got {json_type(payload)}")
-    kind = payload.get("object", "event")
+    event = PayloadObject.of(payload, expected="a Stripe event object")
+    kind = event.get("object", "event")
     if kind != "event":  # e.g. an invoice posted by hand, or a thin "v2.core.event"
-        raise PayloadError("object", f"expected a Stripe event ('event'), got {describe(kind)}")
-    event_type = required_text(payload, "type", "")
-    data = payload.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    if not isinstance(obj, dict):
-        got = json_type(obj) if isinstance(data, dict) and "object" in data else "nothing"
-        raise PayloadError("data.object", f"expected the object the event is about, got {got}")
-    previous = data.get("previous_attributes") if isinstance(data, dict) else None
+        raise event.error("object", f"expected a Stripe event ('event'), got {describe(kind)}")
+    event_type = event.required_text("type")
+    data = event.optional_object("data")
+    obj = data.required_object("object", expected="the object the event is about")
     return StripeEvent(
-        id=required_text(payload, "id", ""),
+        id=event.required_text("id"),
         type=event_type,
-        created=unix_time(payload.get("created"), "created"),
-        basil=_is_basil(payload.get("api_version"), obj),
+        created=event.unix_time("created"),
+        basil=_is_basil(event.get("api_version"), obj),
         obj=obj,
-        previous={} if previous is None else json_object(previous, "data.previous_attributes"),
+        previous=data.optional_object("previous_attributes"),
     )
 
 

@@ -20,8 +20,8 @@ from pulse.ingest.sources.base import (
     Unmapped,
     account_id_problem,
 )
-from pulse.ingest.sources.stripe_event import NAME, StripeEvent
-from pulse.ingest.sources.stripe_values import required_text, text
+from pulse.ingest.sources.payload import PayloadObject, as_text
+from pulse.ingest.sources.stripe.event import NAME, StripeEvent
 
 _ACCOUNT_METADATA_KEYS = ("account_id", "pulse_account_id")
 
@@ -39,24 +39,25 @@ def event_account(
     mapped = known.get(reference) if reference is not None else None
     if mapped is not None:
         return mapped
-    return Unmapped("data.object.customer", _unmapped_reason(event, customer, problems), event.id)
+    reason = _unmapped_reason(event, customer, problems)
+    return Unmapped(event.obj.at("customer"), reason, event.id)
 
 
 def _account_metadata(event: StripeEvent) -> Iterator[tuple[str, object]]:
     """Where an account id may be written, most specific first."""
     obj = event.obj
-    yield "data.object.metadata", obj.get("metadata")
+    yield obj.at("metadata"), obj.get("metadata")
     if event.type.startswith("invoice."):
         # The subscription's metadata as the invoice was made; its place moved in 2025-03-31.
         where = "parent.subscription_details" if event.basil else "subscription_details"
-        details: object = obj
+        details: PayloadObject | None = obj
         for field in where.split("."):
-            details = details.get(field) if isinstance(details, dict) else None
-        if isinstance(details, dict):
-            yield f"data.object.{where}.metadata", details.get("metadata")
-    customer = obj.get("customer")
-    if isinstance(customer, dict):  # expanded, in events an integration replays itself
-        yield "data.object.customer.metadata", customer.get("metadata")
+            details = details.object_or_none(field) if details is not None else None
+        if details is not None:
+            yield details.at("metadata"), details.get("metadata")
+    customer = obj.object_or_none("customer")
+    if customer is not None:  # expanded, in events an integration replays itself
+        yield customer.at("metadata"), customer.get("metadata")
 
 
 def _metadata_account(
@@ -68,7 +69,7 @@ def _metadata_account(
         if not isinstance(metadata, dict):
             continue
         for key in _ACCOUNT_METADATA_KEYS:
-            value = text(metadata.get(key))
+            value = as_text(metadata.get(key))
             if value is None:
                 continue
             problem = account_id_problem(value)
@@ -93,14 +94,15 @@ def _unmapped_reason(event: StripeEvent, customer: str | None, problems: list[st
 
 
 def learn_customer(event: StripeEvent, known: Mapping[Reference, str], outcome: Normalised) -> None:
-    customer = required_text(event.obj, "id", "data.object")
+    customer = event.obj.required_text("id")
     reference = Reference(NAME, "customer", customer)
-    account, problems = _metadata_account([("data.object.metadata", event.obj.get("metadata"))])
+    where = event.obj.at("metadata")
+    account, problems = _metadata_account([(where, event.obj.get("metadata"))])
     if account is None:
         why = f" ({'; '.join(problems)})" if problems else ""
         outcome.ignored.append(
             Ignored(
-                "data.object.metadata",
+                where,
                 f"customer {customer} has no metadata.account_id{why}: nothing to learn",
             )
         )
@@ -110,4 +112,4 @@ def learn_customer(event: StripeEvent, known: Mapping[Reference, str], outcome: 
 
 def customer_id(obj: Mapping[str, Any]) -> str | None:
     customer = obj.get("customer")
-    return text(customer.get("id")) if isinstance(customer, dict) else text(customer)
+    return as_text(customer.get("id")) if isinstance(customer, dict) else as_text(customer)

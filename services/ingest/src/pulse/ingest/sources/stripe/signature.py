@@ -1,6 +1,6 @@
 """The `Stripe-Signature` header: its parts, and whether its time is fresh.
 
-(The HMAC itself is checked by `stripe.StripeAdapter.verify`.)
+(The HMAC itself is checked by `adapter.StripeAdapter.verify`.)
 """
 
 from __future__ import annotations

@@ -10,14 +10,13 @@ a webhook does not carry raises `Unpriced`, as its subscription's ARR is not tol
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
 
 from pulse.common.events.messages import describe
 from pulse.ingest.sources.base import Ignored, PayloadError
-from pulse.ingest.sources.stripe_values import is_int, text
+from pulse.ingest.sources.payload import PayloadObject, is_int
 
 ZERO = Decimal(0)
 _PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "year": 1}
@@ -44,15 +43,15 @@ class _Rate:
     round_up: bool = False
 
 
-def annual_minor(item: Mapping[str, Any], path: str) -> Decimal:
-    rate = _rate(item, path)
+def annual_minor(item: PayloadObject) -> Decimal:
+    rate = _rate(item)
     if rate.metered:
         return ZERO
     if rate.unit_amount is None:
         raise Unpriced(
             Ignored(
-                path,
-                f"subscription item {text(item.get('id'))} has a tiered price, whose tiers a "
+                item.path,
+                f"subscription item {item.text('id')} has a tiered price, whose tiers a "
                 "webhook does not carry, so Pulse cannot tell the ARR; send contract.changed "
                 "to POST /v1/events instead",
             )
@@ -61,40 +60,38 @@ def annual_minor(item: Mapping[str, Any], path: str) -> Decimal:
     if quantity is None:
         quantity = 1  # Stripe's default quantity
     if not is_int(quantity) or quantity < 0:
-        raise PayloadError(f"{path}.quantity", f"expected a count, got {describe(quantity)}")
+        raise item.error("quantity", f"expected a count, got {describe(quantity)}")
     units = (Decimal(quantity) / rate.divide_by).to_integral_value(
         ROUND_CEILING if rate.round_up else ROUND_FLOOR
     )
     return rate.unit_amount * units * rate.periods_per_year
 
 
-def _rate(item: Mapping[str, Any], path: str) -> _Rate:
-    price = item.get("price")
-    if isinstance(price, dict) and isinstance(price.get("recurring"), dict):
-        at = f"{path}.price"
-        recurring = price["recurring"]
-        transform = price.get("transform_quantity")
-        divide_by, round_up = _transform(transform, f"{at}.transform_quantity")
+def _rate(item: PayloadObject) -> _Rate:
+    price = item.object_or_none("price")
+    recurring = price.object_or_none("recurring") if price is not None else None
+    if price is not None and recurring is not None:
+        divide_by, round_up = _transform(price.object_or_none("transform_quantity"))
         return _Rate(
-            unit_amount=_unit_amount(price, "unit_amount", at),
-            currency=text(price.get("currency")),
-            periods_per_year=_periods_per_year(recurring, f"{at}.recurring"),
+            unit_amount=_unit_amount(price, "unit_amount"),
+            currency=price.text("currency"),
+            periods_per_year=_periods_per_year(recurring),
             metered=recurring.get("usage_type") == "metered",
             divide_by=divide_by,
             round_up=round_up,
         )
-    plan = item.get("plan")
-    if isinstance(plan, dict):  # before prices (and beside them until 2025-03-31)
+    plan = item.object_or_none("plan")
+    if plan is not None:  # before prices (and beside them until 2025-03-31)
         return _Rate(
-            unit_amount=_unit_amount(plan, "amount", f"{path}.plan"),
-            currency=text(plan.get("currency")),
-            periods_per_year=_periods_per_year(plan, f"{path}.plan"),
+            unit_amount=_unit_amount(plan, "amount"),
+            currency=plan.text("currency"),
+            periods_per_year=_periods_per_year(plan),
             metered=plan.get("usage_type") == "metered",
         )
-    raise PayloadError(path, "expected a recurring price or a plan")
+    raise PayloadError(item.path, "expected a recurring price or a plan")
 
 
-def _unit_amount(rate: Mapping[str, Any], field: str, path: str) -> Decimal | None:
+def _unit_amount(rate: PayloadObject, field: str) -> Decimal | None:
     """`<field>_decimal` (a string that may hold fractions of a cent), else `<field>`."""
     precise = rate.get(f"{field}_decimal")
     if isinstance(precise, str) and _PLAIN_DECIMAL.fullmatch(precise.strip()):
@@ -103,36 +100,32 @@ def _unit_amount(rate: Mapping[str, Any], field: str, path: str) -> Decimal | No
     if amount is None:
         return None
     if not is_int(amount) or amount < 0:
-        raise PayloadError(f"{path}.{field}", f"expected minor units, got {describe(amount)}")
+        raise rate.error(field, f"expected minor units, got {describe(amount)}")
     return Decimal(amount)
 
 
-def _periods_per_year(recurring: Mapping[str, Any], path: str) -> Decimal:
+def _periods_per_year(recurring: PayloadObject) -> Decimal:
     interval = recurring.get("interval")
     count = recurring.get("interval_count")
     count = 1 if count is None else count
     if interval not in _PERIODS_PER_YEAR:
         expected = ", ".join(_PERIODS_PER_YEAR)
-        raise PayloadError(
-            f"{path}.interval", f"expected one of {expected}, got {describe(interval)}"
-        )
+        raise recurring.error("interval", f"expected one of {expected}, got {describe(interval)}")
     if not is_int(count) or count < 1:
-        raise PayloadError(f"{path}.interval_count", f"expected 1 or more, got {describe(count)}")
+        raise recurring.error("interval_count", f"expected 1 or more, got {describe(count)}")
     return Decimal(_PERIODS_PER_YEAR[interval]) / Decimal(count)
 
 
-def _transform(transform: object, path: str) -> tuple[int, bool]:
+def _transform(transform: PayloadObject | None) -> tuple[int, bool]:
     """`transform_quantity` bills per `divide_by` units (e.g. per 10 seats), rounded up or down."""
-    if not isinstance(transform, dict):
+    if transform is None:
         return 1, False
     divide_by = transform.get("divide_by")
     if not is_int(divide_by) or divide_by < 1:
-        raise PayloadError(f"{path}.divide_by", f"expected 1 or more, got {describe(divide_by)}")
+        raise transform.error("divide_by", f"expected 1 or more, got {describe(divide_by)}")
     return divide_by, transform.get("round") == "up"
 
 
-def first_currency(items: list[tuple[str, Mapping[str, Any]]]) -> str | None:
+def first_currency(items: Sequence[PayloadObject]) -> str | None:
     """Every item of a subscription bills in its currency; the first one names it."""
-    for path, item in items:
-        return _rate(item, path).currency
-    return None
+    return _rate(items[0]).currency if items else None

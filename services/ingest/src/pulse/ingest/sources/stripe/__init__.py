@@ -1,0 +1,1 @@
+"""Stripe webhooks: `adapter.StripeAdapter` turns Stripe events into Pulse envelopes."""
