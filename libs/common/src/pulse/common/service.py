@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,14 +24,12 @@ from pulse.common.db.engine import (
 from pulse.common.errors import install_error_handlers
 from pulse.common.foreground import RequestsInFlight, RequestsInFlightMiddleware
 from pulse.common.http import JSONResponse, RequestMetricsMiddleware
-from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.producer import PulseProducer
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 
 log = logging.getLogger(__name__)
 READINESS_TIMEOUT_S = 2.0
-CONSUMER_STOP_TIMEOUT_S = 8.0
 
 
 @dataclass(slots=True)
@@ -184,27 +181,3 @@ def service_context(request: Request) -> ServiceContext:
     """FastAPI dependency: the running service's context."""
     context: ServiceContext = request.app.state.context
     return context
-
-
-def background_consumer(
-    build_runner: Callable[[ServiceContext], ConsumerRunner[Any]],
-) -> ServiceHook:
-    """A hook running a consumer runner while the app runs; stops it cleanly at shutdown."""
-
-    @asynccontextmanager
-    async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
-        runner = build_runner(context)
-        task = asyncio.create_task(runner.run(), name=f"consumer:{runner.group_id}")
-        app.state.consumer = runner
-        try:
-            yield
-        finally:
-            runner.stop()
-            try:
-                async with asyncio.timeout(CONSUMER_STOP_TIMEOUT_S):
-                    await task
-            except TimeoutError:
-                log.error("consumer did not stop in time; cancelling it")
-                task.cancel()
-
-    return hook

@@ -9,7 +9,6 @@ from pulse.common.events.codec import (
     event_from_json,
     event_to_dict,
     event_to_json,
-    topic_for,
     validate_event,
 )
 from pulse.common.events.data import (
@@ -134,6 +133,5 @@ __all__ = [
     "event_from_json",
     "event_to_dict",
     "event_to_json",
-    "topic_for",
     "validate_event",
 ]
