@@ -1,1 +1,1 @@
-"""Test support for Pulse: the pytest plugin `pulse.common.testing.plugin` (broker, Postgres)."""
+"""Test support for Pulse: the pytest plugin `pulse.devtools.testing.plugin` (broker, Postgres)."""
