@@ -40,7 +40,7 @@ from bench.health_reads import ReadOptions, measure_reads
 from bench.health_throughput import ThroughputOptions, run_throughput
 from bench.health_worst import WorstCaseOptions, run_worst_case
 from bench.stack import Stack, embedded_stack, service
-from pulse.common.embedded import free_port
+from pulse.devtools.embedded import free_port
 
 log = logging.getLogger(__name__)
 PARTS = ("throughput", "freshness", "footprint", "reads", "worst_case")

@@ -27,7 +27,7 @@ from bench.health_common import API_KEY, AUTH, latency_summary, scrape, sleep_un
 from bench.health_footprint import FootprintOptions, account_ids, build_database, write_back
 from bench.health_reads import CONNECTIONS, Connection
 from bench.stack import embedded_stack, service
-from pulse.common.embedded import free_port
+from pulse.devtools.embedded import free_port
 from pulse.health.scoring.model import default_model_text
 
 #: Reads per second by default: lower than `health_reads`' 500, which a loaded 2-core

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.stack import Stack
-from pulse.common.embedded.postgres import create_database, drop_database
+from pulse.devtools.embedded.postgres import create_database, drop_database
 
 API_KEY = "bench-health-secret"
 #: Ingest sends with it, the health API reads with it.

@@ -1,6 +1,6 @@
 """Coherent, realistic event streams for the health benchmarks.
 
-Unlike `pulse.common.samples` (independent events), these tell each account's story:
+Unlike `pulse.devtools.samples` (independent events), these tell each account's story:
 tickets opened are later resolved, invoices issued are later paid or fall overdue,
 outages start and resolve over a set of accounts, `account.updated` sets the segment,
 ARR and licensed seats that usage ratios read. Deterministic for a given seed.
@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pulse.common.events import event_to_json, validate_event
-from pulse.common.samples import rfc3339
 from pulse.common.topics import Topics
+from pulse.devtools.samples import rfc3339
 
 FEATURES = (
     "reports", "dashboards", "export", "alerts", "api", "sso",

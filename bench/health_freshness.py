@@ -30,8 +30,8 @@ from bench.health_common import (
 )
 from bench.health_events import Storyteller
 from bench.stack import Stack, service
-from pulse.common.embedded import free_port
-from pulse.common.samples import rfc3339
+from pulse.devtools.embedded import free_port
+from pulse.devtools.samples import rfc3339
 
 ACCOUNTS = 10_000
 PROBE_ACCOUNTS = 20

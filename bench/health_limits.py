@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.events import validate_event
-from pulse.common.samples import rfc3339
+from pulse.devtools.samples import rfc3339
 from pulse.health import store
 from pulse.health.scoring.catalog import MAX_METRIC_NAMES
 from pulse.health.scoring.lastseen import DEFAULT_LIMIT as DISTINCT_LIMIT

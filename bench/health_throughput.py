@@ -38,10 +38,10 @@ from bench.health_common import (
 )
 from bench.health_events import Message, Storyteller, to_messages
 from bench.stack import Stack, service
-from pulse.common.embedded import free_port
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import free_port
 
 ACCOUNTS = 10_000
 BASE_PREFIX = "hbase"

@@ -39,10 +39,10 @@ from bench.health_limits import save_at_limits
 from bench.health_reads import ReadOptions, measure_reads
 from bench.health_throughput import BASE_PREFIX, produce, retarget, wait_committed
 from bench.stack import Stack, service
-from pulse.common.embedded import free_port
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import free_port
 from pulse.health.scoring.model import default_model
 
 #: Target: events/s at the limits against the usual run's.

@@ -16,9 +16,9 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from pulse.common.events import event_to_json, validate_event
-from pulse.common.samples import SampleEvents
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.samples import SampleEvents
 
 BATCH = 500
 DISTINCT_BATCHES = 40

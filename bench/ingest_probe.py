@@ -27,10 +27,10 @@ from sqlalchemy import insert
 
 from bench.stack import embedded_stack, service
 from pulse.common.db.engine import create_engine
-from pulse.common.embedded import free_port
 from pulse.common.settings import Settings
-from pulse.common.testing.kafka import read_topics
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import free_port
+from pulse.devtools.testing.kafka import read_topics
 from pulse.ingest.tables import known_accounts
 
 KEY = {"Authorization": "Bearer pulse-dev-key"}

@@ -27,13 +27,13 @@ from pathlib import Path
 from bench.health_limits import save_at_limits
 from pulse.common.db.engine import create_engine, create_session_factory
 from pulse.common.db.migrations import upgrade_to_head
-from pulse.common.embedded import EmbeddedPostgres, free_port
 from pulse.common.events import validate_event
 from pulse.common.kafka.records import ConsumedMessage, Record
-from pulse.common.samples import SampleEvents
 from pulse.common.service_main import tune_garbage_collector
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import EmbeddedPostgres, free_port
+from pulse.devtools.samples import SampleEvents
 from pulse.health import metrics
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
 from pulse.health.keeper import HealthKeeper

@@ -27,10 +27,10 @@ from bench.health_reads import ReadOptions
 from bench.health_throughput import ThroughputOptions
 from bench.health_worst import WorstCaseOptions
 from bench.stack import embedded_stack, service
-from pulse.common.embedded import free_port
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import free_port
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from pulse.common.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from pulse.devtools.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 
 
 @dataclass(frozen=True)

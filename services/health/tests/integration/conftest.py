@@ -18,8 +18,8 @@ from pulse.common.db.engine import create_engine
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.testing.plugin import READ_KEY
 from pulse.common.topics import Topics
+from pulse.devtools.testing.plugin import READ_KEY
 from pulse.health import app as health_app
 from pulse.health.config import HealthSettings
 from pulse.ingest import app as ingest_app

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pulse.common.testing.plugin import INGEST_KEY
+from pulse.devtools.testing.plugin import INGEST_KEY
 
 from .conftest import HealthStack
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulse.common.settings import Settings
-from pulse.common.testing.services import settings_env
+from pulse.devtools.testing.services import settings_env
 
 GROUP_ID = "pulse-health"  # pulse.health.runtime.GROUP_ID
 SCHEMA = "health"

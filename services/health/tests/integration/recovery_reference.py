@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from pulse.common.events import Event
-from pulse.common.testing.plugin import READ_KEY
+from pulse.devtools.testing.plugin import READ_KEY
 from pulse.health.scoring.model import default_model
 from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState

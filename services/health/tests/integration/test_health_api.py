@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
-from pulse.common.testing.kafka import read_topics
-from pulse.common.testing.plugin import ADMIN_KEY, READ_KEY
 from pulse.common.topics import Topics
+from pulse.devtools.testing.kafka import read_topics
+from pulse.devtools.testing.plugin import ADMIN_KEY, READ_KEY
 
 from .conftest import StackFactory
 from .ingest_events import has_open_urgent, profile, send, ticket, usage, values

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
-from pulse.common.testing.kafka import read_topics
 from pulse.common.topics import Topics
+from pulse.devtools.testing.kafka import read_topics
 from pulse.health import runtime
 
 from .conftest import HealthStack, StackFactory

@@ -12,9 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
-from pulse.common.testing.kafka import read_topics
-from pulse.common.testing.plugin import ADMIN_KEY, READ_KEY
 from pulse.common.topics import Topics
+from pulse.devtools.testing.kafka import read_topics
+from pulse.devtools.testing.plugin import ADMIN_KEY, READ_KEY
 from pulse.health.scoring.model import default_model_text
 
 from .conftest import HealthStack, StackFactory

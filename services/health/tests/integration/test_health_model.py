@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pulse.common.testing.plugin import ADMIN_KEY, READ_KEY
+from pulse.devtools.testing.plugin import ADMIN_KEY, READ_KEY
 from pulse.health import runtime
 from pulse.health.scoring.model import default_model_text
 

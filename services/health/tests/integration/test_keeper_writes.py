@@ -19,9 +19,9 @@ from pulse.common.db.engine import create_engine, create_session_factory
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.events import validate_event
 from pulse.common.kafka.records import ConsumedMessage, Record
-from pulse.common.samples import SampleEvents
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.samples import SampleEvents
 from pulse.health import applying, rescoring, rows, store
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
 from pulse.health.changes import apply_input

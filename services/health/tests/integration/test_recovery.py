@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulse.common.db.engine import create_engine
-from pulse.common.embedded import create_database, drop_database, free_port
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.testing.plugin import settings_for_tests
-from pulse.common.testing.services import running_service
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import create_database, drop_database, free_port
+from pulse.devtools.testing.plugin import settings_for_tests
+from pulse.devtools.testing.services import running_service
 
 from .recovery_processes import (
     PROGRESS_TIMEOUT_S,

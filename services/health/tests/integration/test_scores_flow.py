@@ -14,8 +14,8 @@ from pulse.common.events import event_to_json, validate_event
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
 from pulse.common.settings import Settings
-from pulse.common.testing.plugin import ADMIN_KEY, READ_KEY
 from pulse.common.topics import Topics
+from pulse.devtools.testing.plugin import ADMIN_KEY, READ_KEY
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA, create_app
 
 pytestmark = pytest.mark.integration

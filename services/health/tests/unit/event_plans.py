@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from pulse.common.testing.strategies import raw_events
+from pulse.devtools.testing.strategies import raw_events
 
 #: Few ids, so that tickets get resolved, invoices paid and users seen again.
 SHARED_IDS = {"ticket_id": "t", "invoice_id": "i", "user_id": "u", "feature": "f"}

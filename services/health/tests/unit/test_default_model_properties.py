@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulse.common.events import Event, validate_event
-from pulse.common.testing.strategies import NOW, raw_events
+from pulse.devtools.testing.strategies import NOW, raw_events
 from pulse.health.scoring.model import default_model
 from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState

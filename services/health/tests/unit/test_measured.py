@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulse.common.events import validate_event
-from pulse.common.testing.strategies import NOW
+from pulse.devtools.testing.strategies import NOW
 from pulse.health.scoring import evaluate
 from pulse.health.scoring import measured as measured_module
 from pulse.health.scoring.days import day_of

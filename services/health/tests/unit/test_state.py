@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulse.common.events import Event, validate_event
-from pulse.common.testing.strategies import NOW as STRATEGY_NOW
-from pulse.common.testing.strategies import raw_events
+from pulse.devtools.testing.strategies import NOW as STRATEGY_NOW
+from pulse.devtools.testing.strategies import raw_events
 from pulse.health.scoring.catalog import MAX_METRIC_NAMES
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.model import default_model, load_model

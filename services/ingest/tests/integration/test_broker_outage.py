@@ -17,13 +17,13 @@ import httpx
 import orjson
 import pytest
 
-from pulse.common.embedded import EmbeddedBroker, free_port
 from pulse.common.kafka.admin import ensure_topics
-from pulse.common.samples import SampleEvents
 from pulse.common.settings import Settings
-from pulse.common.testing.kafka import read_topics
-from pulse.common.testing.plugin import INGEST_KEY
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import EmbeddedBroker, free_port
+from pulse.devtools.samples import SampleEvents
+from pulse.devtools.testing.kafka import read_topics
+from pulse.devtools.testing.plugin import INGEST_KEY
 
 pytestmark = pytest.mark.integration
 

@@ -13,11 +13,11 @@ import httpx
 import orjson
 import pytest
 
-from pulse.common.samples import SampleEvents, rfc3339
 from pulse.common.settings import Settings
-from pulse.common.testing.kafka import read_topics
-from pulse.common.testing.plugin import INGEST_KEY, READ_KEY
 from pulse.common.topics import DOMAIN_OF_TYPE, Topics
+from pulse.devtools.samples import SampleEvents, rfc3339
+from pulse.devtools.testing.kafka import read_topics
+from pulse.devtools.testing.plugin import INGEST_KEY, READ_KEY
 
 pytestmark = pytest.mark.integration
 

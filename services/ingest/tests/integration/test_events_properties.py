@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.testing.plugin import INGEST_KEY
-from pulse.common.testing.strategies import raw_events
 from pulse.common.topics import Topics
+from pulse.devtools.testing.plugin import INGEST_KEY
+from pulse.devtools.testing.strategies import raw_events
 from pulse.ingest.app import MIGRATIONS_DIR, SCHEMA, create_app
 from pulse.ingest.config import IngestSettings
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pulse.common.samples import rfc3339
-from pulse.common.testing.plugin import INGEST_KEY
+from pulse.devtools.samples import rfc3339
+from pulse.devtools.testing.plugin import INGEST_KEY
 
 pytestmark = pytest.mark.integration
 

@@ -12,12 +12,12 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pulse.common.embedded import free_port
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.testing.plugin import ADMIN_KEY
-from pulse.common.testing.services import running_service, settings_env
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import free_port
+from pulse.devtools.testing.plugin import ADMIN_KEY
+from pulse.devtools.testing.services import running_service, settings_env
 
 pytestmark = pytest.mark.integration
 

@@ -19,9 +19,9 @@ from sqlalchemy import insert, select
 from pulse.common.db.engine import create_engine
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.settings import Settings
-from pulse.common.testing.kafka import read_topics
-from pulse.common.testing.plugin import INGEST_KEY
 from pulse.common.topics import Topics
+from pulse.devtools.testing.kafka import read_topics
+from pulse.devtools.testing.plugin import INGEST_KEY
 from pulse.ingest.app import MIGRATIONS_DIR, SCHEMA
 from pulse.ingest.tables import known_accounts
 

@@ -16,9 +16,9 @@ import orjson
 import pytest
 
 from pulse.common.settings import Settings
-from pulse.common.testing.kafka import read_topics
-from pulse.common.testing.plugin import ADMIN_KEY, INGEST_KEY
 from pulse.common.topics import Topics
+from pulse.devtools.testing.kafka import read_topics
+from pulse.devtools.testing.plugin import ADMIN_KEY, INGEST_KEY
 
 pytestmark = pytest.mark.integration
 

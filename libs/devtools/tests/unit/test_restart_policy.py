@@ -3,7 +3,7 @@ and five exits within a minute give up."""
 
 from __future__ import annotations
 
-from pulse.common.devstack.restarts import GiveUp, Restart, RestartPolicy, RestartTracker
+from pulse.devtools.devstack.restarts import GiveUp, Restart, RestartPolicy, RestartTracker
 
 
 def crash_at(tracker: RestartTracker, moments: list[float], run_s: float) -> list[object]:

@@ -23,25 +23,25 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from pulse.common.devstack.backlog import Backlog
-from pulse.common.devstack.config import DevStackSettings
-from pulse.common.devstack.drain import drain, report_left_behind
-from pulse.common.devstack.processes import (
+from pulse.common.kafka.admin import ensure_topics
+from pulse.common.settings import DEV_API_KEYS, SERVICE_NAMES, Settings
+from pulse.common.topics import Topics
+from pulse.devtools.devstack.backlog import Backlog
+from pulse.devtools.devstack.config import DevStackSettings
+from pulse.devtools.devstack.drain import drain, report_left_behind
+from pulse.devtools.devstack.processes import (
     ServiceProcess,
     is_ready,
     run_to_completion,
     say,
 )
-from pulse.common.devstack.supervisor import StackLost, StackMemory, Supervisor
-from pulse.common.embedded import (
+from pulse.devtools.devstack.supervisor import StackLost, StackMemory, Supervisor
+from pulse.devtools.embedded import (
     EmbeddedBroker,
     EmbeddedPostgres,
     EmbeddedStartError,
     port_is_free,
 )
-from pulse.common.kafka.admin import ensure_topics
-from pulse.common.settings import DEV_API_KEYS, SERVICE_NAMES, Settings
-from pulse.common.topics import Topics
 
 SERVICE_STOP_S = 5.0
 MIGRATION_TIMEOUT_S = 120.0

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from pulse.common.embedded import (
+from pulse.devtools.embedded import (
     EmbeddedBroker,
     EmbeddedPostgres,
     EmbeddedStartError,
@@ -175,7 +175,7 @@ def test_each_test_module_gets_its_own_database_dropped_at_module_end(
         (tmp_path / f"test_{module}.py").write_text(body)
     env = {**os.environ, "PULSE_DATABASE_URL": pulse_postgres_server_url}
     env |= {"INNER_OUT": str(tmp_path), "PYTHONPATH": str(tmp_path)}
-    plugin = ["-p", "pulse.common.testing.plugin", "-p", "no:cacheprovider"]
+    plugin = ["-p", "pulse.devtools.testing.plugin", "-p", "no:cacheprovider"]
     inner = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", *plugin, str(tmp_path)],
         cwd=tmp_path,

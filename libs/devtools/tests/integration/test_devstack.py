@@ -22,9 +22,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from pulse.common.embedded import EmbeddedPostgres, free_port
-from pulse.common.samples import SampleEvents
 from pulse.common.settings import SERVICE_NAMES
+from pulse.devtools.embedded import EmbeddedPostgres, free_port
+from pulse.devtools.samples import SampleEvents
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +52,7 @@ def workdir() -> Iterator[Path]:
 
 def _start(env: dict[str, str], workdir: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "pulse.common.cli", "dev"],
+        [sys.executable, "-m", "pulse.devtools.cli", "dev"],
         env=env,
         cwd=workdir,
         stdout=(workdir / "dev.log").open("wb"),
@@ -122,7 +122,7 @@ def test_taken_service_port_is_one_clear_line(workdir: Path) -> None:
         holder.bind(("127.0.0.1", int(env["PULSE_HEALTH_PORT"])))
         holder.listen()
         done = subprocess.run(
-            [sys.executable, "-m", "pulse.common.cli", "dev"],
+            [sys.executable, "-m", "pulse.devtools.cli", "dev"],
             env=env,
             cwd=workdir,
             capture_output=True,
@@ -138,7 +138,7 @@ def test_taken_service_port_is_one_clear_line(workdir: Path) -> None:
 def test_bad_setting_names_the_variable(workdir: Path) -> None:
     env = {**_stack_env(workdir), "PULSE_DEV_KAFKA_PORT": "not-a-port"}
     done = subprocess.run(
-        [sys.executable, "-m", "pulse.common.cli", "dev"],
+        [sys.executable, "-m", "pulse.devtools.cli", "dev"],
         env=env,
         capture_output=True,
         text=True,

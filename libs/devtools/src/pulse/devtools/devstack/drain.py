@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from aiokafka.errors import KafkaError
 from sqlalchemy.exc import SQLAlchemyError
 
-from pulse.common.devstack.backlog import Backlog
-from pulse.common.devstack.processes import say
+from pulse.devtools.devstack.backlog import Backlog
+from pulse.devtools.devstack.processes import say
 
 #: How often the backlog is read; progress is printed about once a second.
 CHECK_EVERY_S = 0.5

@@ -1,14 +1,16 @@
-"""The `pulse` command: `pulse dev` runs the whole stack, `pulse topics` shows the topics."""
+"""`pulse-topics [--create]`: Pulse's topics and their partitions, creating missing ones.
+
+It lives in the runtime kit, not beside `pulse dev`, because production needs it too:
+docker-compose's `topics` job creates the topics from the service image, which carries
+no development tools.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import sys
 
-from pulse.common.devstack import DevStackSettings, run_dev
 from pulse.common.logging import configure_logging
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
@@ -16,30 +18,23 @@ from pulse.common.topics import Topics
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `pulse` console script."""
-    parser = argparse.ArgumentParser(prog="pulse", description="Pulse command-line tool")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "dev",
-        help="run broker, PostgreSQL and the four services until Ctrl-C",
-        description="Start the embedded broker and PostgreSQL (unless PULSE_KAFKA_BOOTSTRAP_"
-        "SERVERS / PULSE_DATABASE_URL name external ones), create topics, migrate, start "
-        "ingest, health, alerts and renewals, and wait until all are ready.",
+    """Entry point of the `pulse-topics` console script."""
+    parser = argparse.ArgumentParser(
+        prog="pulse-topics", description="List Pulse's topics and their partitions"
     )
-    topics = commands.add_parser("topics", help="list Pulse's topics and their partitions")
-    topics.add_argument("--create", action="store_true", help="create the missing ones first")
+    parser.add_argument("--create", action="store_true", help="create the missing ones first")
     args = parser.parse_args(argv)
 
     settings = load_settings_or_exit(Settings)
     configure_logging("pulse", settings.log_level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe
-    if args.command == "dev":
-        dev = load_settings_or_exit(DevStackSettings)
-        raise SystemExit(run_dev(settings, dev, os.environ))
-    raise SystemExit(asyncio.run(_show_topics(settings, create=args.create)))
+    result = show_topics(settings, create=args.create, create_command="pulse-topics --create")
+    raise SystemExit(asyncio.run(result))
 
 
-async def _show_topics(settings: Settings, *, create: bool) -> int:
+async def show_topics(settings: Settings, *, create: bool, create_command: str) -> int:
+    """Print each topic with its partition count; 1 when Kafka is unreachable or one is
+    missing. `create_command` is the hint printed beside a missing topic, so each command
+    line names itself."""
     from aiokafka import AIOKafkaConsumer
     from aiokafka.errors import KafkaError
 
@@ -66,7 +61,7 @@ async def _show_topics(settings: Settings, *, create: bool) -> int:
         partitions = consumer.partitions_for_topic(topic) if topic in existing else None
         if partitions is None:
             missing += 1
-            print(f"{topic}  missing (create with: pulse topics --create)")
+            print(f"{topic}  missing (create with: {create_command})")
         else:
             print(f"{topic}  {len(partitions)} partitions")
     return 1 if missing else 0

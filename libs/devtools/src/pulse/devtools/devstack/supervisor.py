@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pulse.common.devstack.processes import ServiceProcess, say
-from pulse.common.devstack.restarts import GiveUp, RestartPolicy, RestartTracker
+from pulse.devtools.devstack.processes import ServiceProcess, say
+from pulse.devtools.devstack.restarts import GiveUp, RestartPolicy, RestartTracker
 
 _FAILED_TAIL_LINES = 12
 

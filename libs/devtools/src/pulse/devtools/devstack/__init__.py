@@ -1,6 +1,6 @@
 """`pulse dev`: the embedded broker, PostgreSQL and the four services as one command."""
 
-from pulse.common.devstack.config import DevStackSettings
-from pulse.common.devstack.stack import DevStackError, run_dev
+from pulse.devtools.devstack.config import DevStackSettings
+from pulse.devtools.devstack.stack import DevStackError, run_dev
 
 __all__ = ["DevStackError", "DevStackSettings", "run_dev"]

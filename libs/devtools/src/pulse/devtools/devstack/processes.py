@@ -16,7 +16,7 @@ from typing import IO, TextIO
 
 import httpx
 
-from pulse.common.embedded.ports import die_with_parent
+from pulse.devtools.embedded.ports import die_with_parent
 
 _TAIL_LINES = 30
 _print_lock = threading.Lock()

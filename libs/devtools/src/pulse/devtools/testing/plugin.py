@@ -1,6 +1,6 @@
 """Pytest fixtures for Pulse: a real Kafka-protocol broker and PostgreSQL, isolated per test.
 
-The root config loads this plugin for every pytest run (`-p pulse.common.testing.plugin`),
+The root config loads this plugin for every pytest run (`-p pulse.devtools.testing.plugin`),
 so importing it starts nothing and imports nothing heavy: each fixture imports the embedded
 servers, testcontainers or `Settings` when a test first asks for it.
 
@@ -76,7 +76,7 @@ def pulse_postgres_server_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def pulse_database_url(pulse_postgres_server_url: str) -> Iterator[str]:
     """A fresh database `pulse_t_<hex12>` for one test module, dropped at module end."""
-    from pulse.common.embedded import create_database, drop_database
+    from pulse.devtools.embedded import create_database, drop_database
 
     name = f"pulse_t_{uuid.uuid4().hex[:12]}"
     url = create_database(pulse_postgres_server_url, name)
@@ -117,7 +117,7 @@ def settings_for_tests(bootstrap: str, database_url: str, topic_prefix: str) -> 
 
 
 def _embedded_broker() -> Iterator[str]:
-    from pulse.common.embedded import EmbeddedBroker, free_port
+    from pulse.devtools.embedded import EmbeddedBroker, free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="pulse-kafka-"))
     broker = EmbeddedBroker(port=free_port(), log_path=workdir / "tansu.log")
@@ -130,7 +130,7 @@ def _embedded_broker() -> Iterator[str]:
 
 
 def _embedded_postgres() -> Iterator[str]:
-    from pulse.common.embedded import EmbeddedPostgres, free_port
+    from pulse.devtools.embedded import EmbeddedPostgres, free_port
 
     # Not under pytest's tmp_path: /tmp/pytest-of-root is 0700, which the unprivileged
     # postgres user (when we run as root) cannot traverse.

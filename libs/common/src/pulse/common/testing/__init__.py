@@ -1,1 +1,0 @@
-"""Test support for Pulse: the pytest plugin `pulse.common.testing.plugin` (broker, Postgres)."""

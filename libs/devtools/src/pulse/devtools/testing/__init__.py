@@ -1,0 +1,1 @@
+"""Test support for Pulse: the pytest plugin `pulse.devtools.testing.plugin` (broker, Postgres)."""
