@@ -1,4 +1,4 @@
-"""Hypothesis strategies of raw events (what clients send) for all 16 event types (DESIGN §3).
+"""Hypothesis strategies of raw events (what clients send) for all 16 event types (design §3).
 
 An event is drawn in two steps. First a `Canonical` event: the values validation must yield
 (trimmed ids, lower-case enum members, upper-case currencies, `Decimal` amounts, UTC times).

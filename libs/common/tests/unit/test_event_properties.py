@@ -1,4 +1,4 @@
-"""Property tests of valid events (DESIGN §3), for all 16 event types.
+"""Property tests of valid events (design §3), for all 16 event types.
 
 Every raw spelling validates to the canonical event it was drawn from (types and enum values
 lower-cased and trimmed, currencies upper-cased, ids trimmed, times in UTC), reads back from its

@@ -1,4 +1,4 @@
-"""API-key authentication with scopes (DESIGN §4): `Authorization: Bearer <secret>`."""
+"""API-key authentication with scopes (design §4): `Authorization: Bearer <secret>`."""
 
 from __future__ import annotations
 

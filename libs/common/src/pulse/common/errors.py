@@ -1,4 +1,4 @@
-"""Domain errors and the one JSON error shape every service answers with (DESIGN §4)."""
+"""Domain errors and the one JSON error shape every service answers with (design §4)."""
 
 from __future__ import annotations
 

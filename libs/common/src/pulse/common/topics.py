@@ -19,7 +19,7 @@ DOMAINS: tuple[Domain, ...] = (
     "account",
 )
 
-#: Which domain topic each event type is produced to (DESIGN §3).
+#: Which domain topic each event type is produced to (design §3).
 DOMAIN_OF_TYPE: dict[str, Domain] = {
     "usage.activity": "usage",
     "metric.recorded": "usage",

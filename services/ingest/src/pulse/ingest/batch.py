@@ -36,7 +36,7 @@ class Rejection:
     event_type: str = "unknown"
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN §4."""
+        """The JSON shape of design §4."""
         return {
             "index": self.index,
             "id": self.id,
@@ -122,7 +122,7 @@ def _fans_out(event: Event) -> bool:
 
 
 def fan_out(event: Event) -> Iterator[Event]:
-    """An outage naming affected accounts → one event per account (DESIGN §3), else itself.
+    """An outage naming affected accounts → one event per account (design §3), else itself.
 
     Each copy is about one account, so it carries no `affected_account_ids`; its id is
     derived from the original id and the account, so a retried request yields the same ids.

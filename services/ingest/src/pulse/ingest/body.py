@@ -1,6 +1,6 @@
 """Reading request bodies within limits: size, gzip, content type, JSON and NDJSON.
 
-Every failure is a `PulseError` with the status DESIGN §4 names (400, 413, 415) and a
+Every failure is a `PulseError` with the status design §4 names (400, 413, 415) and a
 message that says where the problem is.
 """
 

@@ -1,4 +1,4 @@
-"""Event-id de-duplication (DESIGN §2): a repeated id for the same account changes nothing."""
+"""Event-id de-duplication (design §2): a repeated id for the same account changes nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pulse events (DESIGN §3): the envelope, one strict model per type, validation and JSON.
+"""Pulse events (design §3): the envelope, one strict model per type, validation and JSON.
 
 Import from here: `from pulse.common.events import Event, validate_event, event_to_json`.
 """

@@ -1,4 +1,4 @@
-"""The `data` of each event type (DESIGN §3): strict models, unknown fields rejected."""
+"""The `data` of each event type (design §3): strict models, unknown fields rejected."""
 
 from __future__ import annotations
 

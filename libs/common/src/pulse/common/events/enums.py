@@ -1,4 +1,4 @@
-"""The closed value sets of event data (DESIGN §3). Values are lower case."""
+"""The closed value sets of event data (design §3). Values are lower case."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The event envelope, one model per event type, and their discriminated union (DESIGN §3)."""
+"""The event envelope, one model per event type, and their discriminated union (design §3)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from pydantic import ValidationInfo
 
 from pulse.common.events.messages import describe, fail
 
-#: How far past "now" an `occurred_at` may lie before it is rejected (DESIGN §3).
+#: How far past "now" an `occurred_at` may lie before it is rejected (design §3).
 MAX_FUTURE = timedelta(hours=24)
 #: The earliest `occurred_at` accepted unless the caller passes another (`context={"floor":
 #: datetime}`): an event dated before it is certainly wrong (year 1, a zero timestamp), and

@@ -50,7 +50,7 @@ _BODY = {
             "application/json": {
                 "schema": {
                     "oneOf": [
-                        {"type": "object", "description": "One event envelope (DESIGN §3)."},
+                        {"type": "object", "description": "One event envelope (design §3)."},
                         {
                             "type": "object",
                             "properties": {"events": {"type": "array", "maxItems": 1000}},

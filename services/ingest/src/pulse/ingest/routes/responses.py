@@ -61,7 +61,7 @@ class SourceAnswer(IngestAnswer):
 
 
 def answer(outcome: BatchOutcome, extra: dict[str, Any] | None = None) -> JSONResponse:
-    """The 202 answer of DESIGN §4 (plus `fanned_out`), once `outcome.events()` was produced."""
+    """The 202 answer of design §4 (plus `fanned_out`), once `outcome.events()` was produced."""
     tally = outcome.tally
     body: dict[str, Any] = {
         "accepted": tally.produced,
