@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from pulse.common.db.engine import (
     create_engine,
-    create_read_session_factory,
     create_session_factory,
     snapshot_transaction,
 )
@@ -75,9 +74,15 @@ async def transaction_ids(session: AsyncSession) -> set[int]:
     return set(ids)
 
 
-async def test_each_read_statement_is_its_own_transaction(engine: AsyncEngine) -> None:
-    async with create_read_session_factory(engine)() as reads:
-        read_ids = await transaction_ids(reads)
+async def test_each_read_statement_is_its_own_transaction(
+    engine: AsyncEngine, pulse_settings: Settings
+) -> None:
+    read_engine = create_engine(pulse_settings, schema=SCHEMA, for_reads=True)
+    try:
+        async with create_session_factory(read_engine)() as reads:
+            read_ids = await transaction_ids(reads)
+    finally:
+        await read_engine.dispose()
     async with create_session_factory(engine)() as session:
         session_ids = await transaction_ids(session)
     assert len(read_ids) == 2  # no BEGIN and ROLLBACK around them: fewer round trips

@@ -18,7 +18,6 @@ from pulse.common.auth import ApiKeyRegistry
 from pulse.common.db.engine import (
     check_database,
     create_engine,
-    create_read_session_factory,
     create_session_factory,
 )
 from pulse.common.errors import install_error_handlers
@@ -41,6 +40,8 @@ class ServiceContext:
     topics: Topics
     producer: PulseProducer
     engine: AsyncEngine
+    #: The engine of `reads`: a pool of its own (see `create_engine`).
+    read_engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     #: Sessions for the API's reads, outside any transaction (see the factory).
     reads: async_sessionmaker[AsyncSession]
@@ -76,14 +77,16 @@ async def _open_context(
             f"(PULSE_KAFKA_BOOTSTRAP_SERVERS): {exc}"
         ) from exc
     engine = create_engine(settings, schema=spec.schema)
+    read_engine = create_engine(settings, schema=spec.schema, for_reads=True)
     return ServiceContext(
         name=spec.name,
         settings=settings,
         topics=Topics(settings.topic_prefix),
         producer=producer,
         engine=engine,
+        read_engine=read_engine,
         sessions=create_session_factory(engine),
-        reads=create_read_session_factory(engine),
+        reads=create_session_factory(read_engine),
         requests=requests,
     )
 
@@ -102,6 +105,7 @@ def _lifespan(
         finally:
             await context.producer.stop()
             await context.engine.dispose()
+            await context.read_engine.dispose()
 
     return lifespan
 

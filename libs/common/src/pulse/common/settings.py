@@ -125,7 +125,20 @@ class Settings(BaseSettings):
         SecretStr("postgresql+asyncpg://postgres@127.0.0.1:5432/pulse"),
         description="SQLAlchemy URL of PostgreSQL (asyncpg driver).",
     )
-    database_pool_size: int = Field(10, ge=1)
+    database_pool_size: int = Field(
+        10,
+        ge=1,
+        description="Connections each service keeps to PostgreSQL. A request that finds "
+        "them all busy waits for one (up to database_pool_timeout_s) rather than opening "
+        "another: opening one costs PostgreSQL a process and the service a handshake, and "
+        "doing that per request under load made a busy service slower still.",
+    )
+    database_read_pool_size: int = Field(
+        5, ge=1, description="Connections for the API's reads, apart from the pool above."
+    )
+    database_pool_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for a free connection before an error."
+    )
 
     api_keys: SecretStr = Field(
         SecretStr(DEV_API_KEYS),
