@@ -15,13 +15,8 @@ from pulse.common.events import FieldError, RejectReason
 from pulse.common.events.fields import AccountId
 from pulse.common.http import JSONResponse
 from pulse.ingest.batch import Rejection, validate_batch
-from pulse.ingest.body import check_media_type, parse_json, read_limited
-from pulse.ingest.metrics import (
-    REQUEST_BYTES,
-    SIGNATURE_FAILURES,
-    VENDOR_IGNORED,
-    VENDOR_UNMAPPED,
-)
+from pulse.ingest.body import check_media_type, parse_json, read_body
+from pulse.ingest.metrics import SIGNATURE_FAILURES, VENDOR_IGNORED, VENDOR_UNMAPPED
 from pulse.ingest.publisher import publish_outcome
 from pulse.ingest.references import (
     delete_reference,
@@ -111,13 +106,7 @@ async def receive_webhook(
     if secret is None:
         authenticate(request, credentials, "ingest")
     check_media_type(request.headers.get("content-type"), ndjson=False)
-    raw = await read_limited(
-        request.stream(),
-        content_length=request.headers.get("content-length"),
-        content_encoding=request.headers.get("content-encoding"),
-        limit=state.config.max_body_bytes,
-    )
-    REQUEST_BYTES.observe(len(raw))
+    raw = await read_body(request, state.config.max_body_bytes)
     now = datetime.now(UTC)
     if secret is not None:
         headers = {name.lower(): value for name, value in request.headers.items()}
