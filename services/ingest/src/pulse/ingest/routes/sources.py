@@ -23,6 +23,7 @@ from pulse.ingest.references import (
     list_references,
     load_references,
     save_references,
+    storable,
 )
 from pulse.ingest.routes.dependencies import (
     AdminKeyDep,
@@ -50,6 +51,13 @@ class InvalidPayloadError(PulseError):
 
     status_code = 422
     code = "invalid_payload"
+
+
+class InvalidReferenceError(PulseError):
+    """A reference that cannot be stored (422)."""
+
+    status_code = 422
+    code = "invalid_reference"
 
 
 class ReferenceBody(BaseModel):
@@ -192,9 +200,19 @@ async def put_reference(
     account; webhooks after this one use it."""
     _adapter(state, source)
     ref = Reference(source, kind, reference)
+    if not storable(ref):
+        raise _unstorable(kind, reference)
     async with state.context.sessions.begin() as session:
         await save_references(session, {ref: body.account_id})
     return {"source": source, "kind": kind, "reference": reference, "account_id": body.account_id}
+
+
+def _unstorable(kind: str, reference: str) -> InvalidReferenceError:
+    part, value = ("kind", kind) if "\x00" in kind else ("reference", reference)
+    message = f"{value!r} holds a NUL character (U+0000), which Pulse cannot store"
+    return InvalidReferenceError(
+        f"invalid {part}: {message}", details=[{"path": f"path.{part}", "message": message}]
+    )
 
 
 @router.delete(
