@@ -137,6 +137,26 @@ async def test_metadata_teaches_the_customer_mapping(
     assert mapped[customer] == "initech"
 
 
+async def test_a_reference_holding_a_nul_is_neither_looked_up_nor_stored(
+    ingest_client: IngestClientFactory,
+) -> None:
+    # JSON and URLs carry U+0000; PostgreSQL's text cannot: once, each of these was a 500.
+    event = stripe_event("invoice.paid", "evt_nul_customer", account_id="acme")
+    event["data"]["object"]["customer"] = "cus_\x00nul"
+    path = "/v1/sources/stripe/references/customer/cus_%00nul"
+    async with ingest_client() as client:
+        webhook = await client.post("/v1/sources/stripe", json=event, headers=INGEST_KEY)
+        put = await client.put(path, json={"account_id": "acme"}, headers=ADMIN_KEY)
+        deleted = await client.delete(path, headers=ADMIN_KEY)
+        listed = await client.get("/v1/sources/stripe/references", headers=ADMIN_KEY)
+    assert webhook.status_code == 202, webhook.text
+    assert webhook.json()["accepted"] == 1  # its account from metadata; the customer not learned
+    assert put.status_code == 422
+    assert put.json()["error"]["details"][0]["path"] == "path.reference"
+    assert deleted.status_code == 404
+    assert all("\x00" not in ref["reference"] for ref in listed.json()["references"])
+
+
 async def test_not_a_vendor_payload_is_422_and_unknown_source_404(
     ingest_client: IngestClientFactory,
 ) -> None:

@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 
 import orjson
 import pytest
+from prometheus_client import REGISTRY
+from starlette.requests import Request
+from starlette.types import Message
 
 from pulse.ingest.body import (
     BadBodyError,
@@ -18,6 +21,7 @@ from pulse.ingest.body import (
     event_items,
     parse_json,
     parse_ndjson,
+    read_body,
     read_limited,
 )
 
@@ -70,6 +74,30 @@ async def test_corrupt_and_truncated_gzip_are_400() -> None:
 async def test_unknown_encoding_is_415() -> None:
     with pytest.raises(UnsupportedMediaError, match="'br'"):
         await _read(b"{}", "br")
+
+
+def _request(body: bytes, **headers: str) -> Request:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    encoded = [(name.replace("_", "-").encode(), value.encode()) for name, value in headers.items()]
+    return Request({"type": "http", "method": "POST", "path": "/", "headers": encoded}, receive)
+
+
+def _bytes_observed() -> float:
+    return REGISTRY.get_sample_value("pulse_ingest_request_bytes_sum") or 0.0
+
+
+async def test_a_request_body_is_read_by_its_headers_and_its_size_observed() -> None:
+    body = orjson.dumps({"events": [{"a": i} for i in range(50)]})
+    before = _bytes_observed()
+
+    read = await read_body(_request(gzip.compress(body), content_encoding="gzip"), limit=10_000)
+
+    assert read == body
+    assert _bytes_observed() == before + len(body)  # unpacked, as the limit counts it
+    with pytest.raises(BodyTooLargeError):
+        await read_body(_request(b"{}", content_length="99999"), limit=100)
 
 
 def test_media_types() -> None:

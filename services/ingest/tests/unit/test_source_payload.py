@@ -65,6 +65,40 @@ def test_a_required_text_names_the_field_and_what_was_there(field: str, message:
     assert problem(lambda: ticket().required_text(field)) == (f"ticket.{field}", message)
 
 
+def test_optional_text_is_none_when_absent_and_a_payload_error_for_another_type() -> None:
+    tags = PayloadObject.of({"id": " si_1 ", "blank": "", "none": None, "list": ["si_1"]})
+
+    assert tags.optional_text("id") == "si_1"
+    assert [tags.optional_text(field) for field in ("blank", "none", "missing")] == [None] * 3
+    assert problem(lambda: tags.optional_text("list")) == (
+        "list",
+        "expected a string, got an array",
+    )
+    assert problem(lambda: ticket().optional_text("id")) == (
+        "ticket.id",
+        "expected a string, got 35436",
+    )
+    assert ticket(numbers_as_text=True).optional_text("id") == "35436"
+
+
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [(" month", "' month'"), (["month"], "an array"), ({"month": 1}, "an object"), (None, "null")],
+)
+def test_one_of_takes_a_choice_as_sent_and_names_the_choices_otherwise(
+    value: object, got: str
+) -> None:
+    recurring = PayloadObject.of({"interval": "month", "other": value}, "price.recurring")
+    choices = ("day", "week", "month", "year")
+
+    assert recurring.one_of("interval", choices) == "month"
+    assert problem(lambda: recurring.one_of("other", choices)) == (
+        "price.recurring.other",
+        f"expected one of day, week, month, year, got {got}",
+    )
+    assert problem(lambda: recurring.one_of("missing", choices))[1].endswith("got nothing")
+
+
 def test_a_blank_nested_field_is_reported_at_its_full_path() -> None:
     requester = ticket().required_object("requester")
 

@@ -117,6 +117,18 @@ def test_failed_payment_due_days_after_creation_counts_from_the_due_date() -> No
     assert event.data.days_overdue == 10
 
 
+def test_a_due_date_past_the_year_9999_is_a_payload_error() -> None:
+    payload = sample("invoice.created", "evt_far_future")
+    invoice = payload["data"]["object"]
+    invoice["created"] = 253_402_300_799  # 9999-12-31T23:59:59Z, the latest unix time read
+    invoice["days_until_due"] = 30
+
+    with pytest.raises(PayloadError) as caught:
+        normalise(payload)
+    assert caught.value.path == "data.object.days_until_due"
+    assert caught.value.message == "30 days after 9999-12-31T23:59:59Z is past the year 9999"
+
+
 def test_subscription_update_without_arr_change_is_ignored() -> None:
     # The sample's only change is its schedule.
     outcome = normalise(sample("customer.subscription.updated", "evt_updated_1"))
@@ -394,12 +406,32 @@ def mutated(change: Any) -> dict[str, Any]:
     return payload
 
 
+def seats_changed(change: Any) -> dict[str, Any]:
+    """The basil seat update (its items in `previous_attributes` too), changed."""
+    payload = fixture("stripe/customer.subscription.updated.basil_quantity.json")
+    change(payload["data"])
+    return payload
+
+
 @pytest.mark.parametrize(
     ("payload", "path", "message"),
     [
         ([sample("invoice.paid", "evt_list")], "", "expected a Stripe event object, got array"),
         ("invoice.paid", "", "expected a Stripe event object, got string"),
         (mutated(lambda p: p.pop("type")), "type", "expected a non-empty string, got nothing"),
+        # Neither an array nor an object is hashable: once, looking them up was a TypeError.
+        (mutated(lambda p: p.update(type=["invoice.paid"])), "type", "string, got an array"),
+        (mutated(lambda p: p.update(type={"id": "x"})), "type", "string, got an object"),
+        (
+            seats_changed(lambda d: d["object"]["items"]["data"][0].update(id=["si_1"])),
+            "data.object.items.data.0.id",
+            "expected a string, got an array",
+        ),
+        (
+            seats_changed(lambda d: d["previous_attributes"]["items"]["data"][0].update(id={})),
+            "data.previous_attributes.items.data.0.id",
+            "expected a string, got an object",
+        ),
         (mutated(lambda p: p.pop("id")), "id", "expected a non-empty string, got nothing"),
         (mutated(lambda p: p.pop("data")), "data.object", "got nothing"),
         (mutated(lambda p: p.update(data="in")), "data", "expected an object, got string"),

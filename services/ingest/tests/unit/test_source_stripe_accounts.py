@@ -3,7 +3,9 @@ expanded customer, known customer references) and what Pulse learns of a custome
 
 from __future__ import annotations
 
-from pulse.ingest.sources.base import Reference
+import pytest
+
+from pulse.ingest.sources.base import PayloadError, Reference
 
 from .stripe_payloads import (
     ADAPTER,
@@ -143,3 +145,21 @@ def test_references_needed_names_the_customer_of_the_object() -> None:
     assert ADAPTER.references_needed(sample("invoice.paid", "evt_refs")) == {SAMPLE_CUSTOMER}
     assert ADAPTER.references_needed({"type": "invoice.paid"}) == set()
     assert ADAPTER.references_needed([1, 2]) == set()
+
+
+@pytest.mark.parametrize(
+    ("event_type", "got"), [(["customer.updated"], "an array"), ({"id": "x"}, "an object")]
+)
+def test_references_needed_reads_a_type_that_is_not_text_leniently(
+    event_type: object, got: str
+) -> None:
+    payload = sample("invoice.paid", "evt_odd_type")
+    payload["type"] = event_type  # not hashable: once a TypeError, a 500
+
+    assert ADAPTER.references_needed(payload) == {SAMPLE_CUSTOMER}
+    with pytest.raises(PayloadError) as caught:
+        normalise(payload)
+    assert (caught.value.path, caught.value.message) == (
+        "type",
+        f"expected a non-empty string, got {got}",
+    )

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 
 from pulse.common.errors import PulseError
+from pulse.ingest.metrics import REQUEST_BYTES
 
 JSON_TYPES = frozenset({"application/json"})
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
@@ -65,6 +67,19 @@ def check_media_type(content_type: str | None, *, ndjson: bool = True) -> bool:
         return True
     accepted = "application/json" + (" or application/x-ndjson" if ndjson else "")
     raise UnsupportedMediaError(f"content type {kind!r} is not supported; send {accepted}")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """A request's body as `read_limited` reads it, its size counted in the request-size
+    histogram (after gunzipping, as the limit is)."""
+    raw = await read_limited(
+        request.stream(),
+        content_length=request.headers.get("content-length"),
+        content_encoding=request.headers.get("content-encoding"),
+        limit=limit,
+    )
+    REQUEST_BYTES.observe(len(raw))
+    return raw
 
 
 async def read_limited(

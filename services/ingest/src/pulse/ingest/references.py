@@ -16,11 +16,17 @@ from pulse.ingest.tables import account_references, known_accounts
 log = logging.getLogger(__name__)
 
 
+def storable(reference: Reference) -> bool:
+    """Whether PostgreSQL can hold the reference: its text takes no NUL character, which
+    JSON and a URL can carry (a vendor id never does)."""
+    return not any("\x00" in part for part in (reference.source, reference.kind, reference.value))
+
+
 async def load_references(
     session: AsyncSession, wanted: Iterable[Reference]
 ) -> dict[Reference, str]:
-    """The account of each wanted reference that is known."""
-    keys = sorted(set(wanted))
+    """The account of each wanted reference that is known (one never stored is not)."""
+    keys = sorted({reference for reference in wanted if storable(reference)})
     if not keys:
         return {}
     t = account_references
@@ -35,15 +41,16 @@ async def load_references(
 
 
 async def save_references(session: AsyncSession, learned: Mapping[Reference, str]) -> None:
-    """Insert or update references (the latest mapping wins)."""
-    if not learned:
+    """Insert or update references (the latest mapping wins). One that cannot be stored is
+    not learned: the webhook that taught it goes on without it."""
+    rows = [
+        {"source": r.source, "kind": r.kind, "reference": r.value, "account_id": account}
+        for r, account in sorted(learned.items())
+        if storable(r)
+    ]
+    if not rows:
         return
-    statement = insert(account_references).values(
-        [
-            {"source": r.source, "kind": r.kind, "reference": r.value, "account_id": account}
-            for r, account in sorted(learned.items())
-        ]
-    )
+    statement = insert(account_references).values(rows)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["source", "kind", "reference"],
@@ -65,6 +72,8 @@ async def list_references(session: AsyncSession, source: str) -> list[dict[str, 
 
 async def delete_reference(session: AsyncSession, reference: Reference) -> bool:
     """Forget one reference; False when it was not there."""
+    if not storable(reference):
+        return False
     t = account_references
     result = await session.execute(
         delete(t).where(

@@ -17,9 +17,9 @@ from pulse.ingest.body import (
     event_items,
     parse_json,
     parse_ndjson,
-    read_limited,
+    read_body,
 )
-from pulse.ingest.metrics import BATCH_EVENTS, RATE_LIMITED, REQUEST_BYTES
+from pulse.ingest.metrics import BATCH_EVENTS, RATE_LIMITED
 from pulse.ingest.publisher import publish_outcome
 from pulse.ingest.routes.dependencies import IngestKeyDep, IngestStateDep
 from pulse.ingest.routes.responses import IngestAnswer, answer
@@ -77,13 +77,7 @@ async def post_events(request: Request, key: IngestKeyDep, state: IngestStateDep
     """Validate and normalise each event, produce the valid ones to Kafka keyed by account,
     and answer once Kafka acknowledged them all. Invalid items are reported one by one."""
     ndjson = check_media_type(request.headers.get("content-type"))
-    raw = await read_limited(
-        request.stream(),
-        content_length=request.headers.get("content-length"),
-        content_encoding=request.headers.get("content-encoding"),
-        limit=state.config.max_body_bytes,
-    )
-    REQUEST_BYTES.observe(len(raw))
+    raw = await read_body(request, state.config.max_body_bytes)
     items = parse_ndjson(raw) if ndjson else event_items(parse_json(raw))
     check_batch_size(len(items), state.config.max_events)
     BATCH_EVENTS.observe(len(items))

@@ -15,19 +15,15 @@ from pulse.common.events import FieldError, RejectReason
 from pulse.common.events.fields import AccountId
 from pulse.common.http import JSONResponse
 from pulse.ingest.batch import Rejection, validate_batch
-from pulse.ingest.body import check_media_type, parse_json, read_limited
-from pulse.ingest.metrics import (
-    REQUEST_BYTES,
-    SIGNATURE_FAILURES,
-    VENDOR_IGNORED,
-    VENDOR_UNMAPPED,
-)
+from pulse.ingest.body import check_media_type, parse_json, read_body
+from pulse.ingest.metrics import SIGNATURE_FAILURES, VENDOR_IGNORED, VENDOR_UNMAPPED
 from pulse.ingest.publisher import publish_outcome
 from pulse.ingest.references import (
     delete_reference,
     list_references,
     load_references,
     save_references,
+    storable,
 )
 from pulse.ingest.routes.dependencies import (
     AdminKeyDep,
@@ -55,6 +51,13 @@ class InvalidPayloadError(PulseError):
 
     status_code = 422
     code = "invalid_payload"
+
+
+class InvalidReferenceError(PulseError):
+    """A reference that cannot be stored (422)."""
+
+    status_code = 422
+    code = "invalid_reference"
 
 
 class ReferenceBody(BaseModel):
@@ -111,13 +114,7 @@ async def receive_webhook(
     if secret is None:
         authenticate(request, credentials, "ingest")
     check_media_type(request.headers.get("content-type"), ndjson=False)
-    raw = await read_limited(
-        request.stream(),
-        content_length=request.headers.get("content-length"),
-        content_encoding=request.headers.get("content-encoding"),
-        limit=state.config.max_body_bytes,
-    )
-    REQUEST_BYTES.observe(len(raw))
+    raw = await read_body(request, state.config.max_body_bytes)
     now = datetime.now(UTC)
     if secret is not None:
         headers = {name.lower(): value for name, value in request.headers.items()}
@@ -203,9 +200,19 @@ async def put_reference(
     account; webhooks after this one use it."""
     _adapter(state, source)
     ref = Reference(source, kind, reference)
+    if not storable(ref):
+        raise _unstorable(kind, reference)
     async with state.context.sessions.begin() as session:
         await save_references(session, {ref: body.account_id})
     return {"source": source, "kind": kind, "reference": reference, "account_id": body.account_id}
+
+
+def _unstorable(kind: str, reference: str) -> InvalidReferenceError:
+    part, value = ("kind", kind) if "\x00" in kind else ("reference", reference)
+    message = f"{value!r} holds a NUL character (U+0000), which Pulse cannot store"
+    return InvalidReferenceError(
+        f"invalid {part}: {message}", details=[{"path": f"path.{part}", "message": message}]
+    )
 
 
 @router.delete(

@@ -9,7 +9,7 @@ It is a read-only mapping of the raw fields too, for what an adapter reads lenie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, TypeGuard
 
 from pulse.common.events.messages import describe, json_type
@@ -93,6 +93,23 @@ class PayloadObject(Mapping[str, Any]):
         if value is None:
             raise self.error(field, f"expected a non-empty string, got {self.got(field)}")
         return value
+
+    def optional_text(self, field: str) -> str | None:
+        """The field as a trimmed string, None when absent, null or blank; `PayloadError` for
+        another type, which `text` would read as absent (e.g. an id sent as an array)."""
+        value = self._fields.get(field)
+        text = as_text(value, numbers_as_text=self.numbers_as_text)
+        if text is None and value is not None and not isinstance(value, str):
+            raise self.error(field, f"expected a string, got {self.got(field)}")
+        return text
+
+    def one_of(self, field: str, choices: Collection[str]) -> str:
+        """The field when it is one of `choices` (as sent, not trimmed); `PayloadError` naming
+        them otherwise. Only a string is looked up: an array or object is not hashable."""
+        value = self._fields.get(field)
+        if isinstance(value, str) and value in choices:
+            return value
+        raise self.error(field, f"expected one of {', '.join(choices)}, got {self.got(field)}")
 
     def first_string(self, fields: Iterable[str]) -> str | None:
         """The first of `fields` holding a non-blank string, as sent (e.g. a timestamp)."""

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -130,7 +130,8 @@ class StripeAdapter:
         obj = data.get("object") if isinstance(data, dict) else None
         if not isinstance(obj, dict):
             return set()
-        is_customer = isinstance(payload, dict) and payload.get("type") in _CUSTOMER_TYPES
+        # A type that is not text is no customer event (and a list is not hashable).
+        is_customer = isinstance(payload, dict) and as_text(payload.get("type")) in _CUSTOMER_TYPES
         customer = as_text(obj.get("id")) if is_customer else customer_id(obj)
         return set() if customer is None else {Reference(NAME, "customer", customer)}
 
@@ -221,7 +222,12 @@ def _due_at(invoice: PayloadObject) -> datetime:
         return created
     if not is_int(days) or not 0 <= days <= _MAX_DAYS_UNTIL_DUE:
         raise invoice.error("days_until_due", f"expected days, got {describe(days)}")
-    return created + timedelta(days=days)
+    try:
+        return created + timedelta(days=days)
+    except OverflowError:  # created late in the year 9999: no datetime holds the due date
+        raise invoice.error(
+            "days_until_due", f"{days} days after {_iso(created)} is past the year 9999"
+        ) from None
 
 
 # --- subscriptions ----------------------------------------------------------------------------
@@ -307,17 +313,26 @@ def _previous_state(
     """The subscription before the update: `previous_attributes` holds the old value of each
     top-level field that changed."""
     before = {**subscription, **previous}
-    old_items = previous.get("items")
-    if isinstance(old_items, dict) and isinstance(old_items.get("data"), list):
-        current = {item.get("id"): item for item in _items(subscription, basil)}
-        merged = [
-            {**current.get(old.get("id"), {}), **old} if isinstance(old, dict) else old
-            for old in old_items["data"]
-        ]
-        before["items"] = {**old_items, "data": merged}
+    old_items = previous.object_or_none("items")
+    if old_items is not None and isinstance(old_items.get("data"), list):
+        current = {item.optional_text("id"): item for item in _items(subscription, basil)}
+        before["items"] = {**old_items, "data": list(_items_as_were(old_items, current))}
     elif not basil and previous.keys() & {"plan", "quantity"}:
         before["items"] = _single_item_as_was(subscription, previous)
     return PayloadObject(before, previous.path)
+
+
+def _items_as_were(
+    old_items: PayloadObject, current: Mapping[str | None, PayloadObject]
+) -> Iterator[object]:
+    """Each old item over the current item of its id; what is not an object stays as it is,
+    for `_items` to report."""
+    for index, old in enumerate(old_items["data"]):
+        if isinstance(old, dict):
+            item_id = PayloadObject(old, f"{old_items.at('data')}.{index}").optional_text("id")
+            yield {**current.get(item_id, {}), **old}
+        else:
+            yield old
 
 
 def _single_item_as_was(subscription: PayloadObject, previous: PayloadObject) -> Mapping[str, Any]:

@@ -105,12 +105,9 @@ def _unit_amount(rate: PayloadObject, field: str) -> Decimal | None:
 
 
 def _periods_per_year(recurring: PayloadObject) -> Decimal:
-    interval = recurring.get("interval")
+    interval = recurring.one_of("interval", _PERIODS_PER_YEAR)
     count = recurring.get("interval_count")
     count = 1 if count is None else count
-    if interval not in _PERIODS_PER_YEAR:
-        expected = ", ".join(_PERIODS_PER_YEAR)
-        raise recurring.error("interval", f"expected one of {expected}, got {describe(interval)}")
     if not is_int(count) or count < 1:
         raise recurring.error("interval_count", f"expected 1 or more, got {describe(count)}")
     return Decimal(_PERIODS_PER_YEAR[interval]) / Decimal(count)
