@@ -25,7 +25,7 @@ API_KEY = "bench-health-secret"
 #: Ingest sends with it, the health API reads with it.
 API_KEYS = f"bench:{API_KEY}:ingest+read"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-GROUP_ID = "pulse-health"  # pulse.health.runtime.GROUP_ID
+GROUP_ID = "pulse-health"  # pulse.health.background.GROUP_ID
 SCHEMA = "health"
 
 

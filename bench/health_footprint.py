@@ -31,7 +31,7 @@ from pulse.common.events import Event, validate_event
 from pulse.common.kafka.records import ConsumedMessage, Record
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
-from pulse.health.keeper import DEFAULT_HOT_ACCOUNTS, HealthKeeper
+from pulse.health.keeping.keeper import DEFAULT_HOT_ACCOUNTS, HealthKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 

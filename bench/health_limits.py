@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.events import validate_event
 from pulse.devtools.samples import rfc3339
-from pulse.health import store
 from pulse.health.scoring.catalog import MAX_METRIC_NAMES
 from pulse.health.scoring.lastseen import DEFAULT_LIMIT as DISTINCT_LIMIT
 from pulse.health.scoring.ledger import DEFAULT_LIMIT as LEDGER_LIMIT
 from pulse.health.scoring.state import AccountState
+from pulse.health.storage import account_states
 
 Raw = dict[str, Any]
 #: Days before the run's events over which the filling events are spread.
@@ -97,14 +97,14 @@ def snapshots(
     partition_of: dict[str, int],
     state: AccountState,
     model_version: str,
-) -> Iterator[store.Snapshot]:
+) -> Iterator[account_states.Snapshot]:
     """The snapshot of each account, all with `state`, as scored by `model_version` (so a
     process does not re-score them all when it loads them)."""
     state_json = orjson.dumps(state.to_dict())
     meta = {"score": None, "band": None, "model_version": model_version}
-    text = store.snapshot_text(state_json, meta)
+    text = account_states.snapshot_text(state_json, meta)
     for account_id in account_ids:
-        yield store.Snapshot(account_id, partition_of[account_id], text, None)
+        yield account_states.Snapshot(account_id, partition_of[account_id], text, None)
 
 
 async def save_at_limits(
@@ -118,5 +118,5 @@ async def save_at_limits(
     state = state_at_limits(end)
     rows = list(snapshots(account_ids, partition_of, state, model_version))
     for i in range(0, len(rows), SNAPSHOTS_PER_STATEMENT):
-        await store.save_snapshots(session, rows[i : i + SNAPSHOTS_PER_STATEMENT])
+        await account_states.save_snapshots(session, rows[i : i + SNAPSHOTS_PER_STATEMENT])
     return len(orjson.dumps(state.to_dict()))

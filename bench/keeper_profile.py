@@ -36,7 +36,7 @@ from pulse.devtools.embedded import EmbeddedPostgres, free_port
 from pulse.devtools.samples import SampleEvents
 from pulse.health import metrics
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
-from pulse.health.keeper import HealthKeeper
+from pulse.health.keeping.keeper import HealthKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pulse.common.settings import Settings
 from pulse.devtools.testing.services import settings_env
 
-GROUP_ID = "pulse-health"  # pulse.health.runtime.GROUP_ID
+GROUP_ID = "pulse-health"  # pulse.health.background.GROUP_ID
 SCHEMA = "health"
 #: Failure timeouts only: nothing asserts how long anything took.
 START_TIMEOUT_S = 90.0

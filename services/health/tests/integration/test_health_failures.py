@@ -10,7 +10,7 @@ import pytest
 from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
 from pulse.common.topics import Topics
 from pulse.devtools.testing.kafka import read_topics
-from pulse.health import runtime
+from pulse.health import background
 
 from .conftest import HealthStack, StackFactory
 from .ingest_events import profile, send, ticket, values
@@ -53,7 +53,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic(health_stack: StackFa
 async def test_event_ids_older_than_the_dedupe_window_are_forgotten(
     health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runtime, "HOUSEKEEPING_S", 0.1)
+    monkeypatch.setattr(background, "HOUSEKEEPING_S", 0.1)
     async with health_stack() as stack:
         ids = await send(stack, profile("old", "low_touch"))
         await stack.score("old")
@@ -80,7 +80,7 @@ async def set_aside_count(stack: HealthStack) -> float:
 async def test_an_account_that_cannot_be_scored_is_set_aside_and_the_rest_go_on(
     health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runtime, "TICK_CHUNK", 50)  # both accounts in one chunk
+    monkeypatch.setattr(background, "TICK_CHUNK", 50)  # both accounts in one chunk
     async with health_stack() as stack:
         await send(stack, profile("broken", "low_touch"), profile("sound", "low_touch"))
         await stack.score("broken")

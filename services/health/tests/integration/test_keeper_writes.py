@@ -22,13 +22,14 @@ from pulse.common.kafka.records import ConsumedMessage, Record
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.samples import SampleEvents
-from pulse.health import applying, rescoring, rows, store
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
-from pulse.health.changes import apply_input
-from pulse.health.keeper import HealthKeeper
+from pulse.health.keeping import applying, rescoring, rows
+from pulse.health.keeping.changes import apply_input
+from pulse.health.keeping.keeper import HealthKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 from pulse.health.scoring.score import score_account
+from pulse.health.storage import account_states
 
 pytestmark = pytest.mark.integration
 
@@ -149,13 +150,13 @@ async def test_accounts_loaded_from_snapshots_and_changes_equal_those_kept_in_me
     # mid-stream, on freezing, and left with changes after their snapshot at the end.
     monkeypatch.setattr(rows, "SNAPSHOT_AFTER_STEPS", 6)
     snapshotted: list[str] = []
-    save_snapshots = store.save_snapshots
+    save_snapshots = account_states.save_snapshots
 
     async def counting(session: AsyncSession, rows: Sequence[Any]) -> None:
         snapshotted.extend(row.account_id for row in rows)
         await save_snapshots(session, rows)
 
-    monkeypatch.setattr(store, "save_snapshots", counting)
+    monkeypatch.setattr(account_states, "save_snapshots", counting)
     clock = [NOW]
     live = HealthKeeper(
         model=default_model(), topics=Topics("t"), clock=lambda: clock[0], hot_limit=5

@@ -11,8 +11,8 @@ from pulse.common.db import tables as consumer_tables
 from pulse.common.db.migration_checks import live_table_uses, schema_differences
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.settings import Settings
-from pulse.health import tables
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
+from pulse.health.storage import tables
 
 DECLARED = (consumer_tables.metadata, tables.metadata)
 

@@ -11,7 +11,7 @@ import pytest
 
 from pulse.common.events import Event
 from pulse.common.service_main import GC_YOUNG_THRESHOLD
-from pulse.health.cache import AccountCache, CachedAccount, freeze
+from pulse.health.keeping.cache import AccountCache, CachedAccount, freeze
 from pulse.health.scoring.state import AccountState
 
 

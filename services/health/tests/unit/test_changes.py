@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pulse.common.events import Event, EventValidationError, event_from_json
 from pulse.common.kafka.records import UndecodableMessage
 from pulse.devtools.testing.strategies import NOW
-from pulse.health.changes import apply_input, decode_inputs, encode_input, replay
+from pulse.health.keeping.changes import apply_input, decode_inputs, encode_input, replay
 from pulse.health.messages import Incoming, SetCsmSentiment
 from pulse.health.scoring.state import AccountState
 

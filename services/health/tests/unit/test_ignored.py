@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from pulse.common.events import Event
-from pulse.health.ignored import IgnoredInputs, read_by, why_refused
+from pulse.health.keeping.ignored import IgnoredInputs, read_by, why_refused
 from pulse.health.messages import SetCsmSentiment
 from pulse.health.metrics import EVENTS_IGNORED
 from pulse.health.scoring.model import default_model
@@ -94,7 +94,7 @@ def test_counts_go_to_the_metric_and_a_line_a_minute_to_the_log(
     ignored = IgnoredInputs(every_s=60, clock=clock)
     before = sample("usage.activity", "too_late")
     example = {"type": "usage.activity", "account_id": "acme", "id": "e1", "at": "x"}
-    with caplog.at_level(logging.INFO, logger="pulse.health.ignored"):
+    with caplog.at_level(logging.INFO, logger="pulse.health.keeping.ignored"):
         ignored.add(Counter({("usage.activity", "too_late"): 2}), {"too_late": example})
         clock.now += 30
         ignored.add(Counter({("usage.activity", "too_late"): 3}), {"too_late": example})
@@ -102,7 +102,7 @@ def test_counts_go_to_the_metric_and_a_line_a_minute_to_the_log(
         clock.now += 30
         ignored.add(Counter({("usage.activity", "too_late"): 1}), {})
     assert sample("usage.activity", "too_late") - before == 6
-    lines = [r for r in caplog.records if r.name == "pulse.health.ignored"]
+    lines = [r for r in caplog.records if r.name == "pulse.health.keeping.ignored"]
     assert [r.levelno for r in lines] == [logging.WARNING, logging.WARNING]
     assert [r.__dict__["ignored"] for r in lines] == [
         {"usage.activity/too_late": 2},

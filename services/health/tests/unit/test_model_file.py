@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pulse.health.runtime import model_file_or_exit
+from pulse.health.background import model_file_or_exit
 from pulse.health.scoring.model import default_model_text
 
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from pulse.common.service import ServiceSpec, create_service_app
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
-from pulse.health import api
+from pulse.health.api import routes
+from pulse.health.background import health_hook, model_file_or_exit
 from pulse.health.config import HealthSettings
-from pulse.health.keeper import Clock, utc_now
-from pulse.health.runtime import health_hook, model_file_or_exit
+from pulse.health.keeping.keeper import Clock, utc_now
 
 SCHEMA = "health"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
@@ -37,7 +37,7 @@ def create_app(
         name="health",
         schema=SCHEMA,
         description=DESCRIPTION,
-        routers=(api.router,),
+        routers=(routes.router,),
         hooks=(health_hook(config, model_file, clock),),
     )
     return create_service_app(spec, settings or Settings())

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pulse.health.model_upload import DEFAULT_MAX_MODEL_BYTES
+from pulse.health.api.model_upload import DEFAULT_MAX_MODEL_BYTES
 
 
 class HealthSettings(BaseSettings):

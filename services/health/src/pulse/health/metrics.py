@@ -15,7 +15,7 @@ EVENTS_DUPLICATE = Counter(
 EVENTS_IGNORED = Counter(
     "pulse_health_events_ignored_total",
     "New events (and CSM sentiments) consumed but not counted toward the score, by reason: "
-    "too_late, no_change, over_limit, not_in_model (see pulse.health.ignored).",
+    "too_late, no_change, over_limit, not_in_model (see pulse.health.keeping.ignored).",
     ["type", "reason"],
 )
 RESCORED = Counter(

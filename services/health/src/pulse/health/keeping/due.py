@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from datetime import datetime
 
-from pulse.health.cache import AccountCache, CachedAccount
+from pulse.health.keeping.cache import AccountCache, CachedAccount
 
 
 class DueQueue:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.db.bulk import bulk_insert, column_arrays, json_text
-from pulse.health.tables import (
+from pulse.health.storage.tables import (
     account_changes,
     account_states,
     score_history,

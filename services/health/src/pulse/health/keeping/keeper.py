@@ -32,19 +32,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pulse.common.foreground import StepAside, yield_now
 from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
-from pulse.health import metrics, store
-from pulse.health.applying import apply_batch
-from pulse.health.cache import AccountCache, CachedAccount, freeze
-from pulse.health.due import DueQueue
-from pulse.health.ignored import IgnoredInputs
-from pulse.health.memory import release_free_memory
+from pulse.health import metrics
+from pulse.health.keeping.applying import apply_batch
+from pulse.health.keeping.cache import AccountCache, CachedAccount, freeze
+from pulse.health.keeping.due import DueQueue
+from pulse.health.keeping.heap_trim import release_free_memory
+from pulse.health.keeping.ignored import IgnoredInputs
+from pulse.health.keeping.rescoring import Moment, rescore
+from pulse.health.keeping.rows import ChunkWrites, add_state, catch_up, from_rows, snapshot
 from pulse.health.messages import Incoming
-from pulse.health.rescoring import Moment, rescore
-from pulse.health.rows import ChunkWrites, add_state, catch_up, from_rows, snapshot
 from pulse.health.scoring.days import day_of, midnight
 from pulse.health.scoring.measured import MeasureResults
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.state import AccountState
+from pulse.health.storage import account_states
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +202,8 @@ class HealthKeeper:
         now = self._clock()
         loaded = stale = due_now = 0
         try:
-            changes = await store.partition_changes(session, numbers)
-            async for rows in store.stream_partitions(session, numbers):
+            changes = await account_states.partition_changes(session, numbers)
+            async for rows in account_states.stream_partitions(session, numbers):
                 for row in rows:
                     account = CachedAccount(
                         row.account_id,
@@ -312,8 +313,8 @@ class HealthKeeper:
         missing = [a for a in partition_of if self._accounts.get(a) is None]
         if not missing:
             return
-        stored = await store.load_accounts(session, missing)
-        changes = await store.load_changes(session, stored)
+        stored = await account_states.load_accounts(session, missing)
+        changes = await account_states.load_changes(session, stored)
         for account_id in missing:
             row = stored.get(account_id)
             if row is None:

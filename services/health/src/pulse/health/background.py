@@ -21,10 +21,9 @@ from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.failures import is_transient
 from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
-from pulse.health import model_versions
 from pulse.health.config import HealthSettings
-from pulse.health.keeper import Clock, HealthKeeper, utc_now
-from pulse.health.memory import release_free_memory
+from pulse.health.keeping.heap_trim import release_free_memory
+from pulse.health.keeping.keeper import Clock, HealthKeeper, utc_now
 from pulse.health.messages import Incoming, decoder
 from pulse.health.scoring.model import (
     ModelError,
@@ -33,6 +32,7 @@ from pulse.health.scoring.model import (
     default_model_text,
     load_model,
 )
+from pulse.health.storage import model_versions
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pulse.health.tables import score_history, scores
+from pulse.health.storage.tables import score_history, scores
 
 
 async def get_score(session: AsyncSession, account_id: str) -> dict[str, Any] | None:

@@ -18,9 +18,9 @@ from pulse.common.db.dedupe import claim_new_event_ids
 from pulse.common.foreground import StepAside, yield_now
 from pulse.common.kafka.records import Record
 from pulse.health import metrics
-from pulse.health.cache import AccountCache, CachedAccount
-from pulse.health.changes import apply_input, encode_input
-from pulse.health.ignored import (
+from pulse.health.keeping.cache import AccountCache, CachedAccount
+from pulse.health.keeping.changes import apply_input, encode_input
+from pulse.health.keeping.ignored import (
     IgnoredInputs,
     IgnoreReason,
     example,

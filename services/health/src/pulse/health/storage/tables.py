@@ -43,7 +43,7 @@ account_states = Table(
 )
 
 #: What each re-score after the snapshot applied (the raw events, in order), the moment
-#: it scored at, and what the scoring said (see `pulse.health.changes`).
+#: it scored at, and what the scoring said (see `pulse.health.keeping.changes`).
 account_changes = Table(
     "account_changes",
     metadata,
@@ -60,7 +60,7 @@ account_changes = Table(
     Column("history_day", Text, nullable=True),
     Column("next_change_at", DateTime(timezone=True), nullable=True),
     # False: the inputs were applied with no prune and no re-score after them (one
-    # deferred while a backlog drained; see `pulse.health.keeper`).
+    # deferred while a backlog drained; see `pulse.health.keeping.keeper`).
     Column("rescored", Boolean, nullable=False, server_default=true()),
     Index("account_changes_account", "account_id", "seq"),
     Index("account_changes_partition", "partition"),

@@ -10,8 +10,8 @@ from functools import cached_property
 
 from pulse.common.db.bulk import json_text
 from pulse.health import metrics
-from pulse.health.cache import CachedAccount
-from pulse.health.rows import (
+from pulse.health.keeping.cache import CachedAccount
+from pulse.health.keeping.rows import (
     HISTORY_MIN_MOVE,
     ChunkWrites,
     history_point,

@@ -19,10 +19,10 @@ from pulse.common.events.fields import AccountId as EventAccountId
 from pulse.common.http import JSONResponse
 from pulse.common.kafka.producer import OutgoingMessage, ProduceError
 from pulse.common.service import ServiceContext, service_context
-from pulse.health import model_versions, score_reads
+from pulse.health.api.model_upload import parse_model, read_model_text
 from pulse.health.messages import MAX_NOTE_LENGTH, SetCsmSentiment
-from pulse.health.model_upload import parse_model, read_model_text
 from pulse.health.scoring.score import Component, drivers
+from pulse.health.storage import model_versions, score_reads
 
 router = APIRouter(prefix="/v1", tags=["health"])
 Band = Literal["green", "yellow", "red"]

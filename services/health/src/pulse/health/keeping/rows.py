@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
-from pulse.health import store
-from pulse.health.cache import CachedAccount
-from pulse.health.changes import KEPT_ITEMS_PER_STEP, SNAPSHOT_AFTER_STEPS, replay
+from pulse.health.keeping.cache import CachedAccount
+from pulse.health.keeping.changes import KEPT_ITEMS_PER_STEP, SNAPSHOT_AFTER_STEPS, replay
 from pulse.health.scoring.score import AccountScore, drivers
 from pulse.health.scoring.state import AccountState
+from pulse.health.storage import account_states
 
 #: Moves smaller than this since the last history point add none (unless the band changes).
 HISTORY_MIN_MOVE = 1.0
@@ -26,15 +26,15 @@ HISTORY_MIN_MOVE = 1.0
 TOP_DRIVERS = 3
 
 
-def snapshot(account: CachedAccount, state_json: bytes | None = None) -> store.Snapshot:
+def snapshot(account: CachedAccount, state_json: bytes | None = None) -> account_states.Snapshot:
     """The `account_states` row of a cached account (`state_json`: its state's JSON, when
     the caller has it)."""
     if state_json is None:
         state_json = orjson.dumps(account.state.to_dict())
-    return store.Snapshot(
+    return account_states.Snapshot(
         account.account_id,
         account.partition,
-        store.snapshot_text(state_json, account.meta()),
+        account_states.snapshot_text(state_json, account.meta()),
         account.next_due,
     )
 
@@ -76,7 +76,9 @@ def add_state(
         account.steps_since_snapshot = steps
 
 
-def from_rows(row: store.StoredAccount, changes: list[store.StoredChange]) -> CachedAccount:
+def from_rows(
+    row: account_states.StoredAccount, changes: list[account_states.StoredChange]
+) -> CachedAccount:
     """A decoded cached account from its snapshot and the changes after it."""
     body = row.state
     state = AccountState.from_dict(body["state"])
@@ -87,7 +89,7 @@ def from_rows(row: store.StoredAccount, changes: list[store.StoredChange]) -> Ca
     return account
 
 
-def catch_up(account: CachedAccount, changes: list[store.StoredChange]) -> None:
+def catch_up(account: CachedAccount, changes: list[account_states.StoredChange]) -> None:
     """Bring an account loaded from its snapshot up to date with the changes after it
     (decoding its state if there are some)."""
     account.steps_since_snapshot = 0
@@ -168,7 +170,7 @@ class ChunkWrites:
         """How many accounts' states it writes."""
         return len(self.snapshots) + len(self.changes)
 
-    snapshots: list[store.Snapshot] = field(default_factory=list)
+    snapshots: list[account_states.Snapshot] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -177,8 +179,8 @@ class ChunkWrites:
     async def save(self, session: AsyncSession) -> None:
         """Write them in the caller's transaction: one statement per table."""
         # Changes first: a snapshot drops every change of its account before it.
-        await store.add_changes(session, self.changes)
-        await store.save_snapshots(session, self.snapshots)
-        await store.save_scores(session, self.scores)
-        await store.add_history(session, self.history)
+        await account_states.add_changes(session, self.changes)
+        await account_states.save_snapshots(session, self.snapshots)
+        await account_states.save_scores(session, self.scores)
+        await account_states.add_history(session, self.history)
         await add_to_outbox(session, self.outbox)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pulse.health.tables import scoring_models
+from pulse.health.storage.tables import scoring_models
 
 
 async def active_model(session: AsyncSession) -> tuple[str, str] | None:

@@ -1,0 +1,2 @@
+"""Health's PostgreSQL tables and every query on them; imports nothing else of health but
+the tables."""
