@@ -1,6 +1,6 @@
 """Health footprint: Postgres bytes and process memory per account.
 
-A real `HealthKeeper`, in this process, lives through DAYS simulated days of a sample of
+A real `ScoreKeeper`, in this process, lives through DAYS simulated days of a sample of
 accounts (its clock moved day by day, a tick each midnight, the day's events in a few
 slots of batches), so every row is in its real format and history has its real density.
 The rows are then cloned in SQL to the target count (suffixed ids, spread over the
@@ -31,7 +31,7 @@ from pulse.common.events import Event, validate_event
 from pulse.common.kafka.records import ConsumedMessage, Record
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
-from pulse.health.keeping.keeper import DEFAULT_HOT_ACCOUNTS, HealthKeeper
+from pulse.health.keeping.keeper import DEFAULT_HOT_ACCOUNTS, ScoreKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 
@@ -71,7 +71,7 @@ class SimClock:
 class Simulation:
     """A keeper, its database, and where each account's events land."""
 
-    keeper: HealthKeeper
+    keeper: ScoreKeeper
     clock: SimClock
     sessions: async_sessionmaker[AsyncSession]
     topics: Topics
@@ -140,7 +140,7 @@ async def simulate(settings: Settings, options: FootprintOptions) -> dict[str, A
     # accounts leaving that set are snapshotted, so the clones carry changes after their
     # snapshot in the same share as a process's own accounts do.
     hot = max(1, options.simulated_accounts * DEFAULT_HOT_ACCOUNTS // options.target_accounts)
-    keeper = HealthKeeper(model=default_model(), topics=topics, clock=clock, hot_limit=hot)
+    keeper = ScoreKeeper(model=default_model(), topics=topics, clock=clock, hot_limit=hot)
     simulation = Simulation(
         keeper, clock, create_session_factory(engine), topics, options.partitions, {}
     )

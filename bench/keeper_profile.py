@@ -1,4 +1,4 @@
-"""Profile the health keeper alone: batches of mixed events through `HealthKeeper.handle`
+"""Profile the health keeper alone: batches of mixed events through `ScoreKeeper.handle`
 on an embedded PostgreSQL, no Kafka and no HTTP, under cProfile.
 
     .venv/bin/python -m bench.keeper_profile [--events 40000] [--accounts 10000]
@@ -36,7 +36,8 @@ from pulse.devtools.embedded import EmbeddedPostgres, free_port
 from pulse.devtools.samples import SampleEvents
 from pulse.health import metrics
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
-from pulse.health.keeping.keeper import HealthKeeper
+from pulse.health.keeping.deferral import RescoreDeferral
+from pulse.health.keeping.keeper import ScoreKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 
@@ -67,8 +68,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_engine(settings, schema=SCHEMA)
     sessions = create_session_factory(engine)
     waiting = [0]
-    keeper = HealthKeeper(
-        model=default_model(), topics=Topics("profile"), backlog=lambda: waiting[0]
+    keeper = ScoreKeeper(
+        model=default_model(),
+        topics=Topics("profile"),
+        deferral=RescoreDeferral(backlog=lambda: waiting[0]),
     )
     samples = SampleEvents(accounts=args.accounts)
     events = [validate_event(r) for r in samples.mixed(args.events)]

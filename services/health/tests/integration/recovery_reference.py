@@ -21,7 +21,7 @@ from .recovery_stream import Stream
 
 
 def expected_score(events: Sequence[Event], as_of: datetime) -> dict[str, Any]:
-    """The score the keeper must reach for an account: as `HealthKeeper.handle` does it,
+    """The score the keeper must reach for an account: as `ScoreKeeper.handle` does it,
     each distinct event applied once at the batch's moment, then pruned and scored at it."""
     state = AccountState()
     for event in events:

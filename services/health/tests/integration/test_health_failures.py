@@ -11,6 +11,7 @@ from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
 from pulse.common.topics import Topics
 from pulse.devtools.testing.kafka import read_topics
 from pulse.health import background
+from pulse.health.keeping import ticker
 
 from .conftest import HealthStack, StackFactory
 from .ingest_events import profile, send, ticket, values
@@ -80,7 +81,7 @@ async def set_aside_count(stack: HealthStack) -> float:
 async def test_an_account_that_cannot_be_scored_is_set_aside_and_the_rest_go_on(
     health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(background, "TICK_CHUNK", 50)  # both accounts in one chunk
+    monkeypatch.setattr(ticker, "TICK_CHUNK", 50)  # both accounts in one chunk
     async with health_stack() as stack:
         await send(stack, profile("broken", "low_touch"), profile("sound", "low_touch"))
         await stack.score("broken")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pulse.devtools.testing.plugin import ADMIN_KEY, READ_KEY
-from pulse.health import background
+from pulse.health.keeping import ticker
 from pulse.health.scoring.model import default_model_text
 
 from .conftest import StackFactory
@@ -21,7 +21,7 @@ async def test_a_model_swap_rescores_every_account(
     health_stack: StackFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two accounts per transaction: the swap takes several, as for a large book.
-    monkeypatch.setattr(background, "TICK_CHUNK", 2)
+    monkeypatch.setattr(ticker, "TICK_CHUNK", 2)
     async with health_stack() as stack:
         accounts = [f"swap{i}" for i in range(3)]
         await send(

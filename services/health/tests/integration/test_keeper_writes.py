@@ -23,9 +23,11 @@ from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.samples import SampleEvents
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
-from pulse.health.keeping import applying, rescoring, rows
+from pulse.health.keeping import applying, changes, rescoring
 from pulse.health.keeping.changes import apply_input
-from pulse.health.keeping.keeper import HealthKeeper
+from pulse.health.keeping.deferral import RescoreDeferral
+from pulse.health.keeping.keeper import ScoreKeeper
+from pulse.health.keeping.loading import load_missing
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 from pulse.health.scoring.score import score_account
@@ -85,7 +87,7 @@ async def test_a_failure_while_a_chunk_is_being_written_leaves_nothing_behind(
     assert await _stored(sessions) == {}  # the writes already made rolled back with the rest
 
     monkeypatch.setattr(rescoring, "score_account", score_account)
-    keeper.mark_stale()  # as the consumer runner does after a failed batch
+    keeper.recovery.mark_stale()  # as the consumer runner does after a failed batch
     async with sessions.begin() as session:
         await keeper.handle(session, records)
     reference = _keeper(500)
@@ -148,7 +150,7 @@ async def test_accounts_loaded_from_snapshots_and_changes_equal_those_kept_in_me
 ) -> None:
     # Few steps between snapshots and a small decoded set: accounts are snapshotted again
     # mid-stream, on freezing, and left with changes after their snapshot at the end.
-    monkeypatch.setattr(rows, "SNAPSHOT_AFTER_STEPS", 6)
+    monkeypatch.setattr(changes, "SNAPSHOT_AFTER_STEPS", 6)
     snapshotted: list[str] = []
     save_snapshots = account_states.save_snapshots
 
@@ -158,7 +160,7 @@ async def test_accounts_loaded_from_snapshots_and_changes_equal_those_kept_in_me
 
     monkeypatch.setattr(account_states, "save_snapshots", counting)
     clock = [NOW]
-    live = HealthKeeper(
+    live = ScoreKeeper(
         model=default_model(), topics=Topics("t"), clock=lambda: clock[0], hot_limit=5
     )
     records = _records(events=600)
@@ -170,14 +172,15 @@ async def test_accounts_loaded_from_snapshots_and_changes_equal_those_kept_in_me
             await live.tick(session)
     assert len(snapshotted) > 2 * ACCOUNTS
     async with sessions() as session:
-        changes = (await session.execute(text("SELECT count(*) FROM account_changes"))).scalar()
-    assert changes
+        remaining = (await session.execute(text("SELECT count(*) FROM account_changes"))).scalar()
+    assert remaining
 
-    by_partition = HealthKeeper(model=default_model(), topics=Topics("t"), clock=lambda: NOW)
-    on_demand = HealthKeeper(model=default_model(), topics=Topics("t"), clock=lambda: NOW)
+    by_partition = ScoreKeeper(model=default_model(), topics=Topics("t"), clock=lambda: NOW)
+    on_demand = ScoreKeeper(model=default_model(), topics=Topics("t"), clock=lambda: NOW)
     async with sessions() as session:
         await by_partition.on_assigned(session, {TopicPartition("t", 0)})
-        await on_demand._load(session, {account_id: 0 for account_id in _account_ids(records)})
+        partition_of = {account_id: 0 for account_id in _account_ids(records)}
+        await load_missing(session, partition_of, on_demand._accounts, on_demand._due)
     for account_id in _account_ids(records):
         expected = _in_memory(live, account_id)
         assert _in_memory(by_partition, account_id) == expected
@@ -188,14 +191,14 @@ def _account_ids(records: Sequence[Record[Incoming]]) -> set[str]:
     return {record.value.account_id for record in records}
 
 
-def _in_memory(keeper: HealthKeeper, account_id: str) -> tuple[Any, ...]:
+def _in_memory(keeper: ScoreKeeper, account_id: str) -> tuple[Any, ...]:
     account = keeper._accounts.get(account_id)
     assert account is not None
     return account.state.to_dict(), account.meta(), account.next_due
 
 
-def _keeper(write_chunk: int) -> HealthKeeper:
-    return HealthKeeper(
+def _keeper(write_chunk: int) -> ScoreKeeper:
+    return ScoreKeeper(
         model=default_model(), topics=Topics("t"), clock=lambda: NOW, write_chunk=write_chunk
     )
 
@@ -247,12 +250,11 @@ async def test_deferred_rescores_end_in_the_scores_of_immediate_ones(
     await _clear(sessions)
 
     waiting = [len(records)]
-    deferring = HealthKeeper(
+    deferring = ScoreKeeper(
         model=default_model(),
         topics=Topics("t"),
         clock=lambda: NOW,
-        backlog=lambda: waiting[0],
-        defer_backlog=100,
+        deferral=RescoreDeferral(backlog=lambda: waiting[0], min_backlog=100),
     )
     for start in range(0, len(records) - 100, 100):
         waiting[0] = len(records) - start - 100
@@ -281,12 +283,11 @@ async def test_an_account_deferred_at_a_crash_is_rescored_at_once_after_loading(
     await _clear(sessions)
 
     clock, waiting = [NOW], [0]
-    crashed = HealthKeeper(
+    crashed = ScoreKeeper(
         model=default_model(),
         topics=Topics("t"),
         clock=lambda: clock[0],
-        backlog=lambda: waiting[0],
-        defer_s=5,
+        deferral=RescoreDeferral(backlog=lambda: waiting[0], defer_s=5),
     )
     async with sessions.begin() as session:
         await crashed.handle(session, records[:150])  # scored at once
@@ -294,7 +295,7 @@ async def test_an_account_deferred_at_a_crash_is_rescored_at_once_after_loading(
     async with sessions.begin() as session:
         await crashed.handle(session, records[150:])  # deferred; the process dies after it
     woken: list[int] = []
-    restarted = HealthKeeper(
+    restarted = ScoreKeeper(
         model=default_model(),
         topics=Topics("t"),
         clock=lambda: clock[0],
@@ -319,12 +320,11 @@ async def test_a_backlog_lasting_past_the_deadline_still_gets_scores(
 ) -> None:
     records = _records()
     clock = [NOW]
-    keeper = HealthKeeper(
+    keeper = ScoreKeeper(
         model=default_model(),
         topics=Topics("t"),
         clock=lambda: clock[0],
-        backlog=lambda: 10_000,
-        defer_s=5,
+        deferral=RescoreDeferral(backlog=lambda: 10_000, defer_s=5),
     )
     async with sessions.begin() as session:
         await keeper.handle(session, records[:150])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pulse.health.background import model_file_or_exit
 from pulse.health.scoring.model import default_model_text
+from pulse.health.startup_model import model_file_or_exit
 
 
 def test_a_valid_file_is_loaded(tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ from pulse.common.service import ServiceSpec, create_service_app
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
 from pulse.health.api import routes
-from pulse.health.background import health_hook, model_file_or_exit
+from pulse.health.background import health_hook
 from pulse.health.config import HealthSettings
 from pulse.health.keeping.keeper import Clock, utc_now
+from pulse.health.startup_model import model_file_or_exit
 
 SCHEMA = "health"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"

@@ -1,6 +1,6 @@
-"""Account state as the keeper stores and loads it, and what its re-scores write (scores,
-history); every function runs in the caller's transaction. The API's reads are in
-`score_reads`, the scoring model versions in `model_versions`."""
+"""Account state as the keeper stores and loads it: a snapshot per account and the changes
+after it. Every function runs in the caller's transaction; what a re-score writes beside
+the state is in `score_writes`."""
 
 from __future__ import annotations
 
@@ -18,12 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.common.db.bulk import bulk_insert, column_arrays, json_text
-from pulse.health.storage.tables import (
-    account_changes,
-    account_states,
-    score_history,
-    scores,
-)
+from pulse.health.storage.tables import account_changes, account_states
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,19 +192,6 @@ async def add_changes(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
         await session.execute(_ADD_CHANGES, column_arrays(rows, _CHANGE_COLUMNS))
 
 
-async def save_scores(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Upsert current scores (`scores` columns as keys; `components` as JSON text)."""
-    if rows:
-        await session.execute(_SAVE_SCORES, column_arrays(rows, _SCORE_COLUMNS))
-
-
-async def add_history(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append history points (`components` as JSON text); a point at the same instant
-    replaces the earlier one."""
-    if rows:
-        await session.execute(_ADD_HISTORY, column_arrays(rows, _HISTORY_COLUMNS))
-
-
 _SAVE_ACCOUNTS = bulk_insert(
     account_states.name,
     {
@@ -239,30 +221,3 @@ _CHANGE_COLUMNS = {
     "rescored": "boolean",
 }
 _ADD_CHANGES = bulk_insert(account_changes.name, _CHANGE_COLUMNS, ordered=True)
-_SCORE_COLUMNS = {
-    "account_id": "text",
-    "score": "float8",
-    "band": "text",
-    "segment": "text",
-    "owner": "text",
-    "model_version": "text",
-    "computed_at": "timestamptz",
-    "components": "json",
-}
-_SAVE_SCORES = bulk_insert(
-    scores.name, _SCORE_COLUMNS, conflict=["account_id"], update=list(_SCORE_COLUMNS)[1:]
-)
-_HISTORY_COLUMNS = {
-    "account_id": "text",
-    "at": "timestamptz",
-    "score": "float8",
-    "band": "text",
-    "model_version": "text",
-    "components": "json",
-}
-_ADD_HISTORY = bulk_insert(
-    score_history.name,
-    _HISTORY_COLUMNS,
-    conflict=["account_id", "at"],
-    update=list(_HISTORY_COLUMNS)[2:],
-)
