@@ -1,0 +1,55 @@
+"""The route that sets a CSM's sentiment: a command on health's commands topic, applied by
+the account's owner process like an event."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from pulse.common.auth import require_scope
+from pulse.common.errors import UnavailableError
+from pulse.common.kafka.producer import OutgoingMessage, ProduceError
+from pulse.common.service import ServiceContext, service_context
+from pulse.health.api.params import AccountId, Band
+from pulse.health.messages import MAX_NOTE_LENGTH, SetCsmSentiment
+
+router = APIRouter()
+
+
+class SentimentBody(BaseModel):
+    """A CSM's judgement of the account."""
+
+    value: Band
+    note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
+
+
+@router.put(
+    "/accounts/{account_id}/csm-sentiment",
+    status_code=202,
+    summary="Set the CSM's sentiment (write or admin)",
+)
+async def put_sentiment(
+    body: SentimentBody,
+    _: Any = Depends(require_scope("write")),  # noqa: B008
+    *,
+    account_id: AccountId,
+    context: ServiceContext = Depends(service_context),  # noqa: B008
+) -> dict[str, Any]:
+    """Queued for the account's owner process; the score reflects it within seconds."""
+    at = datetime.now(UTC)
+    digest = hashlib.sha256(f"{account_id}\x00{at.isoformat()}".encode()).hexdigest()[:32]
+    command = SetCsmSentiment(f"cmd_{digest}", account_id, body.value, body.note, at)
+    message = OutgoingMessage(
+        context.topics.health_commands, account_id.encode(), command.to_json()
+    )
+    try:
+        await context.producer.send_and_wait_all([message])
+    except ProduceError as error:
+        raise UnavailableError(
+            f"Kafka did not take the change ({error}); retry", headers={"Retry-After": "2"}
+        ) from error
+    return {"account_id": account_id, "csm_sentiment": body.value, "id": command.id}
