@@ -341,3 +341,58 @@ async def _scores(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple
             text("SELECT account_id, score, band, components::text FROM scores")
         )
         return {row[0]: tuple(row[1:]) for row in rows}
+
+
+async def test_deferred_accounts_a_failed_batch_scored_are_scored_again_after_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Accounts deferred on partition 0 are re-scored by a batch of partition 1 whose
+    # transaction then fails at commit: the runner reloads only partition 1.
+    records = _records()
+    accounts = sorted(_account_ids(records))
+    moved = set(accounts[::2])
+    on_one = [_on_partition(r, 1) for r in records if r.value.account_id in moved]
+    on_zero = [r for r in records if r.value.account_id not in moved]
+    waiting = [10_000]
+    keeper = ScoreKeeper(
+        model=default_model(),
+        topics=Topics("t"),
+        clock=lambda: NOW,
+        deferral=RescoreDeferral(backlog=lambda: waiting[0]),
+    )
+    async with sessions() as session:
+        await keeper.on_assigned(session, {TopicPartition("t", 0), TopicPartition("t", 1)})
+    async with sessions.begin() as session:
+        await keeper.handle(session, on_zero)  # deferred
+    waiting[0] = 0
+    async with sessions() as session, session.begin():
+        await keeper.handle(session, on_one)  # scores partition 0's deferred accounts too
+        await session.rollback()  # as when the commit fails
+    await keeper.on_revoked({TopicPartition("t", 1)})  # as the runner recovers
+    async with sessions() as session:
+        await keeper.on_assigned(session, {TopicPartition("t", 1)})
+    async with sessions.begin() as session:
+        await keeper.handle(session, on_one)
+    async with sessions.begin() as session:
+        await keeper.tick(session)
+    assert sorted(await _scores(sessions)) == accounts
+
+
+async def test_memory_is_stale_from_a_tick_until_its_transaction_commits(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    keeper = _keeper(500)
+    async with sessions() as session, session.begin():
+        await keeper.tick(session)
+        assert keeper.recovery.stale
+        await session.rollback()  # as when the commit fails
+    assert keeper.recovery.stale
+    async with sessions.begin() as session:
+        await keeper.tick(session)  # reloads first
+    assert not keeper.recovery.stale
+
+
+def _on_partition(record: Record[Incoming], partition: int) -> Record[Incoming]:
+    message = record.message
+    moved = ConsumedMessage(message.topic, partition, message.offset, None, None, 0, ())
+    return Record(moved, record.value)

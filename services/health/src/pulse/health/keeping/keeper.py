@@ -115,11 +115,11 @@ class ScoreKeeper:
         elif not self._deferral.holding:
             await self._rescore(session, touched.values(), now, "event", inputs)
         else:
-            # Deferred accounts of other partitions move on in memory too; after a failed
-            # batch the runner reloads only the batch's partitions.
-            with self.recovery.guard():
-                due = {**self._deferral.take(), **touched}
-                await self._rescore(session, due.values(), now, "event", inputs)
+            # Deferred accounts of other partitions move on in memory too, and after a
+            # failed batch the runner reloads only the batch's partitions.
+            self.recovery.until_commit(session)
+            due = {**self._deferral.take(), **touched}
+            await self._rescore(session, due.values(), now, "event", inputs)
 
     async def _defer(
         self,
@@ -187,8 +187,8 @@ class ScoreKeeper:
         self.attempted = list(due)
         # Accounts of every partition move on in memory, and no runner reloads them if the
         # transaction does not commit.
-        with self.recovery.guard():
-            await self._rescore(session, due.values(), now, "time", {})
+        self.recovery.until_commit(session)
+        await self._rescore(session, due.values(), now, "time", {})
         return len(due)
 
     def set_aside(self, account_ids: Iterable[str]) -> None:
@@ -212,10 +212,11 @@ class ScoreKeeper:
         self.model = model
         now = self._clock()
         accounts = list(self._accounts)
-        for count, account in enumerate(accounts, 1):
-            self._due.schedule(account, now)
-            if count % SCHEDULE_CHUNK == 0:
-                await self._step_aside()  # 20,000 accounts held the loop for 0.3 s at once
+        with self.recovery.guard():  # a switch cut short leaves accounts unscheduled
+            for count, account in enumerate(accounts, 1):
+                self._due.schedule(account, now)
+                if count % SCHEDULE_CHUNK == 0:
+                    await self._step_aside()  # 20,000 accounts held the loop for 0.3 s
         self._on_due_now()
         return len(accounts)
 

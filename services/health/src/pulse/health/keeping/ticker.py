@@ -2,9 +2,9 @@
 process stored, then re-score the accounts that are due, a chunk per transaction so that
 batches and reads go on between.
 
-Each transaction runs between batches (the consumer runner's `run_exclusive`). When one
-fails or is cancelled, even while committing, the keeper's memory may be ahead of
-PostgreSQL: it is marked stale (see `recovery`) and reloaded before its next use.
+Each transaction runs between batches (the consumer runner's `run_exclusive`). One that
+does not commit leaves the keeper's memory stale (see `recovery`), and it is reloaded
+before its next use.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Ticker:
                 pass
             self._wake.clear()
             try:
-                await self._exclusive(self._adopt_stored_model)
+                await self._run_exclusive(self._adopt_stored_model)
                 await self._rescore_due()
             except Exception as exc:
                 log.log(
@@ -86,7 +86,7 @@ class Ticker:
         keeper, limit, chunks = self._keeper, TICK_CHUNK, 0
         while (keeper.has_due() or keeper.recovery.stale) and not self._stopping:
             try:
-                await self._exclusive(functools.partial(keeper.tick, limit=limit))
+                await self._run_exclusive(functools.partial(keeper.tick, limit=limit))
                 chunks += 1
             except Exception as exc:
                 if is_transient(exc):
@@ -99,16 +99,11 @@ class Ticker:
                 if not failed:
                     raise  # not an account's fault (the reload before it failed)
                 # Reload first: a reload after would bring the due time back.
-                await self._exclusive(keeper.recovery.reload)
+                await self._run_exclusive(keeper.recovery.reload)
                 keeper.set_aside(failed)
             self._after_chunk()
         if chunks > 1:  # a midnight or a model change: many states thawed and re-frozen
             release_free_memory()
-
-    async def _exclusive(self, work: Work) -> None:
-        """`work` in one transaction between batches; memory is stale if it fails."""
-        with self._keeper.recovery.guard():
-            await self._run_exclusive(work)
 
     async def _adopt_stored_model(self, session: AsyncSession) -> None:
         stored = await model_versions.active_model(session)
