@@ -6,9 +6,9 @@ it committed: its offsets table in Postgres (one transaction with the state it b
 polled until every partition reaches the end the producer reported. The ceiling is a
 bare aiokafka consumer reading the same messages and parsing each with orjson.
 
-While it drains this backlog, health defers re-scores (see `pulse.health.keeping.keeper`); one
-more run on the first partition count re-scores every batch at once instead, to show
-what deferring buys.
+While it drains this backlog, health defers re-scores (see
+`pulse.health.keeping.deferral`); one more run on the first partition count re-scores
+every batch at once instead, to show what deferring buys.
 """
 
 from __future__ import annotations

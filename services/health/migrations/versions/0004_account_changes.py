@@ -3,8 +3,8 @@
 Rewriting an account's whole state (~3 KiB of JSON) on every re-score took about a fifth
 of a busy health process's time. Now a re-score appends one small row: the raw events it
 applied and what the scoring said; `account_states` holds a snapshot, rewritten only
-after many changes (see `pulse.health.keeping.changes`). Loading replays the changes after the
-snapshot.
+after many changes (see `pulse.health.keeping.changes`). Loading replays the changes
+after the snapshot.
 
 Revision ID: 0004
 Revises: 0003

@@ -2,8 +2,8 @@
 
 While the consumer is far behind, health applies a batch's events and commits them with
 its offsets, but re-scores the accounts they touched in a later batch (see
-`pulse.health.keeping.keeper`): an account with many events in the backlog is scored once, not
-once per batch. Such a change is replayed without the prune a re-score does, and it
+`pulse.health.keeping.deferral`): an account with many events in the backlog is scored
+once, not once per batch. Such a change is replayed without the prune a re-score does, and it
 carries no score when the account has never been scored.
 
 Revision ID: 0005

@@ -1,1 +1,1 @@
-"""Health's HTTP API: the routes and what they need to read a request."""
+"""Health's HTTP API: its routes by resource, composed in `routes`."""

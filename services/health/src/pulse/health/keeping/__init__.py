@@ -1,2 +1,1 @@
-"""The consumer side: applying consumed events to the owned accounts kept in memory, and
-keeping their scores current as events arrive, time passes and the model changes."""
+"""The consumer side: owned accounts in memory, kept scored as events arrive and time passes."""

@@ -4,7 +4,7 @@ Rewriting an account's whole state (~3 KiB of JSON) on every re-score cost about
 of a busy health process's time. A re-score appends a change instead: the inputs it
 applied (events and CSM sentiments, the raw bytes as consumed) and the moment it scored
 at. Replaying a change repeats exactly what the keeper did: apply each input at that
-moment, then prune at it (unless the re-score was deferred, see `keeper`); so a snapshot
+moment, then prune at it (unless the re-score was deferred, see `deferral`); so a snapshot
 plus its changes rebuilds the state in memory, byte for byte. After `SNAPSHOT_AFTER_STEPS`
 steps (inputs and prunes) the keeper writes a new snapshot and drops the changes, which
 bounds a load's replay; an account holding many items (full ledgers, thousands of distinct

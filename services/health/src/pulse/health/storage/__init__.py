@@ -1,2 +1,1 @@
-"""Health's PostgreSQL tables and every query on them; imports nothing else of health but
-the tables."""
+"""Health's PostgreSQL tables and every query on them; imports nothing else of health."""

@@ -33,8 +33,8 @@ class StoredAccount:
 
 @dataclass(frozen=True, slots=True)
 class StoredChange:
-    """One `account_changes` row: the inputs a re-score applied (see `changes`), the moment
-    it scored at, and what its scoring said."""
+    """One `account_changes` row: the inputs a re-score applied (see
+    `pulse.health.keeping.changes`), the moment it scored at, and what its scoring said."""
 
     at: datetime
     inputs: bytes

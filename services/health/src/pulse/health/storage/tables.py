@@ -60,7 +60,7 @@ account_changes = Table(
     Column("history_day", Text, nullable=True),
     Column("next_change_at", DateTime(timezone=True), nullable=True),
     # False: the inputs were applied with no prune and no re-score after them (one
-    # deferred while a backlog drained; see `pulse.health.keeping.keeper`).
+    # deferred while a backlog drained; see `pulse.health.keeping.deferral`).
     Column("rescored", Boolean, nullable=False, server_default=true()),
     Index("account_changes_account", "account_id", "seq"),
     Index("account_changes_partition", "partition"),
