@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,6 +14,8 @@ from pulse.common.settings import ApiKey
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An API key from PULSE_API_KEYS.")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+#: The bearer credentials if any, for a route that decides itself whether it needs a key.
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
 class ApiKeyRegistry:
@@ -58,10 +61,15 @@ def require_scope(scope: str) -> Callable[..., Awaitable[ApiKey]]:
     `admin` implies every scope.
     """
 
-    async def dependency(
-        request: Request,
-        credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),  # noqa: B008
-    ) -> ApiKey:
+    async def dependency(request: Request, credentials: Credentials) -> ApiKey:
         return authenticate(request, credentials, scope)
 
     return dependency
+
+
+#: The presented key, which must hold the scope named (401 without a key, 403 without
+#: the scope); as a route parameter's type.
+IngestKey = Annotated[ApiKey, Depends(require_scope("ingest"))]
+ReadKey = Annotated[ApiKey, Depends(require_scope("read"))]
+WriteKey = Annotated[ApiKey, Depends(require_scope("write"))]
+AdminKey = Annotated[ApiKey, Depends(require_scope("admin"))]

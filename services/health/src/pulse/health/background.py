@@ -81,7 +81,7 @@ class BackgroundLoops:
         self.ticker.wake()
 
     async def housekeeping(self) -> None:
-        """Hourly: forget event ids older than the dedupe window (DESIGN §2), so the
+        """Hourly: forget event ids older than the dedupe window (design §2), so the
         table holds about a window's worth of ids instead of growing for ever."""
         window = self._context.settings.dedupe_window_days
         while True:

@@ -21,8 +21,9 @@ from pulse.common.events import Event, EventValidationError, event_from_json
 from pulse.common.events.errors import errors_from_pydantic
 from pulse.common.events.fields import AccountId, EventId, OccurredAt, Timestamp
 from pulse.common.kafka.records import ConsumedMessage, UndecodableMessage
+from pulse.health.scoring.bands import BANDS, Band
 
-SENTIMENTS = ("green", "yellow", "red")
+SENTIMENTS = BANDS
 #: Longest CSM note, as the API takes it.
 MAX_NOTE_LENGTH = 2_000
 #: Why health dead-letters a message: the closed set of `pulse-dlq-reason` values it sends.
@@ -71,7 +72,7 @@ class _CommandBody(BaseModel):
     kind: Literal["csm_sentiment"]
     id: Annotated[EventId, AfterValidator(_not_empty)]
     account_id: AccountId
-    value: Literal["green", "yellow", "red"]
+    value: Band
     note: Annotated[str | None, Field(max_length=MAX_NOTE_LENGTH)] = None
     at: datetime
 

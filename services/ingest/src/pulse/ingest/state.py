@@ -33,8 +33,9 @@ class IngestState:
     adapters: Mapping[str, SourceAdapter]
 
 
-def ingest_state(request: Request) -> IngestState:
-    """FastAPI dependency: the running ingest's state."""
+async def ingest_state(request: Request) -> IngestState:
+    """FastAPI dependency: the running ingest's state (`async`: a plain `def` dependency
+    would run in a worker thread)."""
     state: IngestState = request.app.state.ingest
     return state
 

@@ -39,7 +39,7 @@ class ConsumerGroup:
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
     ConsumerGroup(
         service="health",
-        group_id="pulse-health",  # pulse.health.runtime.GROUP_ID
+        group_id="pulse-health",  # pulse.health.background.GROUP_ID
         topics=lambda topics: (*topics.all_events, topics.health_commands),
     ),
 )

@@ -3,7 +3,7 @@ events' `account_id`, and the bands."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Path
 from pydantic import TypeAdapter, ValidationError
@@ -11,8 +11,6 @@ from pydantic import TypeAdapter, ValidationError
 from pulse.common.errors import PulseError
 from pulse.common.events.errors import errors_from_pydantic
 from pulse.common.events.fields import AccountId as EventAccountId
-
-Band = Literal["green", "yellow", "red"]
 
 
 class InvalidAccountIdError(PulseError):
@@ -25,7 +23,7 @@ class InvalidAccountIdError(PulseError):
 _ACCOUNT_ID = TypeAdapter(EventAccountId)
 
 
-def _account_id(
+async def _account_id(
     account_id: Annotated[str, Path(description="1 to 128 characters of A-Z a-z 0-9 . _ : @ -")],
 ) -> str:
     """The path's account id, checked by the rules of events' `account_id`: an account the

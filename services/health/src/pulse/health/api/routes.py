@@ -1,4 +1,4 @@
-"""Health's HTTP API (DESIGN §4): scores, history, the account list, the scoring model,
+"""Health's HTTP API (design §4): scores, history, the account list, the scoring model,
 CSM sentiment."""
 
 from __future__ import annotations

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from pulse.common.auth import require_scope
+from pulse.common.auth import ReadKey
 from pulse.common.errors import NotFoundError, PulseError
 from pulse.common.http import JSONResponse
-from pulse.common.service import ServiceContext, service_context
-from pulse.health.api.params import AccountId, Band
+from pulse.common.service import Context
+from pulse.health.api.params import AccountId
+from pulse.health.scoring.bands import Band
 from pulse.health.scoring.score import Component, drivers
 from pulse.health.storage import score_reads
 
@@ -23,8 +24,8 @@ router = APIRouter()
 Segment = Literal["high_touch", "low_touch", "tech_touch"]
 #: Drivers and trend horizons: (label, days back).
 HORIZONS = (("7d", 7), ("30d", 30))
-#: Drivers listed per horizon, largest move first.
-TOP_DRIVERS = 5
+#: Drivers listed per horizon, largest move first (a score event carries fewer).
+DRIVERS_PER_HORIZON = 5
 
 
 class BadCursorError(PulseError):
@@ -40,10 +41,10 @@ def _not_found(account_id: str) -> NotFoundError:
 
 @router.get("/accounts/{account_id}/health", summary="An account's health, explained")
 async def get_health(
-    _: Any = Depends(require_scope("read")),  # noqa: B008
+    _: ReadKey,
     *,
     account_id: AccountId,
-    context: ServiceContext = Depends(service_context),  # noqa: B008
+    context: Context,
 ) -> JSONResponse:
     """Score, band, segment, components, drivers of 7 and 30 days, trend; 404 when unknown.
 
@@ -52,7 +53,7 @@ async def get_health(
     """
     async with context.reads() as session:
         found_row = await score_reads.get_score_and_past(
-            session, account_id, [d for _, d in HORIZONS]
+            session, account_id, [days for _label, days in HORIZONS]
         )
     if found_row is None:
         raise _not_found(account_id)
@@ -61,13 +62,13 @@ async def get_health(
     components = [Component(**c) for c in row["components"]]
     found: list[dict[str, Any]] = []
     trend: dict[str, float | None] = {}
-    for (label, _), point in zip(HORIZONS, past, strict=True):
+    for (label, _days), point in zip(HORIZONS, past, strict=True):
         if point is None:
             trend[f"delta_{label}"] = None
             continue
         trend[f"delta_{label}"] = round(row["score"] - point["score"], 1)
         before = [Component(**c) for c in point["components"]]
-        found.extend(asdict(d) for d in drivers(components, before, label, TOP_DRIVERS))
+        found.extend(asdict(d) for d in drivers(components, before, label, DRIVERS_PER_HORIZON))
     # Rendered directly: the body is plain JSON already, and FastAPI's validation and
     # encoding of an untyped dict would only add CPU to the hottest read.
     body = {
@@ -88,13 +89,13 @@ async def get_health(
 
 @router.get("/accounts/{account_id}/health/history", summary="An account's score history")
 async def get_history(
-    _: Any = Depends(require_scope("read")),  # noqa: B008
+    _: ReadKey,
     *,
     account_id: AccountId,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    context: ServiceContext = Depends(service_context),  # noqa: B008
+    context: Context,
 ) -> dict[str, Any]:
     """Points whenever the band changed or the score moved by 1 or more, and daily."""
     async with context.reads() as session:
@@ -106,6 +107,8 @@ async def get_history(
 
 @router.get("/accounts", summary="Accounts by health, filtered and paginated")
 async def list_accounts(
+    _: ReadKey,
+    context: Context,
     band: Band | None = None,
     segment: Segment | None = None,
     owner: Annotated[str | None, Query(max_length=256)] = None,
@@ -116,8 +119,6 @@ async def list_accounts(
     ] = "score",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
-    _: Any = Depends(require_scope("read")),  # noqa: B008
-    context: ServiceContext = Depends(service_context),  # noqa: B008
 ) -> dict[str, Any]:
     """Keyset pagination: pass `next_cursor` back as `cursor` for the next page."""
     filters = score_reads.AccountFilter(band, segment, owner, min_score, max_score)

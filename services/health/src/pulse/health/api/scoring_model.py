@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from pulse.common.auth import require_scope
+from pulse.common.auth import AdminKey, ReadKey
 from pulse.common.errors import PulseError
-from pulse.common.service import ServiceContext, service_context
+from pulse.common.service import Context
 from pulse.health.api.model_upload import parse_model, read_model_text
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.storage import model_versions
@@ -50,8 +50,8 @@ def _active(request: Request) -> ActiveModel:
 @router.get("/scoring-model", summary="The active scoring model")
 async def get_model(
     request: Request,
-    _: Any = Depends(require_scope("read")),  # noqa: B008
-    context: ServiceContext = Depends(service_context),  # noqa: B008
+    _: ReadKey,
+    context: Context,
 ) -> dict[str, Any]:
     """The model the scores are computed with, and every version stored."""
     model = _active(request).model
@@ -72,8 +72,8 @@ async def get_model(
 )
 async def put_model(
     request: Request,
-    _: Any = Depends(require_scope("admin")),  # noqa: B008
-    context: ServiceContext = Depends(service_context),  # noqa: B008
+    _: AdminKey,
+    context: Context,
 ) -> dict[str, Any]:
     """Validate the YAML model, store it as the active version; every account is then
     re-scored from stored state (history records the model version). 413 over

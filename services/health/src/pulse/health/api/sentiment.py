@@ -7,15 +7,16 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from pulse.common.auth import require_scope
+from pulse.common.auth import WriteKey
 from pulse.common.errors import UnavailableError
 from pulse.common.kafka.producer import OutgoingMessage, ProduceError
-from pulse.common.service import ServiceContext, service_context
-from pulse.health.api.params import AccountId, Band
+from pulse.common.service import Context
+from pulse.health.api.params import AccountId
 from pulse.health.messages import MAX_NOTE_LENGTH, SetCsmSentiment
+from pulse.health.scoring.bands import Band
 
 router = APIRouter()
 
@@ -34,10 +35,10 @@ class SentimentBody(BaseModel):
 )
 async def put_sentiment(
     body: SentimentBody,
-    _: Any = Depends(require_scope("write")),  # noqa: B008
+    _: WriteKey,
     *,
     account_id: AccountId,
-    context: ServiceContext = Depends(service_context),  # noqa: B008
+    context: Context,
 ) -> dict[str, Any]:
     """Queued for the account's owner process; the score reflects it within seconds."""
     at = datetime.now(UTC)

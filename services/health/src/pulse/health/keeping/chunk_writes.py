@@ -21,9 +21,8 @@ from pulse.health import metrics
 from pulse.health.keeping.cache import AccountCache, CachedAccount
 from pulse.health.storage import account_states, score_writes
 
-#: Longest the keeper scores before letting HTTP requests run. By time, not by count: a
-#: read takes several turns of the event loop, each waiting out one such slice, and on a
-#: busy machine 16 accounts (the count it was) took 20 ms.
+#: Longest the keeper scores before stepping aside for HTTP requests. By time, not by
+#: count: how long an account takes varies widely with what it holds and the machine.
 YIELD_AFTER_S = 0.002
 
 

@@ -27,8 +27,8 @@ from pulse.health.scoring.score import AccountScore, drivers, score_account
 
 #: Moves smaller than this since the last history point add none (unless the band changes).
 HISTORY_MIN_MOVE = 1.0
-#: Drivers carried by each `pulse.health.scores` event.
-TOP_DRIVERS = 3
+#: Drivers carried by each `pulse.health.scores` event (the API lists more per horizon).
+MESSAGE_DRIVERS = 3
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def score_message(
         "segment": result.segment,
         "model_version": result.model_version,
         "computed_at": now,
-        "top_drivers": drivers(result.components, None, "now", TOP_DRIVERS),
+        "top_drivers": drivers(result.components, None, "now", MESSAGE_DRIVERS),
     }
     digest = hashlib.sha256(
         orjson.dumps([account.account_id, now, result.score, result.model_version])

@@ -10,9 +10,11 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulse.health.scoring.bands import Band
+
 #: How much one event may count (`count` weights): relative, like group weights.
 EventWeight = Annotated[float, Field(ge=0, le=1_000, allow_inf_nan=False)]
-Sentiment = Literal["green", "yellow", "red"]
+Sentiment = Band
 WindowRule = Literal["required", "optional", "none"]
 
 

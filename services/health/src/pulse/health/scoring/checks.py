@@ -18,6 +18,7 @@ from pulse.health.scoring.aggregations import (
     RatioToAttribute,
     TrendRatio,
 )
+from pulse.health.scoring.bands import BANDS
 from pulse.health.scoring.catalog import (
     ATTRIBUTE_TYPES,
     DISTINCT_FIELDS,
@@ -266,7 +267,7 @@ def _manual_problems(aggregation: Manual, reads: Sequence[EventSelector]) -> Pro
         problems.append(
             (".reads", "a manual measure reads no events (the API sets it); remove reads")
         )
-    missing = [s for s in ("green", "yellow", "red") if s not in aggregation.values]
+    missing = [s for s in BANDS if s not in aggregation.values]
     if missing:
         problems.append((".aggregation.values", f"needs a value for {', '.join(missing)}"))
     return problems

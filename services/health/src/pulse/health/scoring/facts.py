@@ -28,6 +28,7 @@ from pulse.common.events import (
     UsageActivity,
 )
 from pulse.health.scoring.attributes import AccountAttributes
+from pulse.health.scoring.bands import BANDS
 from pulse.health.scoring.catalog import (
     CHANNEL,
     DISTINCT_FIELDS,
@@ -52,7 +53,7 @@ from pulse.health.scoring.open_tallies import OpenInvoices, OpenTickets
 from pulse.health.scoring.series import DailyCounts
 
 GRACE_DAYS = 30
-SENTIMENTS = ("green", "yellow", "red")
+SENTIMENTS = BANDS
 MAX_NOTE_LENGTH = 2_000
 #: Version of the `to_dict` layout. 2: daily counts as columns over all series (1: a
 #: dict per series, slower to write); format 1 states still load.

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from pulse.health.scoring.aggregations import Aggregation
+from pulse.health.scoring.bands import Band
 from pulse.health.scoring.checks import measure_problems, value_range_problems
 from pulse.health.scoring.functions import Problems, Score, ScoringFunction
 from pulse.health.scoring.selectors import EventSelector
@@ -62,7 +63,7 @@ class Bands(_Part):
     green: Score = 70.0
     yellow: Score = 40.0
 
-    def band(self, score: float) -> Literal["green", "yellow", "red"]:
+    def band(self, score: float) -> Band:
         """The band of a score."""
         if score >= self.green:
             return "green"

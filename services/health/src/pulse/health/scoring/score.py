@@ -12,8 +12,8 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
+from pulse.health.scoring.bands import Band
 from pulse.health.scoring.days import day_of
 from pulse.health.scoring.facts import AccountFacts
 from pulse.health.scoring.measured import Measured, measure_all
@@ -21,7 +21,6 @@ from pulse.health.scoring.model import ScoringModel
 
 #: The score of an account no measure says anything about: no evidence either way.
 NO_EVIDENCE_SCORE = 50.0
-Band = Literal["green", "yellow", "red"]
 
 
 # Not frozen: a frozen __init__ is 3x slower, on a hot path. No slots: orjson writes a
