@@ -60,6 +60,8 @@ Decision = Delivered | RetryAt | GiveUp
 
 def jittered(step: timedelta, rng: Uniform) -> timedelta:
     """A delay in [0, step]: full jitter."""
+    # Clamped so a random source that strays from [0, 1) can neither push a retry past its
+    # step nor schedule it in the past.
     fraction = min(max(rng(), 0.0), 1.0)
     return timedelta(seconds=step.total_seconds() * fraction)
 
