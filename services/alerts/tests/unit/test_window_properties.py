@@ -42,6 +42,9 @@ offsets = st.one_of(
 advances = st.one_of(
     st.integers(0, 2 * DAY_S), st.sampled_from([0, 1, WINDOW_S - 1, WINDOW_S, WINDOW_S + 1])
 )
+#: An event of a step: offset from now, watched or not, and maybe an earlier one to replay.
+Sent = tuple[int, bool, int | None]
+Step = tuple[int, Sent | None]
 #: A step: how far now moves, then maybe an event (offset, watched or not, replay index).
 steps = st.lists(
     st.tuples(
@@ -99,7 +102,7 @@ def usage(at: datetime, watched: bool) -> Event:
 
 
 def replay(
-    history: list[tuple[datetime, bool]], event: tuple[int, bool, int | None], now: datetime
+    history: list[tuple[datetime, bool]], event: Sent, now: datetime
 ) -> tuple[datetime, bool]:
     offset, watched, again = event
     if again is not None and history:
@@ -109,7 +112,7 @@ def replay(
 
 @settings(max_examples=300, deadline=None)
 @given(steps)
-def test_counts_match_a_recount_after_every_step(run: list[tuple[int, object]]) -> None:
+def test_counts_match_a_recount_after_every_step(run: list[Step]) -> None:
     state = new_state(phone_rule(at_least=2, window="3d"), START)
     reference = Reference()
     history: list[tuple[datetime, bool]] = []
@@ -117,7 +120,7 @@ def test_counts_match_a_recount_after_every_step(run: list[tuple[int, object]]) 
     for advance, event in run:
         now += timedelta(seconds=advance)
         if event is not None:
-            at, watched = replay(history, event, now)  # type: ignore[arg-type]
+            at, watched = replay(history, event, now)
             history.append((at, watched))
             sent = ticket(at, watched)
             assert state.observe(sent, now) == reference.offer(sent.id, at, watched, now)
@@ -132,7 +135,7 @@ def test_counts_match_a_recount_after_every_step(run: list[tuple[int, object]]) 
 
 @settings(max_examples=300, deadline=None)
 @given(steps)
-def test_silence_matches_a_recount_after_every_step(run: list[tuple[int, object]]) -> None:
+def test_silence_matches_a_recount_after_every_step(run: list[Step]) -> None:
     state = new_state(quiet_rule(silence="3d"), START)
     reference = Reference()
     history: list[tuple[datetime, bool]] = []
@@ -140,7 +143,7 @@ def test_silence_matches_a_recount_after_every_step(run: list[tuple[int, object]
     for advance, event in run:
         now += timedelta(seconds=advance)
         if event is not None:
-            at, watched = replay(history, event, now)  # type: ignore[arg-type]
+            at, watched = replay(history, event, now)
             history.append((at, watched))
             sent = usage(at, watched)
             assert state.observe(sent, now) == reference.offer(sent.id, at, watched, now)

@@ -105,7 +105,7 @@ def test_memory_is_bounded_by_the_window_and_the_lateness_horizon() -> None:
         at = START + timedelta(hours=hour)
         state.observe(phone(at, f"e{hour}"), at)
     assert state.held() == 24
-    assert state._intake.remembered() == 24 * 30 + 1
+    assert state.remembered_ids() == 24 * 30 + 1
 
 
 def test_sum_adds_the_field_exactly() -> None:

@@ -74,6 +74,10 @@ class WindowState:
         """How many events the state holds (inside the window or ahead of `now`)."""
         return len(self._inside) + len(self._ahead)
 
+    def remembered_ids(self) -> int:
+        """How many event ids the state keeps to refuse replays."""
+        return self._intake.remembered()
+
     def _advance(self, now: datetime) -> None:
         self._intake.advance(now)
         while self._ahead and self._ahead[0][0] <= now:
