@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from pulse.alerts.rules.verdict import MAX_EVIDENCE
 from pulse.common.events import Event
 
 from .conftest import NOW, make_event
-from .rule_builders import phone_rule, quiet_rule
+from .rule_builders import overdue_sum_rule, phone_rule, quiet_rule
 
 START = NOW - timedelta(days=100)
 WINDOW = timedelta(days=3)
@@ -196,3 +198,37 @@ def test_every_event_expires_with_no_new_event(moments_s: list[int]) -> None:
         verdict = state.evaluate(now)
     assert verdict.count == 0
     assert now == latest + WINDOW
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 20 * DAY_S), st.decimals("0.01", "99999.99", places=2)),
+        max_size=30,
+    ),
+    st.integers(0, 25 * DAY_S),
+)
+def test_sums_are_exact_over_the_window(sent: list[tuple[int, Decimal]], probe_s: int) -> None:
+    state = new_state(overdue_sum_rule(window="3d", at_least=1000), START)
+    taken: dict[str, tuple[datetime, Decimal]] = {}
+    latest = START + timedelta(seconds=max((s for s, _ in sent), default=0))
+    for i, (s, amount) in enumerate(sent):
+        at = START + timedelta(seconds=s)
+        event = make_event(
+            "invoice.overdue",
+            at,
+            event_id=f"i{i}",
+            invoice_id="i",
+            amount=str(amount),
+            currency="EUR",
+        )
+        state.observe(event, latest)
+        taken[event.id] = (at, amount)
+    now = max(latest, START + timedelta(seconds=probe_s))
+    verdict = state.evaluate(now)
+    expected = sum(
+        (Fraction(amount) for at, amount in taken.values() if at <= now < at + WINDOW),
+        Fraction(0),
+    )
+    assert verdict.total == expected
+    assert verdict.holds is (expected >= 1000)
