@@ -1,0 +1,111 @@
+"""Alert rules: what each kind watches for and the timing every rule shares.
+
+Kinds (the `kind` field picks one):
+- `count`: at least `at_least` matching events in a sliding `window`;
+- `sum`: the matching events' numeric `field` adds up to at least `at_least` in `window`;
+- `absence`: no matching event for `silence`;
+- `match`: one matching event; the condition holds for `lasts` after it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pulse.alerts.rules.durations import Duration
+from pulse.alerts.rules.filters import Filter
+from pulse.common.events import AccountSegment, Event
+
+Severity = Literal["info", "warning", "critical"]
+RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+#: Largest count or sum a rule may ask for; money in events has at most 15 integer digits.
+MAX_THRESHOLD = 1e15
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _Rule(_Part):
+    """What every kind shares: identity, audience, which events, and timing."""
+
+    id: RuleId
+    name: str = Field(min_length=1, max_length=200)
+    severity: Severity
+    #: What the rule counts, in words for reasons: "phone calls to support".
+    noun: str = Field(min_length=1, max_length=200)
+    event: str
+    where: Filter | None = None
+    segments: list[AccountSegment] | None = Field(None, min_length=1)
+    owners: list[str] | None = Field(None, min_length=1, max_length=1_000)
+    playbook: str | None = Field(None, min_length=1, max_length=200)
+    #: The condition must hold this long before the alert opens.
+    for_: Duration = Field(timedelta(0), alias="for")
+    #: Once open, the alert stays open this long after the condition stops holding.
+    keep_firing_for: Duration = timedelta(0)
+    #: After a resolution, the alert cannot reopen for this long.
+    cooldown: Duration = timedelta(0)
+
+    def selects(self, event: Event) -> bool:
+        """Whether an event is one this rule watches (its type and filter)."""
+        return event.type == self.event and (self.where is None or self.where.matches(event.data))
+
+    def applies_to(self, segment: str | None, owner: str | None) -> bool:
+        """Whether the rule watches an account of this segment and owner."""
+        if self.segments is not None and segment not in self.segments:
+            return False
+        return self.owners is None or owner in self.owners
+
+
+class CountRule(_Rule):
+    """At least `at_least` matching events in the last `window`."""
+
+    kind: Literal["count"]
+    at_least: int = Field(ge=1, le=1_000_000)
+    window: Duration
+
+
+class SumRule(_Rule):
+    """The matching events' `field` adds up to at least `at_least` in the last `window`."""
+
+    kind: Literal["sum"]
+    field: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    at_least: float = Field(gt=0, le=MAX_THRESHOLD, allow_inf_nan=False)
+    window: Duration
+
+
+class AbsenceRule(_Rule):
+    """No matching event for `silence` (counted from tracking start if none ever came)."""
+
+    kind: Literal["absence"]
+    silence: Duration
+
+
+class MatchRule(_Rule):
+    """A single matching event; the condition holds for `lasts` after it occurred."""
+
+    kind: Literal["match"]
+    lasts: Duration = timedelta(days=1)
+
+
+Rule = Annotated[CountRule | SumRule | AbsenceRule | MatchRule, Field(discriminator="kind")]
+WindowRule = CountRule | SumRule | MatchRule
+
+
+def window_of(rule: WindowRule) -> timedelta:
+    """How long an event counts toward a windowed rule."""
+    return rule.lasts if isinstance(rule, MatchRule) else rule.window
+
+
+def threshold_of(rule: WindowRule) -> float:
+    """The count or sum a windowed rule needs (a match needs one event)."""
+    return 1 if isinstance(rule, MatchRule) else rule.at_least
+
+
+class RuleSet(_Part):
+    """A file of rules."""
+
+    version: str = Field(min_length=1, max_length=64)
+    rules: list[Rule] = Field(min_length=1, max_length=1_000)
