@@ -7,8 +7,9 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.ingest.broker_health import BrokerHealth
@@ -75,3 +76,7 @@ def ingest_hook(config: IngestSettings, adapters: Mapping[str, SourceAdapter]) -
                 log.exception("could not store the accounts seen last")
 
     return hook
+
+
+#: The running ingest's state, as a route parameter's type.
+IngestStateDep = Annotated[IngestState, Depends(ingest_state)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from pulse.common.auth import IngestKey
 from pulse.common.errors import PulseError
 from pulse.common.http import JSONResponse
 from pulse.ingest.batch import validate_batch
@@ -21,8 +22,8 @@ from pulse.ingest.body import (
 )
 from pulse.ingest.metrics import BATCH_EVENTS, RATE_LIMITED
 from pulse.ingest.publisher import publish_outcome
-from pulse.ingest.routes.dependencies import IngestKeyDep, IngestStateDep
 from pulse.ingest.routes.responses import IngestAnswer, answer
+from pulse.ingest.state import IngestStateDep
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -73,7 +74,7 @@ _BODY = {
     openapi_extra=_BODY,
     summary="Send events",
 )
-async def post_events(request: Request, key: IngestKeyDep, state: IngestStateDep) -> JSONResponse:
+async def post_events(request: Request, key: IngestKey, state: IngestStateDep) -> JSONResponse:
     """Validate and normalise each event, produce the valid ones to Kafka keyed by account,
     and answer once Kafka acknowledged them all. Invalid items are reported one by one."""
     ndjson = check_media_type(request.headers.get("content-type"))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 
-from pulse.common.auth import authenticate
+from pulse.common.auth import AdminKey, Credentials, ReadKey, authenticate
 from pulse.common.errors import NotFoundError, PulseError, UnauthorizedError
 from pulse.common.events import FieldError, RejectReason
 from pulse.common.events.fields import AccountId
@@ -25,12 +25,6 @@ from pulse.ingest.references import (
     save_references,
     storable,
 )
-from pulse.ingest.routes.dependencies import (
-    AdminKeyDep,
-    CredentialsDep,
-    IngestStateDep,
-    ReadKeyDep,
-)
 from pulse.ingest.routes.responses import SourceAnswer, answer
 from pulse.ingest.sources.base import (
     PayloadError,
@@ -40,7 +34,7 @@ from pulse.ingest.sources.base import (
     SourceContext,
     SourceRequest,
 )
-from pulse.ingest.state import IngestState
+from pulse.ingest.state import IngestState, IngestStateDep
 
 SOURCES = ("segment", "stripe", "zendesk", "statuspage")
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -91,7 +85,7 @@ def _make_webhook_route(source: str) -> None:
         name=f"webhook_{source}",
     )
     async def webhook(
-        request: Request, credentials: CredentialsDep, state: IngestStateDep
+        request: Request, credentials: Credentials, state: IngestStateDep
     ) -> JSONResponse:
         """With a signing secret configured, the vendor's signature must be valid;
         without one, an API key with the `ingest` scope is required."""
@@ -179,7 +173,7 @@ def _position(path: str) -> int:
 
 
 @router.get("/{source}/references", summary="List a source's account references")
-async def get_references(source: str, _: ReadKeyDep, state: IngestStateDep) -> dict[str, Any]:
+async def get_references(source: str, _: ReadKey, state: IngestStateDep) -> dict[str, Any]:
     """Vendor references (Stripe customers, Zendesk organisations, Segment users and groups)
     and the account each maps to."""
     _adapter(state, source)
@@ -193,7 +187,7 @@ async def put_reference(
     kind: str,
     reference: str,
     body: ReferenceBody,
-    _: AdminKeyDep,
+    _: AdminKey,
     state: IngestStateDep,
 ) -> dict[str, str]:
     """Map e.g. Stripe customer `cus_123` (`/stripe/references/customer/cus_123`) to an
@@ -222,7 +216,7 @@ async def remove_reference(
     source: str,
     kind: str,
     reference: str,
-    _: AdminKeyDep,
+    _: AdminKey,
     state: IngestStateDep,
 ) -> None:
     """Forget a mapping; 404 when there was none."""
