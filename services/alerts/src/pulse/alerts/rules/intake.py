@@ -11,6 +11,9 @@ from __future__ import annotations
 import heapq
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Self
+
+from pulse.alerts.rules.snapshots import Snapshot, from_micros, to_micros
 
 MAX_LATENESS = timedelta(days=30)
 
@@ -50,6 +53,25 @@ class Intake:
         heapq.heappush(self._seen_by_age, (occurred_at, event_id))
         self._move_latest(occurred_at)
         return Outcome.TAKEN
+
+    def snapshot(self) -> Snapshot:
+        """The clock and the remembered ids, oldest first."""
+        return {
+            "clock": to_micros(self.clock),
+            "latest": to_micros(self.latest),
+            "seen": [[event_id, to_micros(at)] for at, event_id in sorted(self._seen_by_age)],
+        }
+
+    @classmethod
+    def restore(cls, snapshot: Snapshot) -> Self:
+        """The intake `snapshot` was taken of."""
+        intake = cls(from_micros(snapshot["clock"]))
+        intake.latest = from_micros(snapshot["latest"])
+        for event_id, micros in snapshot["seen"]:
+            at = from_micros(micros)
+            intake._seen[event_id] = at
+            intake._seen_by_age.append((at, event_id))  # sorted: a valid heap
+        return intake
 
     def remembered(self) -> int:
         """How many event ids are kept (bounded by the lateness horizon)."""

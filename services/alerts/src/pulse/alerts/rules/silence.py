@@ -12,9 +12,11 @@ from __future__ import annotations
 import heapq
 from datetime import datetime
 from fractions import Fraction
+from typing import Self
 
 from pulse.alerts.rules.definitions import AbsenceRule
 from pulse.alerts.rules.intake import Intake, Outcome
+from pulse.alerts.rules.snapshots import Snapshot, from_micros, to_micros
 from pulse.alerts.rules.verdict import Evidence, Verdict
 from pulse.common.events import Event
 
@@ -61,6 +63,26 @@ class SilenceState:
             next_change=min(edges, default=None),
             silent_since=since,
         )
+
+    def snapshot(self) -> Snapshot:
+        """What the state holds, as JSON-able values (see `snapshots`)."""
+        last = [to_micros(self._last[0]), self._last[1]] if self._last else None
+        return {
+            "started_at": to_micros(self.started_at),
+            "intake": self._intake.snapshot(),
+            "last": last,
+            "ahead": [[to_micros(at), event_id] for at, event_id in sorted(self._ahead)],
+        }
+
+    @classmethod
+    def restore(cls, rule: AbsenceRule, snapshot: Snapshot) -> Self:
+        """The state `snapshot` was taken of, for the same rule."""
+        state = cls(rule, from_micros(snapshot["started_at"]))
+        state._intake = Intake.restore(snapshot["intake"])
+        last = snapshot["last"]
+        state._last = (from_micros(last[0]), last[1]) if last else None
+        state._ahead = [(from_micros(micros), event_id) for micros, event_id in snapshot["ahead"]]
+        return state
 
     def _advance(self, now: datetime) -> None:
         self._intake.advance(now)

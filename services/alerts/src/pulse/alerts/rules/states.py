@@ -8,6 +8,7 @@ from typing import Protocol
 from pulse.alerts.rules.definitions import AbsenceRule, Rule
 from pulse.alerts.rules.intake import Outcome
 from pulse.alerts.rules.silence import SilenceState
+from pulse.alerts.rules.snapshots import Snapshot
 from pulse.alerts.rules.verdict import Verdict
 from pulse.alerts.rules.window import WindowState
 from pulse.common.events import Event
@@ -24,6 +25,10 @@ class RuleState(Protocol):
         """Whether the rule holds at `now`, why, and when that can next change."""
         ...
 
+    def snapshot(self) -> Snapshot:
+        """What the state holds, as JSON-able values; `restore_state` reads it back."""
+        ...
+
 
 def new_state(rule: Rule, started_at: datetime) -> RuleState:
     """A fresh state for a rule and an account watched from `started_at` (absence rules
@@ -31,3 +36,10 @@ def new_state(rule: Rule, started_at: datetime) -> RuleState:
     if isinstance(rule, AbsenceRule):
         return SilenceState(rule, started_at)
     return WindowState(rule, started_at)
+
+
+def restore_state(rule: Rule, snapshot: Snapshot) -> RuleState:
+    """The state a snapshot of `rule`'s state was taken of."""
+    if isinstance(rule, AbsenceRule):
+        return SilenceState.restore(rule, snapshot)
+    return WindowState.restore(rule, snapshot)

@@ -13,9 +13,17 @@ import heapq
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any, Self
 
 from pulse.alerts.rules.definitions import SumRule, WindowRule, threshold_of, window_of
 from pulse.alerts.rules.intake import Intake, Outcome
+from pulse.alerts.rules.snapshots import (
+    Snapshot,
+    fraction_from_json,
+    fraction_to_json,
+    from_micros,
+    to_micros,
+)
 from pulse.alerts.rules.verdict import MAX_EVIDENCE, Evidence, Verdict
 from pulse.common.events import Event
 
@@ -70,6 +78,25 @@ class WindowState:
             next_change=self._next_change(),
         )
 
+    def snapshot(self) -> Snapshot:
+        """What the state holds, as JSON-able values (see `snapshots`)."""
+        return {
+            "intake": self._intake.snapshot(),
+            "inside": [_entry_to_json(e) for e in sorted(self._inside)],
+            "ahead": [_entry_to_json(e) for e in sorted(self._ahead)],
+        }
+
+    @classmethod
+    def restore(cls, rule: WindowRule, snapshot: Snapshot) -> Self:
+        """The state `snapshot` was taken of, for the same rule."""
+        state = cls(rule, from_micros(snapshot["intake"]["clock"]))
+        state._intake = Intake.restore(snapshot["intake"])
+        # Sorted lists are valid heaps.
+        state._inside = [_entry_from_json(e) for e in snapshot["inside"]]
+        state._ahead = [_entry_from_json(e) for e in snapshot["ahead"]]
+        state._total = sum((e[2] for e in state._inside), Fraction(0))
+        return state
+
     def held(self) -> int:
         """How many events the state holds (inside the window or ahead of `now`)."""
         return len(self._inside) + len(self._ahead)
@@ -107,3 +134,11 @@ class WindowState:
         if value is None or isinstance(value, bool):
             return None
         return Fraction(value)
+
+
+def _entry_to_json(entry: _Entry) -> list[Any]:
+    return [to_micros(entry[0]), entry[1], fraction_to_json(entry[2])]
+
+
+def _entry_from_json(value: list[Any]) -> _Entry:
+    return (from_micros(value[0]), value[1], fraction_from_json(value[2]))
