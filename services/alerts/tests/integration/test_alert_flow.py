@@ -45,7 +45,7 @@ async def test_three_phone_tickets_open_one_alert_with_the_reason(
         assert one.json()["id"] == alert["id"]
 
         await stack.send(ticket("acme", "t5", "phone", _days_ago(0.5)))
-        [updated] = await stack.alerts_of("acme", lambda a: a and a[0]["count"] == 4)
+        [updated] = await stack.alerts_of("acme", lambda a: bool(a) and a[0]["count"] == 4)
         assert updated["id"] == alert["id"]
         assert updated["trips"] == 2
         assert updated["reason"].startswith("Acme: 4 phone calls")
