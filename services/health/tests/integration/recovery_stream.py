@@ -4,13 +4,10 @@ account, and the messages that carry them to health's topics."""
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-from aiokafka.partitioner import DefaultPartitioner
 
 from pulse.common.events import (
     AccountSegment,
@@ -26,8 +23,7 @@ from pulse.common.events import (
     event_to_json,
     validate_event,
 )
-from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
-from pulse.common.settings import Settings
+from pulse.common.kafka.producer import OutgoingMessage
 from pulse.common.topics import Topics
 
 FEATURES = [f"feature-{n}" for n in range(12)]
@@ -240,25 +236,3 @@ def to_message(topics: Topics, event: Event) -> OutgoingMessage:
     return OutgoingMessage(
         topics.for_event_type(event.type), event.account_id.encode(), event_to_json(event)
     )
-
-
-def end_offsets(messages: Sequence[OutgoingMessage], partitions: int) -> dict[tuple[str, int], int]:
-    """How many messages each partition receives: Kafka's default partitioner, as
-    PulseProducer uses it (topics start empty, so these are the end offsets)."""
-    partitioner = DefaultPartitioner()
-    numbers = list(range(partitions))
-    counts: Counter[tuple[str, int]] = Counter()
-    for message in messages:
-        counts[(message.topic, int(partitioner(message.key, numbers, numbers)))] += 1
-    return dict(counts)
-
-
-async def produce(settings: Settings, messages: Sequence[OutgoingMessage]) -> None:
-    """Produce every message and wait for the broker's acknowledgement of all."""
-    producer = PulseProducer(settings, client_id="recovery-test")
-    await producer.start()
-    try:
-        for start in range(0, len(messages), 5000):
-            await producer.send_and_wait_all(messages[start : start + 5000])
-    finally:
-        await producer.stop()

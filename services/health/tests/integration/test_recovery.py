@@ -22,6 +22,7 @@ from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.embedded import create_database, drop_database, free_port
+from pulse.devtools.testing.kafka import end_offsets, produce
 from pulse.devtools.testing.plugin import settings_for_tests
 from pulse.devtools.testing.services import running_service
 
@@ -37,7 +38,7 @@ from .recovery_processes import (
     wait_for_offsets,
 )
 from .recovery_reference import assert_scores_match
-from .recovery_stream import Stream, end_offsets, make_events, produce, to_message
+from .recovery_stream import Stream, make_events, to_message
 
 pytestmark = pytest.mark.integration
 

@@ -1,12 +1,18 @@
-"""Reading what landed on topics, for tests: every record, from the beginning."""
+"""Topics in tests: producing a stream and knowing where it ends, and reading what landed
+on topics, every record from the beginning."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
+
+from pulse.common.kafka.producer import OutgoingMessage, PulseProducer
+from pulse.common.settings import Settings
 
 
 async def read_topics(
@@ -57,3 +63,25 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
         await consumer._client.force_metadata_update()
         await asyncio.sleep(0.1)
     raise AssertionError(f"topic {topic} does not exist")
+
+
+def end_offsets(messages: Sequence[OutgoingMessage], partitions: int) -> dict[tuple[str, int], int]:
+    """How many messages each partition receives: Kafka's default partitioner, as
+    PulseProducer uses it (topics start empty, so these are the end offsets)."""
+    partitioner = DefaultPartitioner()
+    numbers = list(range(partitions))
+    counts: Counter[tuple[str, int]] = Counter()
+    for message in messages:
+        counts[(message.topic, int(partitioner(message.key, numbers, numbers)))] += 1
+    return dict(counts)
+
+
+async def produce(settings: Settings, messages: Sequence[OutgoingMessage]) -> None:
+    """Produce every message and wait for the broker's acknowledgement of all."""
+    producer = PulseProducer(settings, client_id="test-stream")
+    await producer.start()
+    try:
+        for start in range(0, len(messages), 5000):
+            await producer.send_and_wait_all(messages[start : start + 5000])
+    finally:
+        await producer.stop()
