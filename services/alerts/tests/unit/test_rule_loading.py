@@ -181,7 +181,11 @@ def test_structure_errors_name_each_path() -> None:
         ("rules[0].for", "expected a duration such as 14d, 12h, 30m or 0s, got '-1d'"),
         ("rules[0].window", "expected a duration such as 14d, 12h, 30m or 0s, got '2w'"),
         ("rules[0].colour", "unknown field"),
-        ("rules[1].kind", "unknown kind; kinds are absence, count, match, sum"),
+        (
+            "rules[1].kind",
+            "unknown kind; kinds are absence, band, count, match, renewal, score_below, "
+            "score_drop, sum",
+        ),
         ("rules[2].kind", "field required"),
     ]
 
