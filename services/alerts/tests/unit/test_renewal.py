@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 
 from pulse.alerts.rules.intake import Outcome
 from pulse.alerts.rules.renewal import RenewalState
@@ -42,7 +43,7 @@ def test_it_holds_from_90_days_before_the_renewal_until_00_00_utc_of_the_day() -
         RENEWAL,
         "yellow",
         1,
-        55,
+        Fraction(55),
     )
     assert [(e.event_id, e.occurred_at) for e in opened.evidence] == [
         ("u1", START),

@@ -27,8 +27,8 @@ def test_a_fall_of_20_points_in_30_days_holds_until_the_highest_leaves() -> None
     assert verdict.holds
     assert (verdict.count, verdict.total) == (2, Fraction(24))
     assert [(e.event_id, e.occurred_at, e.value) for e in verdict.evidence] == [
-        ("high", high, 78),
-        ("low", NOW, 54),
+        ("high", high, Fraction(78)),
+        ("low", NOW, Fraction(54)),
     ]
     assert verdict.next_change == high + 30 * DAY
     assert state.evaluate(high + 30 * DAY - SECOND).total == 24
@@ -55,7 +55,7 @@ def test_the_latest_point_counts_however_old() -> None:
     state.observe_score(make_point(NOW, 50, message_id="only"), NOW)
     verdict = state.evaluate(NOW + 400 * DAY)
     assert not verdict.holds
-    assert (verdict.count, verdict.total, verdict.band) == (1, 0, "yellow")
+    assert (verdict.count, verdict.total, verdict.band) == (1, Fraction(0), "yellow")
     assert [e.event_id for e in verdict.evidence] == ["only"]
     assert verdict.next_change is None
 
@@ -90,7 +90,7 @@ def test_no_score_no_fall() -> None:
     assert not verdict.holds
     assert (verdict.count, verdict.total, verdict.evidence, verdict.next_change) == (
         0,
-        0,
+        Fraction(0),
         (),
         None,
     )

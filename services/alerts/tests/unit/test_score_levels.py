@@ -66,7 +66,12 @@ def test_a_first_score_already_red_has_no_band_before() -> None:
 def test_with_no_score_nothing_holds() -> None:
     verdict = band_state(bands=["green", "yellow", "red"]).evaluate(NOW)
     assert not verdict.holds
-    assert (verdict.count, verdict.total, verdict.evidence, verdict.band) == (0, 0, (), None)
+    assert (verdict.count, verdict.total, verdict.evidence, verdict.band) == (
+        0,
+        Fraction(0),
+        (),
+        None,
+    )
 
 
 def test_a_point_stamped_ahead_of_now_counts_from_its_second() -> None:
