@@ -9,7 +9,8 @@ Over health scores (and, for `renewal`, the account's renewal date):
 - `band`: the latest band is one of `bands`;
 - `score_below`: the latest score is below `below`;
 - `score_drop`: the latest score is at least `points` under the highest of the last `within`;
-- `renewal`: the renewal is less than `within` away and the latest band is one of `bands`.
+- `renewal`: the renewal is at most `within` away, not yet come, and the latest band is
+  one of `bands`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Self
 from pulse.alerts.rules.definitions import RenewalRule
 from pulse.alerts.rules.intake import Outcome
 from pulse.alerts.rules.score_feed import ScoreFeed
-from pulse.alerts.rules.score_points import ScorePoint, exact_score
+from pulse.alerts.rules.score_points import ScorePoint, exact_score, point_evidence
 from pulse.alerts.rules.snapshots import Snapshot, from_micros, to_micros
 from pulse.alerts.rules.verdict import Evidence, Verdict
 from pulse.common.events import AccountUpdated, Event
@@ -85,7 +85,7 @@ class RenewalState:
         if renewal is not None:
             evidence.append(Evidence(renewal.event_id, renewal.occurred_at, Fraction(0)))
         if latest is not None:
-            evidence.append(Evidence(latest.message_id, latest.at, exact_score(latest.score)))
+            evidence.append(point_evidence(latest))
         return Verdict(
             holds=near and latest is not None and latest.band in self.rule.bands,
             at=now,

@@ -21,11 +21,12 @@ from pulse.alerts.rules.score_feed import ScoreFeed
 from pulse.alerts.rules.score_points import (
     ScorePoint,
     exact_score,
+    point_evidence,
     point_from_json,
     point_to_json,
 )
 from pulse.alerts.rules.snapshots import Snapshot
-from pulse.alerts.rules.verdict import Evidence, Verdict
+from pulse.alerts.rules.verdict import Verdict
 from pulse.common.events import Event
 
 
@@ -71,7 +72,7 @@ class ScoreDropState:
             at=now,
             count=len(shown),
             total=fall,
-            evidence=tuple(Evidence(p.message_id, p.at, exact_score(p.score)) for p in shown),
+            evidence=tuple(point_evidence(p) for p in shown),
             next_change=min((edge for edge in edges if edge is not None), default=None),
             band=latest.band,
         )

@@ -18,11 +18,12 @@ from pulse.alerts.rules.score_feed import ScoreFeed
 from pulse.alerts.rules.score_points import (
     ScorePoint,
     exact_score,
+    point_evidence,
     point_from_json,
     point_to_json,
 )
 from pulse.alerts.rules.snapshots import Snapshot
-from pulse.alerts.rules.verdict import Evidence, Verdict
+from pulse.alerts.rules.verdict import Verdict
 from pulse.common.events import Event
 
 
@@ -63,7 +64,7 @@ class ScoreLevelState:
             at=now,
             count=len(shown),
             total=exact_score(latest.score) if latest else Fraction(0),
-            evidence=tuple(Evidence(p.message_id, p.at, exact_score(p.score)) for p in shown),
+            evidence=tuple(point_evidence(p) for p in shown),
             next_change=self._feed.next_arrival(),
             band=latest.band if latest else None,
             previous_band=self._before.band if self._before else None,

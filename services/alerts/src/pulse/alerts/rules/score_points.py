@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any, Literal, get_args
 
 from pulse.alerts.rules.snapshots import from_micros, to_micros
+from pulse.alerts.rules.verdict import Evidence
 
 Band = Literal["green", "yellow", "red"]
 #: Best first.
@@ -34,6 +35,11 @@ class ScorePoint:
 def exact_score(score: float) -> Fraction:
     """The score as the decimal health wrote (`38.1` is 381/10, not the nearest float)."""
     return Fraction(Decimal(repr(score)))
+
+
+def point_evidence(point: ScorePoint) -> Evidence:
+    """The point as evidence of a verdict: its message id, moment and exact score."""
+    return Evidence(point.message_id, point.at, exact_score(point.score))
 
 
 def point_to_json(point: ScorePoint) -> list[Any]:
