@@ -2,19 +2,62 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from pulse.alerts.api import routes
+from pulse.alerts.background import alerts_hook
+from pulse.alerts.config import AlertsSettings
+from pulse.alerts.keeping.keeper import Clock, utc_now
+from pulse.alerts.rules.definitions import RuleSet
+from pulse.alerts.rules.loading import RuleError, default_rules, load_rules
 from pulse.common.service import ServiceSpec, create_service_app
+from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
 
 SCHEMA = "alerts"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
-DESCRIPTION = "Fires risk playbooks when rules trip and delivers them as signed webhooks."
+DESCRIPTION = (
+    "Evaluates risk rules on the event stream, opens alerts with the numbers that tripped "
+    "them, starts playbooks and delivers Standard-Webhooks-signed messages."
+)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The alerts app on the service kit: probes, metrics, OpenAPI."""
-    spec = ServiceSpec(name="alerts", schema=SCHEMA, description=DESCRIPTION)
+def create_app(
+    settings: Settings | None = None,
+    config: AlertsSettings | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """The alerts app: consumer, ticker, alert and rule API, probes, metrics, OpenAPI.
+
+    An invalid `PULSE_ALERTS_*` setting or rules file stops it before it serves (exit 2).
+    `clock` is the time rules are evaluated at (tests move it forward).
+    """
+    config = config or load_settings_or_exit(AlertsSettings)
+    rule_set, source = _rules_or_exit(config)
+    spec = ServiceSpec(
+        name="alerts",
+        schema=SCHEMA,
+        description=DESCRIPTION,
+        routers=(routes.router,),
+        hooks=(alerts_hook(config, rule_set, source, clock),),
+    )
     return create_service_app(spec, settings or Settings())
+
+
+def _rules_or_exit(config: AlertsSettings) -> tuple[RuleSet, str]:
+    """The rules to start with and where they came from; on a problem in the rules file,
+    print one line each and exit 2."""
+    path = config.rules_file
+    if path is None:
+        return default_rules(), "the shipped defaults"
+    try:
+        return load_rules(path.read_text("utf-8")), str(path)
+    except OSError as error:
+        print(f"pulse: PULSE_ALERTS_RULES_FILE {path}: {error.strerror}", file=sys.stderr)
+    except RuleError as error:
+        for where, message in error.errors:
+            print(f"pulse: rules {path}: {where or '(top)'}: {message}", file=sys.stderr)
+    raise SystemExit(2)

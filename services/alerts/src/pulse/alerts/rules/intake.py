@@ -43,12 +43,19 @@ class Intake:
         self.clock = now
         self._move_latest(now)
 
-    def admit(self, event_id: str, occurred_at: datetime) -> Outcome:
-        """Whether an event is new and recent enough; remembers it when it is."""
+    def admit(self, event_id: str, occurred_at: datetime, *, remember: bool = True) -> Outcome:
+        """Whether an event is new and recent enough; remembers it when it is.
+
+        With `remember=False` a replay is taken again: for states a replay cannot change
+        (the last moment of a silence), which then keep no ids at all.
+        """
         if event_id in self._seen:
             return Outcome.DUPLICATE
         if occurred_at < self.latest - MAX_LATENESS:
             return Outcome.TOO_LATE
+        if not remember:
+            self._move_latest(occurred_at)
+            return Outcome.TAKEN
         self._seen[event_id] = occurred_at
         heapq.heappush(self._seen_by_age, (occurred_at, event_id))
         self._move_latest(occurred_at)

@@ -55,6 +55,12 @@ def load_rules(text: str) -> RuleSet:
         raise RuleError([("", f"not valid YAML: {_yaml_problem(error)}")]) from error
     if _over_values(data, MAX_YAML_VALUES):
         raise RuleError([("", f"expected at most {MAX_YAML_VALUES:,} values")])
+    return rules_from_data(data)
+
+
+def rules_from_data(data: object) -> RuleSet:
+    """Validate a rule set already parsed (from YAML or JSON); raise `RuleError` with
+    every problem."""
     if not isinstance(data, dict):
         got = "nothing" if data is None else type(data).__name__
         raise RuleError([("", f"expected a mapping with version and rules, got {got}")])

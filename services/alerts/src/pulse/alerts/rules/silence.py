@@ -36,7 +36,9 @@ class SilenceState:
         self._advance(now)
         if not self.rule.selects(event):
             return Outcome.NOT_WATCHED
-        outcome = self._intake.admit(event.id, event.occurred_at)
+        # Only the newest moment matters, which a replay cannot change: no ids are kept,
+        # so a busy account's usage costs the state nothing.
+        outcome = self._intake.admit(event.id, event.occurred_at, remember=False)
         if outcome is Outcome.TAKEN:
             if event.occurred_at > now:
                 heapq.heappush(self._ahead, (event.occurred_at, event.id))

@@ -1,0 +1,1 @@
+"""Every rule watching one account, and the alert changes that follow: pure, no I/O."""

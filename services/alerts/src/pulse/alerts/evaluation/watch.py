@@ -1,0 +1,195 @@
+"""Every rule watching one account: the account's facts, each rule's state and track.
+
+`observe` takes an event (an `account.updated` also moves the account's segment, owner and
+name); `step` evaluates every rule at a moment and returns the alert changes (open, update,
+resolve), each with its stable alert id, verdict and reason. `next_check` is the first
+moment a step can change something with no new event: the service re-evaluates the account
+then (a window edge, a silence reaching its length, a `for` or `keep_firing_for` ending).
+
+A rule whose segments or owners leave the account out is treated as not holding, so an
+alert it opened resolves when the account moves away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pulse.alerts.evaluation.alert_ids import alert_id
+from pulse.alerts.evaluation.rulebook import Rulebook
+from pulse.alerts.evaluation.tracks import track_from_json, track_to_json
+from pulse.alerts.rules.definitions import Rule
+from pulse.alerts.rules.intake import Outcome
+from pulse.alerts.rules.reasons import reason
+from pulse.alerts.rules.snapshots import from_micros, to_micros
+from pulse.alerts.rules.states import RuleState, new_state, restore_state
+from pulse.alerts.rules.transitions import Action, Track, step
+from pulse.alerts.rules.verdict import Verdict
+from pulse.common.events import Event
+
+#: Most past moments one catch-up steps through (each is an edge, so few are ever due).
+MAX_CATCH_UP = 100
+
+
+@dataclass(slots=True)
+class RuleWatch:
+    """One rule's state and alert track for the account."""
+
+    fingerprint: str
+    state: RuleState
+    track: Track
+    #: Alerts this rule has opened for the account (numbers the next one's id).
+    opened: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """An alert to open, update or resolve."""
+
+    action: Action
+    alert_id: str
+    rule: Rule
+    account_id: str
+    verdict: Verdict
+    reason: str
+    at: datetime
+
+
+class AccountWatch:
+    """The rules watching one account."""
+
+    def __init__(self, account_id: str, partition: int, started_at: datetime) -> None:
+        self.account_id = account_id
+        self.partition = partition
+        self.started_at = started_at
+        self.segment: str | None = None
+        self.owner: str | None = None
+        self.name: str | None = None
+        self.rules: dict[str, RuleWatch] = {}
+        self.next_check: datetime | None = None
+        #: The last moment the rules were stepped at.
+        self.stepped_at: datetime | None = None
+
+    def follow(self, rulebook: Rulebook, now: datetime) -> None:
+        """Watch with the rules in force: fresh states for new or changed rules (an open
+        alert keeps its track), none for removed ones."""
+        for rule in rulebook:
+            printed = rulebook.fingerprints[rule.id]
+            kept = self.rules.get(rule.id)
+            if kept is None:
+                self.rules[rule.id] = RuleWatch(printed, new_state(rule, now), Track())
+            elif kept.fingerprint != printed:
+                kept.fingerprint, kept.state = printed, new_state(rule, now)
+        for rule_id in self.rules.keys() - rulebook.rules.keys():
+            del self.rules[rule_id]
+
+    def observe(self, event: Event, now: datetime) -> bool:
+        """Take an event seen at `now`; whether any rule took it (or the facts moved)."""
+        moved = self._note_facts(event)
+        taken = False
+        for watch in self.rules.values():
+            taken |= watch.state.observe(event, now) is Outcome.TAKEN
+        return moved or taken
+
+    def catch_up(self, rulebook: Rulebook, now: datetime) -> list[AlertChange]:
+        """Step at each moment something was due before `now` and not yet stepped (a late
+        tick, a restart): a condition that stopped holding at an edge clears from that
+        edge, not from whenever the service looked. Call before observing `now`'s events."""
+        changes: list[AlertChange] = []
+        for _ in range(MAX_CATCH_UP):
+            due = self.next_check
+            if due is None or due >= now or (self.stepped_at and due <= self.stepped_at):
+                break
+            changes += self.step(rulebook, due)
+        return changes
+
+    def step(self, rulebook: Rulebook, now: datetime) -> list[AlertChange]:
+        """Evaluate every rule at `now`; the alert changes, and `next_check` set."""
+        changes = []
+        checks: list[datetime] = []
+        self.stepped_at = now
+        for rule_id, watch in self.rules.items():
+            rule = rulebook.rules[rule_id]
+            verdict = watch.state.evaluate(now)
+            holds = verdict.holds and rule.applies_to(self.segment, self.owner)
+            evidence = tuple(e.event_id for e in verdict.evidence)
+            stepped = step(watch.track, holds, evidence, now, rule)
+            watch.track = stepped.track
+            for moment in (verdict.next_change, stepped.next_check):
+                if moment is not None:
+                    checks.append(moment)
+            if stepped.action is None:
+                continue
+            if stepped.action is Action.OPEN:
+                watch.opened += 1
+            number = watch.opened
+            label = self.name or self.account_id
+            changes.append(
+                AlertChange(
+                    action=stepped.action,
+                    alert_id=alert_id(self.account_id, rule_id, number),
+                    rule=rule,
+                    account_id=self.account_id,
+                    verdict=verdict,
+                    reason=reason(rule, label, verdict),
+                    at=now,
+                )
+            )
+        self.next_check = min(checks, default=None)
+        return changes
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the watch holds, as JSON-able values."""
+        return {
+            "started_at": to_micros(self.started_at),
+            "stepped_at": None if self.stepped_at is None else to_micros(self.stepped_at),
+            "next_check": None if self.next_check is None else to_micros(self.next_check),
+            "segment": self.segment,
+            "owner": self.owner,
+            "name": self.name,
+            "rules": {
+                rule_id: {
+                    "fingerprint": w.fingerprint,
+                    "state": w.state.snapshot(),
+                    "track": track_to_json(w.track),
+                    "opened": w.opened,
+                }
+                for rule_id, w in self.rules.items()
+            },
+        }
+
+    @classmethod
+    def restore(
+        cls, account_id: str, partition: int, snapshot: dict[str, Any], rulebook: Rulebook
+    ) -> AccountWatch:
+        """The watch `snapshot` was taken of; rules since removed are dropped, and rules
+        since changed keep their track but need `follow` for a fresh state."""
+        watch = cls(account_id, partition, from_micros(snapshot["started_at"]))
+        stepped_at, next_check = snapshot["stepped_at"], snapshot["next_check"]
+        watch.stepped_at = None if stepped_at is None else from_micros(stepped_at)
+        watch.next_check = None if next_check is None else from_micros(next_check)
+        watch.segment = snapshot["segment"]
+        watch.owner = snapshot["owner"]
+        watch.name = snapshot["name"]
+        for rule_id, stored in snapshot["rules"].items():
+            rule = rulebook.rules.get(rule_id)
+            if rule is None:
+                continue
+            if rulebook.fingerprints[rule_id] == stored["fingerprint"]:
+                state = restore_state(rule, stored["state"])
+            else:  # replaced by `follow` with a fresh state; the track is kept
+                state = new_state(rule, watch.started_at)
+            track = track_from_json(stored["track"])
+            watch.rules[rule_id] = RuleWatch(stored["fingerprint"], state, track, stored["opened"])
+        return watch
+
+    def _note_facts(self, event: Event) -> bool:
+        if event.type != "account.updated":
+            return False
+        data = event.data
+        before = (self.segment, self.owner, self.name)
+        self.segment = getattr(data, "segment", None) or self.segment
+        self.owner = getattr(data, "owner", None) or self.owner
+        self.name = getattr(data, "name", None) or self.name
+        return (self.segment, self.owner, self.name) != before

@@ -1,0 +1,1 @@
+"""SQL of the alerts service: what its tables hold and every statement on them."""
