@@ -1,10 +1,11 @@
-"""Shared helpers of the rule unit tests: a fixed moment and an event factory."""
+"""Shared helpers of the rule unit tests: a fixed moment, event and score point factories."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from pulse.alerts.rules.score_points import ScorePoint
 from pulse.common.events import Event, validate_event
 
 #: The moment tests evaluate at (event time; no test reads the clock).
@@ -24,3 +25,11 @@ def make_event(
     if event_id:
         raw["id"] = event_id
     return validate_event(raw, now=at)
+
+
+def make_point(at: datetime, score: float, band: str = "", *, message_id: str = "") -> ScorePoint:
+    """A health score point at `at`; its band, unless given, is red under 40, yellow under
+    70, else green; its id, unless given, follows from the moment (a replay is the same)."""
+    if not band:
+        band = "red" if score < 40 else "yellow" if score < 70 else "green"
+    return ScorePoint(message_id or f"hs_{at.isoformat()}", at, score, band)

@@ -70,3 +70,56 @@ def detractor_rule(**changes: Any) -> Any:
         "lasts": "14d",
     }
     return _RULE.validate_python(fields | changes)
+
+
+def band_rule(**changes: Any) -> Any:
+    """The health band is red."""
+    fields: dict[str, Any] = {
+        "id": "health_red",
+        "name": "Health red",
+        "kind": "band",
+        "severity": "critical",
+        "noun": "health band red",
+        "bands": ["red"],
+    }
+    return _RULE.validate_python(fields | changes)
+
+
+def below_rule(**changes: Any) -> Any:
+    """The health score is below 40."""
+    fields: dict[str, Any] = {
+        "id": "score_below_40",
+        "name": "Score below 40",
+        "kind": "score_below",
+        "severity": "warning",
+        "noun": "low health score",
+        "below": 40,
+    }
+    return _RULE.validate_python(fields | changes)
+
+
+def drop_rule(**changes: Any) -> Any:
+    """The health score fell 20 points in 30 days."""
+    fields: dict[str, Any] = {
+        "id": "score_drop_20",
+        "name": "Score drop",
+        "kind": "score_drop",
+        "severity": "warning",
+        "noun": "health score drop",
+        "points": 20,
+        "within": "30d",
+    }
+    return _RULE.validate_python(fields | changes)
+
+
+def renewal_rule(**changes: Any) -> Any:
+    """The renewal is within 90 days and health is not green (the default bands)."""
+    fields: dict[str, Any] = {
+        "id": "renewal_at_risk",
+        "name": "Renewal at risk",
+        "kind": "renewal",
+        "severity": "critical",
+        "noun": "renewal at risk",
+        "within": "90d",
+    }
+    return _RULE.validate_python(fields | changes)

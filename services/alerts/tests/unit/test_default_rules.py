@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from pulse.alerts.rules.definitions import AbsenceRule, CountRule, MatchRule
+from pulse.alerts.rules.definitions import (
+    AbsenceRule,
+    BandRule,
+    CountRule,
+    MatchRule,
+    RenewalRule,
+    ScoreDropRule,
+)
 from pulse.alerts.rules.loading import default_rules, default_rules_text, load_rules
 
 from .conftest import NOW, make_event
@@ -22,6 +30,9 @@ def test_the_shipped_rules_load_and_cover_the_risk_signals() -> None:
         "key_contact_left",
         "invoice_overdue_30",
         "nps_detractor",
+        "health_red",
+        "score_drop_20",
+        "renewal_at_risk",
     ]
     assert all(r.playbook for r in rules)
 
@@ -69,3 +80,23 @@ def test_nps_detractors_score_6_or_less() -> None:
     for kind, score, expected in [("nps", 6, True), ("nps", 7, False), ("csat", 1, False)]:
         event = make_event("survey.response", NOW, kind=kind, score=score)
         assert detractor.selects(event) is expected
+
+
+def test_health_red_is_critical_when_the_band_turns_red() -> None:
+    red = rule("health_red")
+    assert isinstance(red, BandRule)
+    assert (red.bands, red.severity, red.playbook) == (["red"], "critical", "executive_review")
+
+
+def test_score_drop_20_is_a_fall_of_20_points_in_30_days() -> None:
+    drop = rule("score_drop_20")
+    assert isinstance(drop, ScoreDropRule)
+    assert (drop.points, drop.within) == (20, timedelta(days=30))
+    assert (drop.severity, drop.playbook) == ("warning", "health_review")
+
+
+def test_renewal_at_risk_is_90_days_out_and_not_green() -> None:
+    renewal = rule("renewal_at_risk")
+    assert isinstance(renewal, RenewalRule)
+    assert (renewal.within, renewal.bands) == (timedelta(days=90), ["yellow", "red"])
+    assert (renewal.severity, renewal.playbook) == ("critical", "renewal_save")

@@ -7,7 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from pulse.alerts.rules.definitions import AbsenceRule, CountRule, MatchRule, SumRule
+from pulse.alerts.rules.definitions import (
+    AbsenceRule,
+    BandRule,
+    CountRule,
+    MatchRule,
+    RenewalRule,
+    ScoreBelowRule,
+    ScoreDropRule,
+    SumRule,
+)
 from pulse.alerts.rules.loading import RuleError, load_rules
 
 HEAD = 'version: "1"\nrules:\n'
@@ -181,7 +190,11 @@ def test_structure_errors_name_each_path() -> None:
         ("rules[0].for", "expected a duration such as 14d, 12h, 30m or 0s, got '-1d'"),
         ("rules[0].window", "expected a duration such as 14d, 12h, 30m or 0s, got '2w'"),
         ("rules[0].colour", "unknown field"),
-        ("rules[1].kind", "unknown kind; kinds are absence, count, match, sum"),
+        (
+            "rules[1].kind",
+            "unknown kind; kinds are absence, band, count, match, renewal, score_below, "
+            "score_drop, sum",
+        ),
         ("rules[2].kind", "field required"),
     ]
 
@@ -231,3 +244,135 @@ def test_alias_bombs_are_refused_before_validation() -> None:
         previous = chr(ord(level) - 1)
         bomb += f"{level}: &{level} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
     assert errors_of(bomb) == [("", "expected at most 100,000 values")]
+
+
+def test_the_score_kinds_load_without_event_or_where() -> None:
+    text = rules_text(
+        """
+        id: red
+        name: Red
+        kind: band
+        severity: critical
+        noun: health band red
+        bands: [red]
+        """,
+        """
+        id: low
+        name: Low
+        kind: score_below
+        severity: warning
+        noun: low health score
+        below: 40.5
+        """,
+        """
+        id: drop
+        name: Drop
+        kind: score_drop
+        severity: warning
+        noun: health score drop
+        points: 20
+        within: 30d
+        for: 1d
+        """,
+        """
+        id: renewal
+        name: Renewal
+        kind: renewal
+        severity: critical
+        noun: renewal at risk
+        within: 90d
+        segments: [high_touch]
+        """,
+    )
+    band, below, drop, renewal = load_rules(text).rules
+    assert isinstance(band, BandRule)
+    assert band.bands == ["red"]
+    assert isinstance(below, ScoreBelowRule)
+    assert below.below == 40.5
+    assert isinstance(drop, ScoreDropRule)
+    assert (drop.points, drop.within, drop.for_) == (20, timedelta(days=30), timedelta(days=1))
+    assert isinstance(renewal, RenewalRule)
+    assert (renewal.within, renewal.bands) == (timedelta(days=90), ["yellow", "red"])
+    assert renewal.applies_to("high_touch", None)
+
+
+def test_score_kind_fields_are_checked_with_their_paths() -> None:
+    text = rules_text(
+        """
+        id: red
+        name: Red
+        kind: band
+        severity: critical
+        noun: health band red
+        bands: [red, crimson]
+        event: usage.activity
+        """,
+        """
+        id: repeated
+        name: Repeated
+        kind: band
+        severity: critical
+        noun: health band red
+        bands: [red, yellow, red]
+        """,
+        """
+        id: low
+        name: Low
+        kind: score_below
+        severity: warning
+        noun: low health score
+        below: 0
+        """,
+        """
+        id: drop
+        name: Drop
+        kind: score_drop
+        severity: warning
+        noun: health score drop
+        points: 101
+        """,
+        """
+        id: renewal
+        name: Renewal
+        kind: renewal
+        severity: critical
+        noun: renewal at risk
+        within: 90d
+        bands: []
+        where: {field: plan, equals: gold}
+        """,
+    )
+    assert errors_of(text) == [
+        ("rules[0].bands[1]", "Input should be 'green', 'yellow' or 'red'"),
+        ("rules[0].event", "unknown field"),
+        ("rules[1].bands", "expected each band once, got red more than once"),
+        ("rules[2].below", "Input should be greater than 0"),
+        ("rules[3].points", "Input should be less than or equal to 100"),
+        ("rules[3].within", "field required"),
+        ("rules[4].bands", "List should have at least 1 item after validation, not 0"),
+        ("rules[4].where", "unknown field"),
+    ]
+
+
+def test_score_kind_durations_must_be_longer_than_0s() -> None:
+    drop = """
+        id: drop
+        name: Drop
+        kind: score_drop
+        severity: warning
+        noun: health score drop
+        points: 20
+        within: 0s
+    """
+    renewal = """
+        id: renewal
+        name: Renewal
+        kind: renewal
+        severity: critical
+        noun: renewal at risk
+        within: 0s
+    """
+    assert errors_of(rules_text(drop, renewal, PHONE)) == [
+        ("rules[0].within", "must be longer than 0s"),
+        ("rules[1].within", "must be longer than 0s"),
+    ]

@@ -18,9 +18,13 @@ from pydantic_core import ErrorDetails
 from pulse.alerts.rules.catalog import EVENT_TYPES, data_fields, numeric_fields
 from pulse.alerts.rules.definitions import (
     AbsenceRule,
+    CountRule,
+    EventRule,
     MatchRule,
+    RenewalRule,
     Rule,
     RuleSet,
+    ScoreDropRule,
     SumRule,
 )
 from pulse.alerts.rules.filters import Filter
@@ -30,7 +34,9 @@ DEFAULT_RULES_RESOURCE = "default_rules.yaml"
 #: Most values a rules file may hold, aliases counted again (a small alias bomb expands
 #: to billions of values).
 MAX_YAML_VALUES = 100_000
-_KINDS = frozenset({"count", "sum", "absence", "match"})
+_KINDS = frozenset(
+    {"count", "sum", "absence", "match", "band", "score_below", "score_drop", "renewal"}
+)
 
 
 class RuleError(Exception):
@@ -95,27 +101,39 @@ def rule_set_problems(rule_set: RuleSet) -> Problems:
 
 
 def _rule_problems(rule: Rule) -> Problems:
-    if rule.event not in EVENT_TYPES:
-        return [
-            (".event", f"unknown event type {rule.event!r}; types are {', '.join(EVENT_TYPES)}")
-        ]
     problems: Problems = []
-    if rule.where is not None:
-        problems += _filter_problems(rule.where, rule.event, ".where")
-    if isinstance(rule, SumRule) and rule.field not in numeric_fields(rule.event):
-        problems.append((".field", _not_numeric(rule.field, rule.event)))
+    if isinstance(rule, EventRule):
+        if rule.event not in EVENT_TYPES:
+            types = ", ".join(EVENT_TYPES)
+            return [(".event", f"unknown event type {rule.event!r}; types are {types}")]
+        problems += _event_problems(rule)
     span, name = _span(rule)
     if span is not None and span <= timedelta(0):
         problems.append((f".{name}", "must be longer than 0s"))
     return problems
 
 
+def _event_problems(rule: EventRule) -> Problems:
+    """Fields of a known event type that the rule reads: in its filter, and the summed one."""
+    problems: Problems = []
+    if rule.where is not None:
+        problems += _filter_problems(rule.where, rule.event, ".where")
+    if isinstance(rule, SumRule) and rule.field not in numeric_fields(rule.event):
+        problems.append((".field", _not_numeric(rule.field, rule.event)))
+    return problems
+
+
 def _span(rule: Rule) -> tuple[timedelta | None, str]:
+    """The duration a rule watches over, and its field; None for kinds with none."""
     if isinstance(rule, AbsenceRule):
         return rule.silence, "silence"
     if isinstance(rule, MatchRule):
         return rule.lasts, "lasts"
-    return rule.window, "window"
+    if isinstance(rule, ScoreDropRule | RenewalRule):
+        return rule.within, "within"
+    if isinstance(rule, CountRule | SumRule):
+        return rule.window, "window"
+    return None, ""
 
 
 def _filter_problems(node: Filter, event_type: str, path: str) -> Problems:

@@ -29,6 +29,11 @@ class Verdict:
     `silent_since` is when the silence began, and `count` is 0 when silent, else 1.
     `next_change` is the first moment after `at` the answer can change with no new event;
     None when only an event can change it.
+
+    Rules over health scores say what their `evidence`, `count` and `total` are (see
+    `score_levels`, `score_drop`, `renewal`); `band` is the latest band, `previous_band`
+    the band before a band or score_below condition began, `renews_at` the moment of the
+    renewal a renewal rule watches.
     """
 
     holds: bool
@@ -38,3 +43,6 @@ class Verdict:
     evidence: tuple[Evidence, ...]
     next_change: datetime | None
     silent_since: datetime | None = None
+    band: str | None = None
+    previous_band: str | None = None
+    renews_at: datetime | None = None
