@@ -1,0 +1,1 @@
+"""Alerts' HTTP API: its routes by resource."""
