@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from pulse.alerts.rules.durations import Duration
 
@@ -32,6 +32,11 @@ OwnerRole = Literal[
 ]
 OWNER_ROLES: tuple[str, ...] = get_args(OwnerRole)
 PlaybookId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+#: A duration as written (`2d`, `36h`); its JSON schema says so rather than "ISO 8601".
+TaskDue = Annotated[
+    Duration,
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,6}[dhms]$", "examples": ["2d", "36h"]}),
+]
 #: Most tasks in one playbook: a longer list is a project plan, not a playbook.
 MAX_TASKS = 50
 #: Most playbooks in one file.
@@ -46,7 +51,7 @@ class Task(_Part):
     """One step: due `due` after the alert opened, owned by `owner_role`."""
 
     title: str = Field(min_length=1, max_length=200)
-    due: Duration
+    due: TaskDue
     owner_role: OwnerRole
     description: str | None = Field(None, max_length=2_000)
 
