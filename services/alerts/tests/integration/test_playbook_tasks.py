@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from pulse.alerts.playbooks.instantiate import PlannedTask
-from pulse.alerts.playbooks_store.playbook_rows import ensure_default_playbooks
+from pulse.alerts.playbooks.loading import parse_playbook
+from pulse.alerts.playbooks_store.catalog import PlaybookCatalog
+from pulse.alerts.playbooks_store.playbook_rows import create_playbook, ensure_default_playbooks
 from pulse.alerts.playbooks_store.starting import start_playbook
 from pulse.alerts.playbooks_store.tables import alert_tasks
 from pulse.alerts.playbooks_store.task_rows import tasks_of_alerts
@@ -337,3 +339,28 @@ async def test_the_defaults_are_stored_only_once(playbook_stack: PlaybookStack) 
     listed = await playbook_stack.client.get("/v1/playbooks", headers=READ_KEY)
     versions = {p["id"]: p["version"] for p in listed.json()["playbooks"]}
     assert versions["support_escalation"] == 1
+
+
+async def test_the_catalog_sees_another_replicas_change_once_its_read_is_old(
+    playbook_stack: PlaybookStack,
+) -> None:
+    seconds = [0.0]
+    catalog = PlaybookCatalog(max_age_s=30, monotonic=lambda: seconds[0])
+    async with playbook_stack.sessions() as session:
+        assert await catalog.get(session, "late_comer") is None
+    body = {
+        "id": "late_comer",
+        "name": "Late",
+        "tasks": [{"title": "Call", "due": "1d", "owner_role": "csm"}],
+    }
+    async with playbook_stack.sessions.begin() as session:
+        await create_playbook(session, parse_playbook(body))
+
+    seconds[0] = 29.9
+    async with playbook_stack.sessions() as session:
+        assert await catalog.get(session, "late_comer") is None
+    seconds[0] = 30.0
+    async with playbook_stack.sessions() as session:
+        found = await catalog.get(session, "late_comer")
+    assert found is not None
+    assert [t.title for t in found.tasks] == ["Call"]
