@@ -1,1 +1,1 @@
-"""Alerts' HTTP API: its routes by resource."""
+"""The alerts service's HTTP API."""
