@@ -1,5 +1,5 @@
 """Playbooks made concrete: due dates from the moment the alert opened, CSM tasks
-assigned to the account's owner, overdue from the due moment."""
+assigned to the account's owner, overdue from the due moment, the webhook summary."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pulse.alerts.playbooks.definitions import OWNER_ROLES, Playbook, Task
 from pulse.alerts.playbooks.instantiate import PlannedTask, tasks_for
 from pulse.alerts.playbooks.loading import parse_playbook
+from pulse.alerts.playbooks.summary import playbook_summary
 from pulse.alerts.playbooks.task_state import is_overdue
 
 OPENED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -92,3 +93,30 @@ def test_each_task_keeps_its_place_due_offset_and_role(
     assert [p.due_at - opened for p in planned] == [t.due for t in tasks]
     assert [p.owner_role for p in planned] == [t.owner_role for t in tasks]
     assert all(p.assignee == (owner if p.owner_role == "csm" else None) for p in planned)
+
+
+def test_the_webhook_summary_names_an_owner_for_every_task() -> None:
+    tasks = tasks_for(ESCALATION, OPENED, "dana")
+    assert playbook_summary("Escalation", list(reversed(tasks))) == {
+        "name": "Escalation",
+        "tasks": [
+            {
+                "title": "Review tickets",
+                "due_at": datetime(2026, 11, 21, 9, 30, tzinfo=UTC),
+                "owner": "support_lead",
+                "owner_role": "support_lead",
+            },
+            {
+                "title": "Call the customer",
+                "due_at": datetime(2026, 11, 21, 21, 30, tzinfo=UTC),
+                "owner": "dana",
+                "owner_role": "csm",
+            },
+            {
+                "title": "Executive review",
+                "due_at": datetime(2026, 12, 4, 9, 30, tzinfo=UTC),
+                "owner": "executive_sponsor",
+                "owner_role": "executive_sponsor",
+            },
+        ],
+    }
