@@ -43,6 +43,15 @@ async def test_three_phone_tickets_open_one_alert_with_the_reason(
         one = await stack.alerts.get(f"/v1/alerts/{alert['id']}", headers=READ_KEY)
         assert one.status_code == 200
         assert one.json()["id"] == alert["id"]
+        # The playbook started with the alert: its tasks are due from the opening, and the
+        # CSM's are the account owner's.
+        listed = await stack.alerts.get(f"/v1/alerts/{alert['id']}/tasks", headers=READ_KEY)
+        tasks = listed.json()["tasks"]
+        assert [t["title"] for t in tasks][:2] == [
+            "Review the open tickets with the support lead",
+            "Call the customer about their support experience",
+        ]
+        assert tasks[0]["assignee"] == "dana"
 
         await stack.send(ticket("acme", "t5", "phone", _days_ago(0.5)))
         [updated] = await stack.alerts_of("acme", lambda a: bool(a) and a[0]["count"] == 4)

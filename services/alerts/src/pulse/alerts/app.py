@@ -7,10 +7,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from pulse.alerts.api import routes
+from pulse.alerts.api import playbooks, routes
 from pulse.alerts.background import alerts_hook
 from pulse.alerts.config import AlertsSettings
 from pulse.alerts.keeping.keeper import Clock, utc_now
+from pulse.alerts.playbook_hook import playbook_hook
 from pulse.alerts.rules.definitions import RuleSet
 from pulse.alerts.rules.loading import RuleError, default_rules, load_rules
 from pulse.common.service import ServiceSpec, create_service_app
@@ -41,8 +42,8 @@ def create_app(
         name="alerts",
         schema=SCHEMA,
         description=DESCRIPTION,
-        routers=(routes.router,),
-        hooks=(alerts_hook(config, rule_set, source, clock),),
+        routers=(routes.router, playbooks.router),
+        hooks=(playbook_hook(clock), alerts_hook(config, rule_set, source, clock)),
     )
     return create_service_app(spec, settings or Settings())
 

@@ -65,7 +65,8 @@ def alerts_hook(
     @asynccontextmanager
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         await ensure_topics(context.settings, context.topics.all)
-        loops = AlertLoops(context, config, clock, AlertOutputs())
+        # The playbook hook, started before this one, shares its catalog of playbooks.
+        loops = AlertLoops(context, config, clock, AlertOutputs(app.state.playbooks.catalog))
         async with context.sessions.begin() as session:
             if config.rules_file is not None or await rule_book.in_force(session) is None:
                 version, in_force = await rule_book.ensure_rules(session, rules, source)

@@ -1,5 +1,5 @@
-"""What follows from alert changes, in the transaction that made them: metrics now, and
-(wired by the service) playbook tasks and webhook messages."""
+"""What follows from alert changes, in the transaction that made them: an opened alert
+starts its rule's playbook, and every change is counted."""
 
 from __future__ import annotations
 
@@ -11,19 +11,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.alerts import metrics
 from pulse.alerts.keeping.keeper import Written
+from pulse.alerts.playbooks_store.catalog import PlaybookCatalog
+from pulse.alerts.playbooks_store.starting import start_playbook
 from pulse.alerts.rules.transitions import Action
 
 
 class AlertOutputs:
-    """Counts alert changes by rule and severity."""
+    """Starts playbooks and counts alert changes by rule and severity."""
+
+    def __init__(self, catalog: PlaybookCatalog) -> None:
+        self._catalog = catalog
 
     async def alerts_changed(
         self, session: AsyncSession, written: Sequence[Written], now: datetime
     ) -> None:
-        """Count what the engine opened, updated and resolved."""
+        """Start the playbooks of opened alerts; count what the engine opened, updated
+        and resolved."""
         for item in written:
-            rule, severity = item.row["rule_id"], item.row["severity"]
+            row = item.row
+            rule, severity = row["rule_id"], row["severity"]
             if item.change.action is Action.OPEN:
+                if row["playbook_id"] is not None:
+                    await start_playbook(
+                        session,
+                        alert_id=row["id"],
+                        account_id=row["account_id"],
+                        rule_id=rule,
+                        playbook_id=row["playbook_id"],
+                        owner=row["owner"],
+                        opened_at=row["opened_at"],
+                        catalog=self._catalog,
+                    )
                 metrics.ALERTS_OPENED.labels(rule, severity).inc()
             elif item.change.action is Action.UPDATE:
                 metrics.ALERTS_UPDATED.labels(rule, severity).inc()
