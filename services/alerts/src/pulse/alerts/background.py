@@ -16,7 +16,7 @@ from pulse.alerts.keeping import rule_book
 from pulse.alerts.keeping.keeper import AlertKeeper, Clock, utc_now
 from pulse.alerts.keeping.outputs import AlertOutputs
 from pulse.alerts.keeping.ticker import Ticker
-from pulse.alerts.messages import Incoming, decode
+from pulse.alerts.messages import Incoming, decoder
 from pulse.alerts.rules.definitions import RuleSet
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
@@ -40,8 +40,8 @@ class AlertLoops:
         self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
             settings=context.settings,
             group_id=GROUP_ID,
-            topics=list(context.topics.all_events),
-            decoder=decode,
+            topics=[*context.topics.all_events, context.topics.health_scores],
+            decoder=decoder(context.topics.health_scores),
             handler=self.keeper,
             session_factory=context.sessions,
             producer=context.producer,

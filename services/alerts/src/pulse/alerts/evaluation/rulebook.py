@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from pulse.alerts.rules.definitions import Rule
+from pulse.alerts.rules.states import watches_scores
 
 
 def fingerprint(rule: Rule) -> str:
@@ -31,6 +32,8 @@ class Rulebook:
         self.event_types = frozenset(
             event for rule in self.rules.values() if (event := getattr(rule, "event", None))
         )
+        #: Whether some rule watches health scores (else score changes need no watch).
+        self.watches_scores = any(watches_scores(rule) for rule in self.rules.values())
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules.values())

@@ -22,8 +22,9 @@ from pulse.alerts.evaluation.tracks import track_from_json, track_to_json
 from pulse.alerts.rules.definitions import Rule
 from pulse.alerts.rules.intake import Outcome
 from pulse.alerts.rules.reasons import reason
+from pulse.alerts.rules.score_points import ScorePoint
 from pulse.alerts.rules.snapshots import from_micros, to_micros
-from pulse.alerts.rules.states import RuleState, new_state, restore_state
+from pulse.alerts.rules.states import RuleState, ScoreWatcher, new_state, restore_state
 from pulse.alerts.rules.transitions import Action, Track, step
 from pulse.alerts.rules.verdict import Verdict
 from pulse.common.events import Event
@@ -103,6 +104,15 @@ class AccountWatch:
                 break
             changes += self.step(rulebook, due)
         return changes
+
+    def observe_score(self, point: ScorePoint, segment: str | None, now: datetime) -> bool:
+        """Take a health score point seen at `now`; whether any rule took it."""
+        self.segment = self.segment or segment
+        taken = False
+        for watch in self.rules.values():
+            if isinstance(watch.state, ScoreWatcher):
+                taken |= watch.state.observe_score(point, now) is Outcome.TAKEN
+        return taken
 
     def step(self, rulebook: Rulebook, now: datetime) -> list[AlertChange]:
         """Evaluate every rule at `now`; the alert changes, and `next_check` set."""

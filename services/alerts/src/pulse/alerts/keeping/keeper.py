@@ -29,9 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pulse.alerts import metrics
 from pulse.alerts.evaluation.rulebook import Rulebook
 from pulse.alerts.evaluation.watch import AccountWatch, AlertChange
-from pulse.alerts.messages import Incoming
+from pulse.alerts.messages import Incoming, ScoreChange
 from pulse.alerts.storage import alert_rows, watches
 from pulse.alerts.storage.alert_rows import AccountFacts
+from pulse.common.events import Event
 from pulse.common.kafka.records import Record
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,14 @@ class AlertOutputs(Protocol):
         self, session: AsyncSession, rows: Sequence[dict[str, Any]], now: datetime
     ) -> None: ...
 
+    async def bands_changed(
+        self, session: AsyncSession, changes: Sequence[ScoreChange], now: datetime
+    ) -> None: ...
+
+
+def _watched(book: Rulebook, event: Event) -> bool:
+    return event.type in book.event_types or event.type == ACCOUNT_UPDATED
+
 
 class AlertKeeper:
     """Batch handler of the alerts consumer; also steps due accounts on time."""
@@ -90,24 +99,35 @@ class AlertKeeper:
     async def handle(self, session: AsyncSession, records: Sequence[Record[Incoming]]) -> None:
         """Apply one batch inside the runner's transaction."""
         now = self._clock()
-        watched = self.rulebook.event_types
+        book = self.rulebook
         partition_of = {
             r.value.account_id: r.message.partition
             for r in records
-            if r.value.type in watched or r.value.type == ACCOUNT_UPDATED
+            if (
+                book.watches_scores if isinstance(r.value, ScoreChange) else _watched(book, r.value)
+            )
         }
+        band_changes = [
+            r.value
+            for r in records
+            if isinstance(r.value, ScoreChange) and r.value.previous_band != r.value.point.band
+        ]
+        if band_changes:
+            await self._outputs.bands_changed(session, band_changes, now)
         if not partition_of:
             return
         accounts = await self._watches(session, partition_of, now)
-        caught_up = [c for watch in accounts.values() for c in watch.catch_up(self.rulebook, now)]
+        caught_up = [c for watch in accounts.values() for c in watch.catch_up(book, now)]
         moved: set[str] = set()
         for record in records:
-            event = record.value
-            watch = accounts.get(event.account_id)
+            item = record.value
+            watch = accounts.get(item.account_id)
             if watch is None:
                 continue
-            if watch.observe(event, now) and event.type == ACCOUNT_UPDATED:
-                moved.add(event.account_id)
+            if isinstance(item, ScoreChange):
+                watch.observe_score(item.point, item.segment, now)
+            elif watch.observe(item, now) and item.type == ACCOUNT_UPDATED:
+                moved.add(item.account_id)
         metrics.EVENTS_EVALUATED.inc(len(records))
         await self._step_and_write(session, accounts.values(), now, moved, caught_up)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.alerts import metrics
 from pulse.alerts.keeping.keeper import Written
+from pulse.alerts.messages import ScoreChange
 from pulse.alerts.playbooks_store.catalog import PlaybookCatalog
 from pulse.alerts.playbooks_store.starting import start_playbook
 from pulse.alerts.rules.transitions import Action
@@ -57,3 +58,8 @@ class AlertOutputs:
                 metrics.ALERTS_RESOLVED.labels(
                     row["rule_id"], row["severity"], row["resolution"]
                 ).inc()
+
+    async def bands_changed(
+        self, session: AsyncSession, changes: Sequence[ScoreChange], now: datetime
+    ) -> None:
+        """Health moved accounts to another band (webhook messages follow)."""
