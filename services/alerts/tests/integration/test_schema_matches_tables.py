@@ -1,5 +1,5 @@
-"""Alerts' migrations build exactly the tables its code declares (so far only the
-consumer tables), and no revision builds them from those declarations."""
+"""Alerts' migrations build exactly the tables its code declares (the consumer tables and
+webhook delivery's), and no revision builds them from those declarations."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import asyncio
 import pytest
 
 from pulse.alerts.app import MIGRATIONS_DIR, SCHEMA
+from pulse.alerts.delivery import tables as delivery_tables
 from pulse.common.db import tables as consumer_tables
 from pulse.common.db.migration_checks import live_table_uses, schema_differences
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.settings import Settings
 
-DECLARED = (consumer_tables.metadata,)
+DECLARED = (consumer_tables.metadata, delivery_tables.metadata)
 
 
 @pytest.mark.integration
