@@ -75,16 +75,16 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Text, nullable=True),
         sa.Column("state", sa.Text, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        _at("next_attempt_at", nullable=False),
+        sa.Column(
+            "next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=_NOW
+        ),
         _at("lease_until"),
         sa.Column("single_attempt", sa.Boolean, nullable=False, server_default="false"),
         _at("first_attempt_at"),
         _at("last_attempt_at"),
         _at("delivered_at"),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_NOW),
-        sa.UniqueConstraint(
-            "message_id", "subscription_id", name="webhook_deliveries_message_sub"
-        ),
+        sa.UniqueConstraint("message_id", "subscription_id", name="webhook_deliveries_message_sub"),
     )
     op.create_index("webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
     op.create_index(

@@ -93,7 +93,8 @@ deliveries = Table(
     # pending, delivering (leased until `lease_until`), delivered, failed (given up)
     Column("state", Text, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    # Due at once when fanned out (the database's clock: `enqueue` takes no time).
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("lease_until", DateTime(timezone=True), nullable=True),
     # A redelivery asked for by hand: one attempt, outside the retry schedule.
     Column("single_attempt", Boolean, nullable=False, server_default="false"),
