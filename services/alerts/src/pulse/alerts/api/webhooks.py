@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pulse.alerts.api.webhook_schemas import DeliveryState, SubscriptionCreate, SubscriptionPatch
 from pulse.alerts.delivery import management
 from pulse.alerts.delivery.dispatcher import WebhookDispatcher
+from pulse.alerts.webhooks.rotation import MAX_OVERLAP
 from pulse.alerts.webhooks.secret_keys import generate_secret
 from pulse.common.auth import AdminKey, ReadKey, WriteKey
 from pulse.common.errors import PulseError
@@ -118,10 +119,12 @@ async def rotate_webhook_secret(
     context: Context,
     dispatcher: Dispatcher,
     overlap: Annotated[
-        timedelta | None,
+        float | None,
         Query(
-            description="How long the old secret keeps signing: seconds or ISO 8601 "
-            "(PT24H), 0 to 7 days; default PULSE_WEBHOOK_ROTATION_OVERLAP_S."
+            ge=0,
+            le=MAX_OVERLAP.total_seconds(),
+            description="Seconds the old secret keeps signing (0 to 7 days); default "
+            "PULSE_WEBHOOK_ROTATION_OVERLAP_S (24 h).",
         ),
     ] = None,
 ) -> dict[str, Any]:
@@ -132,7 +135,7 @@ async def rotate_webhook_secret(
             session,
             webhook_id,
             new_secret,
-            overlap if overlap is not None else dispatcher.config.rotation_overlap,
+            dispatcher.config.rotation_overlap if overlap is None else timedelta(seconds=overlap),
             dispatcher.clock(),
         )
     return {**rotated, "secret": new_secret}
