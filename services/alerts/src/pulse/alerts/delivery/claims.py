@@ -31,6 +31,9 @@ class ClaimedDelivery:
     webhook_id: str
     #: This attempt's number (1 for the first).
     attempt: int
+    #: When it was claimed: the attempt's moment in the log and the failure streak (the
+    #: first attempt's is `first_attempted_at`, which anchors the retry window).
+    claimed_at: datetime
     first_attempted_at: datetime
     single_attempt: bool
     body: bytes
@@ -103,6 +106,7 @@ async def claim_due(
             id=row.id,
             webhook_id=row.webhook_id,
             attempt=row.attempts,
+            claimed_at=now,
             first_attempted_at=row.first_attempt_at,
             single_attempt=row.single_attempt,
             body=row.body,

@@ -140,11 +140,11 @@ class WebhookDispatcher:
 
     async def _deliver(self, sender: WebhookSender, claim: ClaimedDelivery) -> None:
         try:
-            attempted_at = self.clock()
+            signed_at = self.clock()
             headers = signature_headers(
-                signing_secrets(claim.secrets, attempted_at),
+                signing_secrets(claim.secrets, signed_at),
                 claim.webhook_id,
-                int(attempted_at.timestamp()),
+                int(signed_at.timestamp()),
                 claim.body,
             )
             sent = await sender.send(claim.url, headers, claim.body)
@@ -158,9 +158,7 @@ class WebhookDispatcher:
                 single_attempt=claim.single_attempt,
             )
             async with self._sessions.begin() as session:
-                recorded = await record_attempt_outcome(
-                    session, claim, sent, next_state, attempted_at=attempted_at, now=now
-                )
+                recorded = await record_attempt_outcome(session, claim, sent, next_state, now=now)
         except Exception:
             # The lease runs out and the delivery is attempted again: nothing is lost.
             log.exception("webhook attempt failed to run", extra={"delivery_id": claim.id})

@@ -37,10 +37,9 @@ async def record_attempt_outcome(
     sent: AttemptResult,
     next_state: NextState,
     *,
-    attempted_at: datetime,
     now: datetime,
 ) -> Recorded | None:
-    """Store what the attempt made at `attempted_at` led to (known at `now`).
+    """Store what the attempt led to, known at `now`.
 
     None when the lease was lost: another process owns the delivery now and its attempt
     counts, not this one.
@@ -67,9 +66,15 @@ async def record_attempt_outcome(
     )
     if fenced.first() is None:
         return None
-    await session.execute(insert(attempts).values(**_log_row(claim, sent, attempted_at)))
+    await session.execute(insert(attempts).values(**_log_row(claim, sent)))
+    # The streak counts attempts by when they were claimed, so a retry window's last
+    # attempt (claimed when the window ends) is exactly as far from the first as the window.
     warning = await record_endpoint_attempt(
-        session, subscription, succeeded=next_state.succeeded, gone=next_state.gone, now=now
+        session,
+        subscription,
+        succeeded=next_state.succeeded,
+        gone=next_state.gone,
+        now=claim.claimed_at,
     )
     queued = warning is not None and await warn_other_subscriptions(
         session, warning, subscription.event_types, now
@@ -77,9 +82,7 @@ async def record_attempt_outcome(
     return Recorded(state, warning, queued)
 
 
-def _log_row(
-    claim: ClaimedDelivery, sent: AttemptResult, attempted_at: datetime
-) -> dict[str, object]:
+def _log_row(claim: ClaimedDelivery, sent: AttemptResult) -> dict[str, object]:
     if isinstance(sent.result, Response):
         status, error = sent.result.status, sent.error
     else:
@@ -87,7 +90,7 @@ def _log_row(
     return {
         "delivery_id": claim.id,
         "number": claim.attempt,
-        "at": attempted_at,
+        "at": claim.claimed_at,
         "status": status,
         "error": error,
         "latency_s": sent.latency_s,
