@@ -4,7 +4,7 @@ dispatcher, on the real PostgreSQL and broker, with a clock the test moves forwa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,7 +103,7 @@ class WebhookStack:
     async def sql(self, statement: str, **params: Any) -> list[Any]:
         async with self.context.sessions.begin() as session:
             result = await session.execute(text(statement), params)
-            return list(result.all()) if result.returns_rows else []
+            return list(result.all())
 
 
 StackFactory = Callable[..., AbstractAsyncContextManager[WebhookStack]]
@@ -157,8 +157,12 @@ def webhook_stack(pulse_settings: Settings) -> StackFactory:
     return start
 
 
+#: Starts a receiver on a free port, verifying with the clock given.
+Receivers = Callable[[MovableClock], Awaitable[WebhookReceiver]]
+
+
 @pytest.fixture
-async def receivers() -> AsyncIterator[Callable[[MovableClock], Any]]:
+async def receivers() -> AsyncIterator[Receivers]:
     """Start receivers on free ports (`await receivers(clock)`); stopped after the test."""
     started: list[WebhookReceiver] = []
 

@@ -7,14 +7,14 @@ import pytest
 
 from pulse.devtools.testing.plugin import ADMIN_KEY, INGEST_KEY, READ_KEY
 
-from .conftest import StackFactory, alert
+from .conftest import Receivers, StackFactory, alert
 from .webhook_endpoint import Answer
 
 pytestmark = pytest.mark.integration
 
 
 async def test_the_secret_is_shown_when_created_and_never_again(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)
@@ -72,7 +72,7 @@ async def test_bad_bodies_and_unknown_ids_answer_in_the_error_shape(
 
 
 async def test_patch_changes_only_what_it_names_and_delete_removes_everything(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)
@@ -99,7 +99,7 @@ async def test_patch_changes_only_what_it_names_and_delete_removes_everything(
 
 
 async def test_the_delivery_log_pages_newest_first_and_filters_by_state(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)

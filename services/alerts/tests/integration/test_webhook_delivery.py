@@ -13,14 +13,14 @@ from pulse.alerts.delivery.dispatcher import WebhookDispatcher
 from pulse.alerts.webhooks.message_ids import message_id
 from pulse.devtools.testing.plugin import ADMIN_KEY
 
-from .conftest import StackFactory, alert
+from .conftest import Receivers, StackFactory, alert
 from .webhook_endpoint import Answer, Received
 
 pytestmark = pytest.mark.integration
 
 
 async def test_a_message_arrives_signed_with_its_body_and_headers(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)
@@ -44,7 +44,7 @@ async def test_a_message_arrives_signed_with_its_body_and_headers(
 
 
 async def test_a_replayed_key_and_unwanted_messages_send_nothing_more(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         everyone = await receivers(stack.clock)
@@ -67,7 +67,7 @@ async def test_a_replayed_key_and_unwanted_messages_send_nothing_more(
 
 
 async def test_a_receiver_down_then_up_gets_the_message_once_with_the_same_id(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)
@@ -90,7 +90,7 @@ async def test_a_receiver_down_then_up_gets_the_message_once_with_the_same_id(
 
 
 async def test_a_dispatcher_cancelled_mid_attempt_loses_nothing(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)
@@ -134,7 +134,7 @@ async def test_a_dispatcher_cancelled_mid_attempt_loses_nothing(
 
 
 async def test_rotation_signs_with_both_secrets_during_the_overlap_then_the_new_one(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)

@@ -12,7 +12,7 @@ import pytest
 
 from pulse.devtools.testing.plugin import ADMIN_KEY, READ_KEY
 
-from .conftest import StackFactory, WebhookStack, alert
+from .conftest import Receivers, StackFactory, WebhookStack, alert
 from .webhook_endpoint import Answer
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ async def drive_to_the_end(stack: WebhookStack, subscription_id: str) -> dict[st
 
 
 async def test_an_endpoint_failing_for_days_is_warned_about_disabled_and_can_come_back(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         failing = await receivers(stack.clock)
@@ -98,7 +98,7 @@ async def test_an_endpoint_failing_for_days_is_warned_about_disabled_and_can_com
 
 
 async def test_410_gone_disables_the_subscription_at_once(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         gone = await receivers(stack.clock)
@@ -128,7 +128,7 @@ async def test_410_gone_disables_the_subscription_at_once(
 
 @pytest.mark.parametrize("status", [429, 503])
 async def test_retry_after_pushes_the_next_attempt_back(
-    webhook_stack: StackFactory, receivers, status: int
+    webhook_stack: StackFactory, receivers: Receivers, status: int
 ) -> None:
     async with webhook_stack() as stack:
         slow_down = await receivers(stack.clock)

@@ -10,7 +10,7 @@ from pulse.alerts.delivery import management
 from pulse.alerts.webhooks.secret_keys import generate_secret
 from pulse.devtools.testing.plugin import ADMIN_KEY
 
-from .conftest import StackFactory, alert
+from .conftest import Receivers, StackFactory, alert
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +51,9 @@ async def test_metadata_addresses_stay_refused_when_private_networks_are_allowed
         assert "cloud metadata" in response.json()["error"]["message"]
 
 
-async def test_the_guard_runs_again_at_send_time(webhook_stack: StackFactory, receivers) -> None:
+async def test_the_guard_runs_again_at_send_time(
+    webhook_stack: StackFactory, receivers: Receivers
+) -> None:
     """A subscription stored while its name resolved elsewhere (here: written directly)
     is still refused when the attempt resolves the name to loopback."""
     async with webhook_stack(allow_private=False) as stack:

@@ -7,14 +7,14 @@ import asyncio
 
 import pytest
 
-from .conftest import StackFactory, alert
+from .conftest import Receivers, StackFactory, alert
 from .webhook_endpoint import Answer, Received
 
 pytestmark = pytest.mark.integration
 
 
 async def test_a_slow_endpoint_does_not_delay_a_healthy_one(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack(per_subscription_concurrency=4, workers=8) as stack:
         slow = await receivers(stack.clock)
@@ -40,7 +40,7 @@ async def test_a_slow_endpoint_does_not_delay_a_healthy_one(
 
 
 async def test_an_ordered_subscription_waits_for_the_previous_message_of_the_account(
-    webhook_stack: StackFactory, receivers
+    webhook_stack: StackFactory, receivers: Receivers
 ) -> None:
     async with webhook_stack() as stack:
         receiver = await receivers(stack.clock)

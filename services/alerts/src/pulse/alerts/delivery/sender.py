@@ -160,7 +160,7 @@ async def _read_excerpt(response: httpx.Response) -> str:
     """The first KiB of the body; the rest is not read (a receiver may answer with a lot)."""
     kept = b""
     try:
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_bytes():
             kept += chunk
             if len(kept) >= RESPONSE_EXCERPT_BYTES:
                 break
