@@ -4,6 +4,7 @@ dispatcher, on the real PostgreSQL and broker, with a clock the test moves forwa
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -44,6 +45,17 @@ class MovableClock:
         """Move forward to `moment` unless it has passed."""
         if moment > self():
             self.advance(moment - self())
+
+
+class FixedJitter(random.Random):
+    """Every retry waits this fraction of its step: retries fall due when the test says."""
+
+    def __init__(self, fraction: float) -> None:
+        super().__init__()
+        self.fraction = fraction
+
+    def random(self) -> float:
+        return self.fraction
 
 
 @dataclass
@@ -123,11 +135,12 @@ def alert(
 def webhook_stack(pulse_settings: Settings) -> StackFactory:
     """Start the app (migrated, webhook tables emptied): `async with webhook_stack() as s`.
 
-    The dispatcher polls every 0.05 s, sends to 127.0.0.1 (allow_private) unless told.
+    The dispatcher polls every 0.05 s, sends to 127.0.0.1 (allow_private) unless told, and
+    waits each retry's whole step (`jitter` 1.0): a first retry comes 5 s after a failure.
     """
 
     @asynccontextmanager
-    async def start(**config: Any) -> AsyncIterator[WebhookStack]:
+    async def start(jitter: float = 1.0, **config: Any) -> AsyncIterator[WebhookStack]:
         await asyncio.to_thread(
             upgrade_to_head, pulse_settings, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR
         )
@@ -138,7 +151,7 @@ def webhook_stack(pulse_settings: Settings) -> StackFactory:
             schema=SCHEMA,
             description="alerts with webhooks (tests)",
             routers=(router,),
-            hooks=(webhook_hook(settings, clock),),
+            hooks=(webhook_hook(settings, clock, FixedJitter(jitter)),),
         )
         app = create_service_app(spec, pulse_settings)
         async with app.router.lifespan_context(app):

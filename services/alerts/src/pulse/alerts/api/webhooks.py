@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from pulse.alerts.api.webhook_schemas import DeliveryState, SubscriptionCreate, SubscriptionPatch
-from pulse.alerts.delivery import management
+from pulse.alerts.delivery import delivery_log, management
 from pulse.alerts.delivery.dispatcher import WebhookDispatcher
 from pulse.alerts.webhooks.rotation import MAX_OVERLAP
 from pulse.alerts.webhooks.secret_keys import generate_secret
@@ -153,7 +153,7 @@ async def list_webhook_deliveries(
     """Keyset pagination: pass `next_cursor` back as `cursor` for the next page."""
     before = _read_cursor(cursor) if cursor else None
     async with context.reads() as session:
-        rows = await management.list_deliveries(
+        rows = await delivery_log.list_deliveries(
             session, webhook_id, state=state, before_id=before, limit=limit + 1
         )
     page, more = rows[:limit], len(rows) > limit
@@ -170,7 +170,7 @@ async def redeliver(
     one attempt outside the schedule, sent even when the subscription is disabled (which
     stays disabled); a pending one is simply due now."""
     async with context.sessions.begin() as session:
-        result = await management.redeliver(session, delivery_id, dispatcher.clock())
+        result = await delivery_log.redeliver(session, delivery_id, dispatcher.clock())
     dispatcher.wake()
     return result
 
@@ -193,7 +193,7 @@ async def recover_webhook(
             details=[{"path": "query.since", "message": "a time zone is required"}],
         )
     async with context.sessions.begin() as session:
-        count = await management.recover(session, webhook_id, since, dispatcher.clock())
+        count = await delivery_log.recover(session, webhook_id, since, dispatcher.clock())
     dispatcher.wake()
     return {"webhook_id": webhook_id, "recovering": count}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,14 +17,19 @@ from pulse.common.service import ServiceContext, ServiceHook
 log = logging.getLogger(__name__)
 
 
-def webhook_hook(config: WebhookSettings, clock: Clock) -> ServiceHook:
+def webhook_hook(
+    config: WebhookSettings, clock: Clock, rng: random.Random | None = None
+) -> ServiceHook:
     """Start the dispatcher with the app, at `app.state.webhooks`; on shutdown let the
     attempts in flight finish (up to one attempt's timeout), then cancel them (their leases
-    run out and they are sent again by the next process)."""
+    run out and they are sent again by the next process).
+
+    `clock` and `rng` (the retry jitter) are the dispatcher's; tests pass their own.
+    """
 
     @asynccontextmanager
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
-        dispatcher = WebhookDispatcher(context.sessions, config, clock)
+        dispatcher = WebhookDispatcher(context.sessions, config, clock, rng)
         app.state.webhooks = dispatcher
         task = asyncio.create_task(dispatcher.run(), name="webhook-dispatcher")
         try:

@@ -1,6 +1,6 @@
-"""Managing subscriptions and their deliveries, for the API: each function takes the
-session first, raises domain errors (`PulseError`s the error handler renders) and never
-commits; the route's transaction does.
+"""Managing subscriptions for the API: each function takes the session first, raises
+domain errors (`PulseError`s the error handler renders) and never commits; the route's
+transaction does. The delivery log and sending again are in `delivery_log`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.alerts.delivery.endpoint_health import lock_subscription
 from pulse.alerts.delivery.sender import Resolver, checked_address, resolve_host
-from pulse.alerts.delivery.tables import attempts, deliveries, messages, subscriptions
+from pulse.alerts.delivery.tables import deliveries, subscriptions
 from pulse.alerts.webhooks.address_guard import AddressRefused
 from pulse.alerts.webhooks.rotation import MAX_OVERLAP, SubscriptionSecrets, rotate
 from pulse.alerts.webhooks.urls import InvalidWebhookUrl, validate_webhook_url
@@ -32,20 +32,6 @@ class WebhookUrlRefused(PulseError):
 class InvalidOverlap(PulseError):
     status_code = 422
     code = "invalid_overlap"
-
-
-class DeliveryInFlight(PulseError):
-    """An attempt of the delivery is being made; it cannot be redelivered now (409)."""
-
-    status_code = 409
-    code = "delivery_in_flight"
-
-
-class SubscriptionDisabled(PulseError):
-    """Recovery of a disabled subscription (409): re-enable it first."""
-
-    status_code = 409
-    code = "subscription_disabled"
 
 
 #: What the API shows of a subscription: everything but the secrets.
@@ -131,7 +117,7 @@ async def get_subscription(session: AsyncSession, subscription_id: str) -> dict[
         await session.execute(select(*_SHOWN_COLUMNS).where(subscriptions.c.id == subscription_id))
     ).first()
     if row is None:
-        raise _no_subscription(subscription_id)
+        raise no_subscription(subscription_id)
     return dict(row._mapping)
 
 
@@ -142,7 +128,7 @@ async def update_subscription(
     by hand gives up the pending deliveries, as a disable by failures does."""
     locked = await lock_subscription(session, subscription_id)
     if locked is None:
-        raise _no_subscription(subscription_id)
+        raise no_subscription(subscription_id)
     values: dict[str, Any] = {**changes, "updated_at": now}
     if changes.get("enabled") is True and not locked.enabled:
         values.update(
@@ -174,7 +160,7 @@ async def delete_subscription(session: AsyncSession, subscription_id: str) -> No
         .returning(subscriptions.c.id)
     )
     if result.first() is None:
-        raise _no_subscription(subscription_id)
+        raise no_subscription(subscription_id)
 
 
 async def rotate_secret(
@@ -195,7 +181,7 @@ async def rotate_secret(
         await session.execute(select(s.c.secret).where(s.c.id == subscription_id).with_for_update())
     ).first()
     if row is None:
-        raise _no_subscription(subscription_id)
+        raise no_subscription(subscription_id)
     rotated = rotate(SubscriptionSecrets(row.secret, overlap=overlap), new_secret, now)
     assert rotated.rotated_at is not None
     await session.execute(
@@ -212,116 +198,5 @@ async def rotate_secret(
     return await get_subscription(session, subscription_id)
 
 
-async def list_deliveries(
-    session: AsyncSession,
-    subscription_id: str,
-    *,
-    state: str | None,
-    before_id: int | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """The subscription's deliveries, newest first, each with its attempts (newest first)."""
-    await get_subscription(session, subscription_id)
-    d, m = deliveries, messages
-    query = (
-        select(
-            d.c.id,
-            d.c.webhook_id,
-            m.c.type.label("message_type"),
-            d.c.account_id,
-            d.c.state,
-            d.c.attempts,
-            d.c.next_attempt_at,
-            d.c.first_attempt_at,
-            d.c.last_attempt_at,
-            d.c.delivered_at,
-            d.c.created_at,
-        )
-        .join(m, m.c.id == d.c.message_id)
-        .where(d.c.subscription_id == subscription_id)
-        .order_by(d.c.id.desc())
-        .limit(limit)
-    )
-    if state is not None:
-        query = query.where(d.c.state == state)
-    if before_id is not None:
-        query = query.where(d.c.id < before_id)
-    found = [dict(row._mapping) for row in await session.execute(query)]
-    log = await _attempt_log(session, [row["id"] for row in found])
-    for row in found:
-        if row["state"] != "pending":
-            row["next_attempt_at"] = None
-        row["attempt_log"] = log.get(row["id"], [])
-    return found
-
-
-async def _attempt_log(
-    session: AsyncSession, delivery_ids: list[int]
-) -> dict[int, list[dict[str, Any]]]:
-    if not delivery_ids:
-        return {}
-    a = attempts
-    rows = await session.execute(
-        select(a.c.delivery_id, a.c.number, a.c.at, a.c.status, a.c.error, a.c.latency_s)
-        .add_columns(a.c.response_body)
-        .where(a.c.delivery_id.in_(delivery_ids))
-        .order_by(a.c.delivery_id, a.c.id.desc())
-    )
-    log: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        entry = dict(row._mapping)
-        log.setdefault(entry.pop("delivery_id"), []).append(entry)
-    return log
-
-
-async def redeliver(session: AsyncSession, delivery_id: int, now: datetime) -> dict[str, Any]:
-    """Attempt the delivery again now, with its `webhook-id`.
-
-    A pending one is simply due now (its schedule goes on). A delivered or given-up one gets
-    one attempt outside the schedule, even when its subscription is disabled (the way to
-    check a fixed endpoint before re-enabling it); the subscription stays disabled.
-    """
-    d = deliveries
-    row = (
-        await session.execute(
-            select(d.c.state, d.c.subscription_id).where(d.c.id == delivery_id).with_for_update()
-        )
-    ).first()
-    if row is None:
-        raise NotFoundError(f"no webhook delivery {delivery_id}")
-    if row.state == "delivering":
-        raise DeliveryInFlight(f"delivery {delivery_id} is being attempted now; retry later")
-    single = row.state != "pending"
-    await session.execute(
-        update(d)
-        .where(d.c.id == delivery_id)
-        .values(state="pending", next_attempt_at=now, single_attempt=single)
-    )
-    return {"id": delivery_id, "state": "pending", "single_attempt": single}
-
-
-async def recover(
-    session: AsyncSession, subscription_id: str, since: datetime, now: datetime
-) -> int:
-    """Send every given-up delivery created since `since` once more; how many."""
-    locked = await lock_subscription(session, subscription_id)
-    if locked is None:
-        raise _no_subscription(subscription_id)
-    if not locked.enabled:
-        raise SubscriptionDisabled(
-            f"subscription {subscription_id} is disabled: re-enable it first "
-            "(PATCH with enabled: true), or redeliver single deliveries"
-        )
-    d = deliveries
-    result = await session.execute(
-        update(d)
-        .where(d.c.subscription_id == subscription_id, d.c.state == "failed")
-        .where(d.c.created_at >= since)
-        .values(state="pending", next_attempt_at=now, single_attempt=True)
-        .returning(d.c.id)
-    )
-    return len(result.all())
-
-
-def _no_subscription(subscription_id: str) -> NotFoundError:
+def no_subscription(subscription_id: str) -> NotFoundError:
     return NotFoundError(f"no webhook subscription {subscription_id!r}")

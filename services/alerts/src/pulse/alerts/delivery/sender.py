@@ -159,15 +159,16 @@ class WebhookSender:
 async def _read_excerpt(response: httpx.Response) -> str:
     """The first KiB of the body; the rest is not read (a receiver may answer with a lot)."""
     kept = b""
+    cut_short = ""
     try:
         async for chunk in response.aiter_bytes():
             kept += chunk
             if len(kept) >= RESPONSE_EXCERPT_BYTES:
                 break
-    except httpx.HTTPError:
-        # The status decides the outcome; a body cut short only shortens the log's excerpt.
-        pass
-    return kept[:RESPONSE_EXCERPT_BYTES].decode("utf-8", errors="replace")
+    except httpx.HTTPError as error:
+        # The status decides the outcome; a body cut short is noted in the log's excerpt.
+        cut_short = f" [body cut short: {type(error).__name__}]"
+    return kept[:RESPONSE_EXCERPT_BYTES].decode("utf-8", errors="replace") + cut_short
 
 
 def webhook_client(timeout_s: float) -> httpx.AsyncClient:
