@@ -132,3 +132,35 @@ async def test_the_delivery_log_pages_newest_first_and_filters_by_state(
             f"/v1/webhooks/{sub['id']}/deliveries", params={"cursor": "x"}, headers=READ_KEY
         )
         assert bad.json()["error"]["code"] == "invalid_cursor"
+
+
+async def test_disabling_by_hand_gives_up_pending_work_and_takes_no_new_messages(
+    webhook_stack: StackFactory, receivers: Receivers
+) -> None:
+    async with webhook_stack() as stack:
+        receiver = await receivers(stack.clock)
+        receiver.answer = Answer(500)
+        sub = await stack.subscribe(receiver)
+        path = f"/v1/webhooks/{sub['id']}"
+        await stack.enqueue(alert("h-1"))
+        assert (await stack.settled(sub["id"]))["state"] == "pending"
+
+        off = await stack.api.patch(path, json={"enabled": False}, headers=ADMIN_KEY)
+        assert (off.json()["enabled"], off.json()["disabled_reason"]) == (
+            False,
+            "disabled by request",
+        )
+        assert [d["state"] for d in await stack.deliveries(sub["id"])] == ["failed"]
+        await stack.enqueue(alert("h-2"))
+        assert len(await stack.deliveries(sub["id"])) == 1
+
+        receiver.answer = Answer(200)
+        on = await stack.api.patch(path, json={"enabled": True}, headers=ADMIN_KEY)
+        assert (on.json()["enabled"], on.json()["disabled_at"]) == (True, None)
+        await stack.enqueue(alert("h-3"))
+        delivered = await stack.settled(sub["id"])
+        assert (delivered["state"], receiver.received[-1].json["type"]) == (
+            "delivered",
+            "alert.opened",
+        )
+        assert len(await stack.deliveries(sub["id"])) == 2
