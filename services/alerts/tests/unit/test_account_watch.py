@@ -35,6 +35,7 @@ def watching(book: Rulebook) -> AccountWatch:
 def feed(watch: AccountWatch, book: Rulebook, event: Event, now_day: float) -> list[AlertChange]:
     now = START + timedelta(days=now_day)
     changes = watch.catch_up(book, now)
+    watch.note_facts(event)
     watch.observe(event, now)
     return changes + watch.step(book, now)
 

@@ -87,13 +87,10 @@ class AccountWatch:
         for rule_id in self.rules.keys() - rulebook.rules.keys():
             del self.rules[rule_id]
 
-    def observe(self, event: Event, now: datetime) -> bool:
-        """Take an event seen at `now`; whether any rule took it (or the facts moved)."""
-        moved = self._note_facts(event)
-        taken = False
-        for watch in self.rules.values():
-            taken |= watch.state.observe(event, now) is Outcome.TAKEN
-        return moved or taken
+    def observe(self, event: Event, now: datetime) -> set[Outcome]:
+        """Take an event seen at `now` (an `account.updated` also moves the account's
+        facts: `note_facts`); what the rules did with it."""
+        return {watch.state.observe(event, now) for watch in self.rules.values()}
 
     def catch_up(self, rulebook: Rulebook, now: datetime) -> list[AlertChange]:
         """Step at each moment something was due before `now` and not yet stepped (a late
@@ -200,7 +197,8 @@ class AccountWatch:
             watch.rules[rule_id] = RuleWatch(stored["fingerprint"], state, track, stored["opened"])
         return watch
 
-    def _note_facts(self, event: Event) -> bool:
+    def note_facts(self, event: Event) -> bool:
+        """Take an `account.updated`'s segment, owner and name; whether they moved."""
         if event.type != "account.updated":
             return False
         data = event.data

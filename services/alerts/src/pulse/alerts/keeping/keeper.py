@@ -30,6 +30,7 @@ from pulse.alerts import metrics
 from pulse.alerts.evaluation.rulebook import Rulebook
 from pulse.alerts.evaluation.watch import AccountWatch, AlertChange
 from pulse.alerts.messages import Incoming, ScoreChange
+from pulse.alerts.rules.intake import Outcome
 from pulse.alerts.storage import alert_rows, watches
 from pulse.alerts.storage.alert_rows import AccountFacts
 from pulse.common.events import Event
@@ -127,8 +128,12 @@ class AlertKeeper:
                 continue
             if isinstance(item, ScoreChange):
                 watch.observe_score(item.point, item.segment, now)
-            elif watch.observe(item, now) and item.type == ACCOUNT_UPDATED:
+                continue
+            if watch.note_facts(item):
                 moved.add(item.account_id)
+            outcomes = watch.observe(item, now)
+            if Outcome.TOO_LATE in outcomes:
+                metrics.EVENTS_TOO_LATE.labels(item.type).inc()
         metrics.EVENTS_EVALUATED.inc(len(records))
         await self._step_and_write(session, accounts.values(), now, moved, caught_up)
 
