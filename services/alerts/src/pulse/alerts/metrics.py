@@ -38,6 +38,11 @@ OPEN_ALERTS = Gauge(
     "Alerts not resolved, by severity and state (open, acknowledged, snoozed).",
     ["severity", "state"],
 )
+ACCOUNTS_SET_ASIDE = Counter(
+    "pulse_alerts_accounts_set_aside_total",
+    "Accounts whose time-driven evaluation failed on its own and waits an hour (a bug: "
+    "the log has the error).",
+)
 CACHED_WATCHES = Gauge(
     "pulse_alerts_cached_accounts", "Accounts whose rule states this process holds in memory."
 )
