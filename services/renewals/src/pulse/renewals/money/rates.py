@@ -3,8 +3,9 @@
 A rate is how many units of the reporting currency one unit of the currency buys, from its
 `valid_from` date until the next rate's date (the last one stays in force). The reporting
 currency converts at exactly 1, and zero is zero in any currency. A conversion rounds
-once, half to even, at the reporting currency's minor unit. A currency with no rate raises `UnknownCurrency` naming it; a date
-before its first rate raises `MissingRate`: the core never mixes currencies silently.
+once, half to even, at the reporting currency's minor unit. A currency with no rate
+raises `UnknownCurrency` naming it; a date before its first rate raises `MissingRate`:
+the core never mixes currencies silently.
 """
 
 from __future__ import annotations
