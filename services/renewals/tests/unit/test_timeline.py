@@ -74,6 +74,17 @@ def test_active_means_paying_something() -> None:
     assert timeline.is_active_at(day(2026, 4, 1))
 
 
+def test_the_churn_in_force_gives_its_reason() -> None:
+    timeline = timeline_of(SIGNED, GREW, SHRANK, LEFT, BACK)
+    churn = timeline.churn_at(day(2026, 2, 1))
+    assert churn is not None
+    assert (churn.effective_at, churn.before.minor) == (day(2026, 1, 1), 900_000)
+    assert churn.event.reason_category is ContractReasonCategory.PRICE
+    assert timeline.churn_at(day(2025, 12, 31)) is None  # still paying
+    assert timeline.churn_at(day(2026, 4, 1)) is None  # back since 1 March
+    assert timeline.churn_at(day(2023, 1, 1)) is None  # before its first contract
+
+
 def test_the_first_contract_is_the_first_new_step() -> None:
     timeline = timeline_of(BACK, LEFT, GREW, SIGNED)
     first = timeline.first_contract

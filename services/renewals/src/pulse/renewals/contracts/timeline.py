@@ -105,6 +105,17 @@ class ContractTimeline:
         high = bisect_left(self._keys, (end, ""))
         return self.steps[low:high]
 
+    def churn_at(self, moment: datetime) -> ContractStep | None:
+        """The churn that left the account without ARR at `moment` (its reason category is
+        `event.reason_category`); None while it pays or before its first contract."""
+        index = bisect_left(self._keys, (moment, ""))
+        for step in reversed(self.steps[:index]):
+            if step.after.minor > 0:
+                return None
+            if step.kind is StepKind.CHURN:
+                return step
+        return None
+
     @property
     def first_contract(self) -> ContractStep | None:
         """The first `new` step: the account's first ARR and when it began."""
