@@ -6,7 +6,7 @@ EUR, USD or JPY, a random period and a random rate table (rates that move on ran
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -200,3 +200,18 @@ def test_the_report_does_not_depend_on_arrival_order(book: Book, data: st.DataOb
     in_order = retention_report(book.histories(), book.period, book.rates)
     arrived = retention_report(book.histories(shuffled), book.period, book.rates)
     assert arrived == in_order
+
+
+@settings(max_examples=200, deadline=None)
+@given(books(), st.integers(1, 799))
+def test_two_adjacent_periods_move_as_much_as_the_span_they_tile(book: Book, cut: int) -> None:
+    period = book.period
+    middle = min(period.start + timedelta(days=cut), period.end - timedelta(seconds=1))
+    first, second = Period(period.start, middle), Period(middle, period.end)
+    whole = retention_report(book.histories(), period, book.rates).total.movements
+    one = retention_report(book.histories(), first, book.rates).total.movements
+    two = retention_report(book.histories(), second, book.rates).total.movements
+    assert one.ending == two.starting  # the ARR at the cut closes one and opens the other
+    assert one + two == replace(
+        whole, starting=whole.starting + one.ending, ending=whole.ending + two.starting
+    )

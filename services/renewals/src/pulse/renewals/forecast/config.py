@@ -73,7 +73,7 @@ class CategoryRule(_Config):
     """Accounts in one of `bands` with one of `trends` (all by default) are in `category`."""
 
     bands: frozenset[Band] = Field(min_length=1)
-    trends: frozenset[Trend] = frozenset(Trend)
+    trends: frozenset[Trend] = Field(default=frozenset(Trend), min_length=1)
     category: ForecastCategory
 
     def matches(self, band: Band, trend: Trend) -> bool:

@@ -74,7 +74,7 @@ class RateTable:
         dated = self.rates.get(currency)
         if dated is None:
             raise UnknownCurrency(currency, f"has no rate into {self.reporting} in the rate table")
-        index = bisect_right([rate.valid_from for rate in dated], on) - 1
+        index = bisect_right(dated, on, key=lambda rate: rate.valid_from) - 1
         if index < 0:
             raise MissingRate(currency, on, dated[0].valid_from)
         return Fraction(dated[index].rate)
