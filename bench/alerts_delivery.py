@@ -24,8 +24,10 @@ import orjson
 
 from bench.health_common import (
     API_KEY,
+    batch_figures,
     latency_summary,
     profiling,
+    scrape,
     sleep_until,
     temporary_database,
 )
@@ -239,9 +241,34 @@ async def drive(ingest_url: str, alerts_url: str, options: DeliveryOptions) -> d
         receiver.secret = await subscribe(alerts, url)
         driver = Driver(i, receiver)
         await warm_up(driver)
+        before = await asyncio.to_thread(scrape, alerts_url)
         elapsed = await driver.send_load(requests, options.batch / options.events_per_s)
         await driver.wait_for(set(driver.trips.accepted), options.drain_timeout_s)
-    return figures(driver, requests, options, elapsed)
+        after = await asyncio.to_thread(scrape, alerts_url)
+    return {
+        **figures(driver, requests, options, elapsed),
+        **where_the_time_went(driver, before, after),
+    }
+
+
+def where_the_time_went(
+    driver: Driver, before: dict[str, float], after: dict[str, float]
+) -> dict[str, Any]:
+    """Alerts' batches while measured, its own enqueue-to-delivered latency, and the
+    latency of the first and last tenth of the trips (a backlog growing shows as a rise)."""
+    batches = batch_figures(before, after)
+    delivered = "pulse_webhook_delivery_latency_seconds"
+    count = after.get(f"{delivered}_count", 0.0) - before.get(f"{delivered}_count", 0.0)
+    total = after.get(f"{delivered}_sum", 0.0) - before.get(f"{delivered}_sum", 0.0)
+    arrived = driver.arrived_accounts()
+    in_order = sorted((t, arrived[a] - t) for a, t in driver.trips.accepted.items() if a in arrived)
+    tenth = max(1, len(in_order) // 10)
+    return {
+        **{k: batches[k] for k in ("batches", "mean_batch_messages", "mean_batch_ms")},
+        "mean_enqueued_to_delivered_ms": round(1000 * total / count, 1) if count else None,
+        "first_tenth_p50_ms": latency_summary([s for _, s in in_order[:tenth]])["p50_ms"],
+        "last_tenth_p50_ms": latency_summary([s for _, s in in_order[-tenth:]])["p50_ms"],
+    }
 
 
 def run_delivery(
