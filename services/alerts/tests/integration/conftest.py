@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from pulse.alerts import app as alerts_app
 from pulse.alerts.config import AlertsSettings
+from pulse.alerts.delivery.config import WebhookSettings
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
@@ -54,6 +55,14 @@ class AlertsStack:
         response = await self.ingest.post("/v1/events", json=list(events), headers=INGEST_KEY)
         assert response.status_code == 202, response.text
         assert response.json()["accepted"] == len(events), response.text
+
+    async def subscribe(self, url: str, event_types: list[str]) -> str:
+        """Subscribe `url` to `event_types`; the signing secret, shown once."""
+        body = {"url": url, "event_types": event_types}
+        response = await self.alerts.post("/v1/webhooks", json=body, headers=ADMIN_KEY)
+        assert response.status_code == 201, response.text
+        secret: str = response.json()["secret"]
+        return secret
 
     async def alerts_of(
         self,
@@ -98,8 +107,9 @@ def alerts_stack(pulse_settings: Settings) -> StackFactory:
             )
         await ensure_topics(pulse_settings, Topics(pulse_settings.topic_prefix).all)
         clock = clock or MovableClock()
+        webhooks = WebhookSettings(allow_private=True, poll_interval_s=0.2)
         alerts = alerts_app.create_app(
-            pulse_settings, AlertsSettings(tick_s=tick_s, **config), clock=clock
+            pulse_settings, AlertsSettings(tick_s=tick_s, **config), clock, webhooks
         )
         ingest = ingest_app.create_app(pulse_settings, IngestSettings())
         async with AsyncExitStack() as stack:

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from pulse.alerts.app import MIGRATIONS_DIR, SCHEMA
+from pulse.alerts.delivery import tables as delivery_tables
 from pulse.alerts.playbooks_store import tables as playbook_tables
 from pulse.alerts.storage import tables as alert_tables
 from pulse.common.db import tables as consumer_tables
@@ -15,7 +16,12 @@ from pulse.common.db.migration_checks import live_table_uses, schema_differences
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.settings import Settings
 
-DECLARED = (consumer_tables.metadata, alert_tables.metadata, playbook_tables.metadata)
+DECLARED = (
+    consumer_tables.metadata,
+    alert_tables.metadata,
+    playbook_tables.metadata,
+    delivery_tables.metadata,
+)
 
 
 @pytest.mark.integration

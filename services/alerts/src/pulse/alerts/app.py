@@ -7,9 +7,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from pulse.alerts.api import playbooks, routes
+from pulse.alerts.api import playbooks, routes, webhooks
 from pulse.alerts.background import alerts_hook
 from pulse.alerts.config import AlertsSettings
+from pulse.alerts.delivery.config import WebhookSettings
+from pulse.alerts.delivery.hook import webhook_hook
 from pulse.alerts.keeping.keeper import Clock, utc_now
 from pulse.alerts.playbook_hook import playbook_hook
 from pulse.alerts.rules.definitions import RuleSet
@@ -30,20 +32,28 @@ def create_app(
     settings: Settings | None = None,
     config: AlertsSettings | None = None,
     clock: Clock = utc_now,
+    webhook_config: WebhookSettings | None = None,
 ) -> FastAPI:
-    """The alerts app: consumer, ticker, alert and rule API, probes, metrics, OpenAPI.
+    """The alerts app: consumer, ticker, webhook dispatcher, the alert, rule, playbook and
+    webhook APIs, probes, metrics, OpenAPI.
 
-    An invalid `PULSE_ALERTS_*` setting or rules file stops it before it serves (exit 2).
-    `clock` is the time rules are evaluated at (tests move it forward).
+    An invalid `PULSE_ALERTS_*` or `PULSE_WEBHOOK_*` setting or rules file stops it before
+    it serves (exit 2). `clock` is the time rules are evaluated and webhooks retried at
+    (tests move it forward).
     """
     config = config or load_settings_or_exit(AlertsSettings)
+    webhook_config = webhook_config or load_settings_or_exit(WebhookSettings)
     rule_set, source = _rules_or_exit(config)
     spec = ServiceSpec(
         name="alerts",
         schema=SCHEMA,
         description=DESCRIPTION,
-        routers=(routes.router, playbooks.router),
-        hooks=(playbook_hook(clock), alerts_hook(config, rule_set, source, clock)),
+        routers=(routes.router, playbooks.router, webhooks.router),
+        hooks=(
+            playbook_hook(clock),
+            webhook_hook(webhook_config, clock),
+            alerts_hook(config, rule_set, source, clock),
+        ),
     )
     return create_service_app(spec, settings or Settings())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -33,9 +33,15 @@ class AlertLoops:
     `app.state.alerts`."""
 
     def __init__(
-        self, context: ServiceContext, config: AlertsSettings, clock: Clock, outputs: AlertOutputs
+        self,
+        context: ServiceContext,
+        config: AlertsSettings,
+        clock: Clock,
+        outputs: AlertOutputs,
+        wake_delivery: Callable[[], None],
     ) -> None:
         self.outputs = outputs
+        self._wake_delivery = wake_delivery
         self.keeper = AlertKeeper(Rulebook([]), outputs, clock)
         self.runner: ConsumerRunner[Incoming] = ConsumerRunner(
             settings=context.settings,
@@ -50,7 +56,8 @@ class AlertLoops:
         self.ticker = Ticker(self.keeper, self.runner.run_exclusive, config.tick_s)
 
     def after_commit(self) -> None:
-        """A transaction outside the consumer committed alert changes."""
+        """A transaction outside the consumer committed alert changes: deliver now."""
+        self._wake_delivery()
 
 
 def alerts_hook(
@@ -65,8 +72,10 @@ def alerts_hook(
     @asynccontextmanager
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         await ensure_topics(context.settings, context.topics.all)
-        # The playbook hook, started before this one, shares its catalog of playbooks.
-        loops = AlertLoops(context, config, clock, AlertOutputs(app.state.playbooks.catalog))
+        # The playbook and webhook hooks, started before this one, share their catalog of
+        # playbooks and their dispatcher.
+        outputs = AlertOutputs(app.state.playbooks.catalog, app.state.webhooks.wake)
+        loops = AlertLoops(context, config, clock, outputs, app.state.webhooks.wake)
         async with context.sessions.begin() as session:
             if config.rules_file is not None or await rule_book.in_force(session) is None:
                 version, in_force = await rule_book.ensure_rules(session, rules, source)

@@ -255,11 +255,13 @@ def _migrate(env: Mapping[str, str], external: bool) -> None:
 def _start_services(
     env: Mapping[str, str], dev: DevStackSettings, cleanup: ExitStack
 ) -> list[ServiceProcess]:
+    # Webhooks to receivers on this machine (or its network) are what local runs test with.
+    alerts_env = {"PULSE_WEBHOOK_ALLOW_PRIVATE": "true", **env}
     services = [
         ServiceProcess(
             name,
             [sys.executable, "-m", f"pulse.{name}", "serve"],
-            env,
+            alerts_env if name == "alerts" else env,
             _WIDTH,
             dev.log_dir / f"{name}.log",
         )

@@ -69,6 +69,8 @@ class AccountWatch:
         self.name: str | None = None
         self.rules: dict[str, RuleWatch] = {}
         self.next_check: datetime | None = None
+        #: The latest health (score, band) health reported, if any.
+        self.health: tuple[float, str] | None = None
         #: The last moment the rules were stepped at.
         self.stepped_at: datetime | None = None
 
@@ -108,6 +110,7 @@ class AccountWatch:
     def observe_score(self, point: ScorePoint, segment: str | None, now: datetime) -> bool:
         """Take a health score point seen at `now`; whether any rule took it."""
         self.segment = self.segment or segment
+        self.health = (point.score, point.band)
         taken = False
         for watch in self.rules.values():
             if isinstance(watch.state, ScoreWatcher):
@@ -158,6 +161,7 @@ class AccountWatch:
             "segment": self.segment,
             "owner": self.owner,
             "name": self.name,
+            "health": list(self.health) if self.health else None,
             "rules": {
                 rule_id: {
                     "fingerprint": w.fingerprint,
@@ -182,6 +186,8 @@ class AccountWatch:
         watch.segment = snapshot["segment"]
         watch.owner = snapshot["owner"]
         watch.name = snapshot["name"]
+        health = snapshot.get("health")
+        watch.health = (health[0], health[1]) if health else None
         for rule_id, stored in snapshot["rules"].items():
             rule = rulebook.rules.get(rule_id)
             if rule is None:

@@ -53,10 +53,11 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """An alert change and the row it left (None fields never: see `write_change`)."""
+    """An alert change, the row it left, and the account's health when known."""
 
     change: AlertChange
     row: dict[str, Any]
+    health: tuple[float, str] | None = None
 
 
 class AlertOutputs(Protocol):
@@ -222,7 +223,7 @@ class AlertKeeper:
             for change in changes:
                 row = await alert_rows.write_change(session, change, facts)
                 if row is not None:
-                    written.append(Written(change, row))
+                    written.append(Written(change, row, watch.health))
             rows.append((watch.account_id, watch.partition, watch.snapshot(), watch.next_check))
         metrics.RULE_EVALUATIONS.inc(len(accounts) * len(self.rulebook))
         await watches.save_watches(session, rows)

@@ -12,11 +12,11 @@ from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
 
-import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from pulse.alerts.playbooks.definitions import OWNER_ROLES, Playbook, PlaybookSet
+from pulse.common.documents import UnreadableDocument, dotted_path, read_yaml
 
 Problems = list[tuple[str, str]]
 DEFAULT_PLAYBOOKS_RESOURCE = "default_playbooks.yaml"
@@ -35,11 +35,9 @@ class PlaybookError(Exception):
 def load_playbooks(text: str) -> PlaybookSet:
     """Parse and validate a YAML playbooks file; raise `PlaybookError` with every problem."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise PlaybookError([("", f"not valid YAML: {_yaml_problem(error)}")]) from error
-    if _over_values(data, MAX_YAML_VALUES):
-        raise PlaybookError([("", f"expected at most {MAX_YAML_VALUES:,} values")])
+        data = read_yaml(text, MAX_YAML_VALUES)
+    except UnreadableDocument as error:
+        raise PlaybookError([("", str(error))]) from error
     if not isinstance(data, dict):
         got = "nothing" if data is None else type(data).__name__
         raise PlaybookError([("", f"expected a mapping with version and playbooks, got {got}")])
@@ -112,7 +110,7 @@ def playbook_problems(playbook: Playbook) -> Problems:
 
 
 def _problem(detail: ErrorDetails) -> tuple[str, str]:
-    path = _path(detail["loc"])
+    path = dotted_path(detail["loc"])
     kind = detail["type"]
     if kind == "extra_forbidden":
         return path, "unknown field"
@@ -125,13 +123,6 @@ def _problem(detail: ErrorDetails) -> tuple[str, str]:
     return path, detail["msg"].removeprefix("Value error, ")
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
-
-
 def _json_type(value: object) -> str:
     if value is None:
         return "null"
@@ -142,28 +133,3 @@ def _json_type(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
     return "a number"
-
-
-def _over_values(data: object, limit: int) -> bool:
-    """Whether `data` holds more than `limit` values, aliases expanded; stops once past."""
-    left = limit
-    pending = [data]
-    while pending:
-        left -= 1
-        if left < 0:
-            return True
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    if mark is None:
-        return str(problem)
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"

@@ -11,7 +11,6 @@ from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
 
-import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -28,6 +27,7 @@ from pulse.alerts.rules.definitions import (
     SumRule,
 )
 from pulse.alerts.rules.filters import Filter
+from pulse.common.documents import UnreadableDocument, dotted_path, read_yaml
 
 Problems = list[tuple[str, str]]
 DEFAULT_RULES_RESOURCE = "default_rules.yaml"
@@ -50,11 +50,9 @@ class RuleError(Exception):
 def load_rules(text: str) -> RuleSet:
     """Parse and validate a YAML rules file; raise `RuleError` with every problem."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise RuleError([("", f"not valid YAML: {_yaml_problem(error)}")]) from error
-    if _over_values(data, MAX_YAML_VALUES):
-        raise RuleError([("", f"expected at most {MAX_YAML_VALUES:,} values")])
+        data = read_yaml(text, MAX_YAML_VALUES)
+    except UnreadableDocument as error:
+        raise RuleError([("", str(error))]) from error
     return rules_from_data(data)
 
 
@@ -168,43 +166,11 @@ def _problem(detail: ErrorDetails) -> tuple[str, str]:
         if not (isinstance(before, int) and part in _KINDS)  # pydantic's union tag
     )
     if detail["type"] == "extra_forbidden":
-        return _path(loc), "unknown field"
+        return dotted_path(loc), "unknown field"
     if detail["type"] == "missing":
-        return _path(loc), "field required"
+        return dotted_path(loc), "field required"
     if detail["type"] == "union_tag_invalid":
-        return _path((*loc, "kind")), f"unknown kind; kinds are {', '.join(sorted(_KINDS))}"
+        return dotted_path((*loc, "kind")), f"unknown kind; kinds are {', '.join(sorted(_KINDS))}"
     if detail["type"] == "union_tag_not_found":
-        return _path((*loc, "kind")), "field required"
-    return _path(loc), detail["msg"].removeprefix("Value error, ")
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
-
-
-def _over_values(data: object, limit: int) -> bool:
-    """Whether `data` holds more than `limit` values, aliases expanded; stops once past."""
-    left = limit
-    pending = [data]
-    while pending:
-        left -= 1
-        if left < 0:
-            return True
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    if mark is None:
-        return str(problem)
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+        return dotted_path((*loc, "kind")), "field required"
+    return dotted_path(loc), detail["msg"].removeprefix("Value error, ")

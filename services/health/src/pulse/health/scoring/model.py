@@ -14,10 +14,10 @@ from importlib import resources
 from typing import Annotated, Any, Literal, TypeVar, cast
 
 import orjson
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
+from pulse.common.documents import UnreadableDocument, dotted_path, read_yaml
 from pulse.health.scoring.aggregations import Aggregation
 from pulse.health.scoring.bands import Band
 from pulse.health.scoring.checks import measure_problems, value_range_problems
@@ -42,7 +42,6 @@ MAX_MEASURES = 256
 #: an alias bomb of 1 KiB would otherwise expand to a billion values while validated.
 MAX_YAML_VALUES = 100_000
 DEFAULT_MODEL_RESOURCE = "default_model.yaml"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 10x faster
 
 
 class ModelError(Exception):
@@ -172,13 +171,9 @@ class ScoringModel(_Part):
 def load_model(text: str) -> ScoringModel:
     """Parse and validate a YAML scoring model; raise `ModelError` with every problem."""
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as error:
-        raise ModelError([("", f"not valid YAML: {_yaml_problem(error)}")]) from error
-    if _over_values(data, MAX_YAML_VALUES):
-        raise ModelError(
-            [("", f"expected at most {MAX_YAML_VALUES:,} values (each alias counted again)")]
-        )
+        data = read_yaml(text, MAX_YAML_VALUES)
+    except UnreadableDocument as error:
+        raise ModelError([("", str(error))]) from error
     if not isinstance(data, dict):
         got = "nothing" if data is None else type(data).__name__
         raise ModelError([("", f"expected a mapping with version, groups and measures, got {got}")])
@@ -186,23 +181,6 @@ def load_model(text: str) -> ScoringModel:
         return ScoringModel.model_validate(data)
     except ValidationError as error:
         raise ModelError([_problem(detail) for detail in error.errors()]) from error
-
-
-def _over_values(data: object, limit: int) -> bool:
-    """Whether `data` holds more than `limit` values, aliases expanded; stops once past."""
-    left = limit
-    pending = [data]
-    while pending:
-        left -= 1
-        if left < 0:
-            return True
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
 
 
 def default_model_text() -> str:
@@ -283,10 +261,10 @@ def _weight_problems(model: ScoringModel) -> Problems:
 def _problem(detail: ErrorDetails) -> tuple[str, str]:
     loc = _strip_tags(detail["loc"])
     if detail["type"] == "extra_forbidden":
-        return _path(loc), "unknown field"
+        return dotted_path(loc), "unknown field"
     if detail["type"] == "missing":
-        return _path(loc), "field required"
-    return _path(loc), detail["msg"]
+        return dotted_path(loc), "field required"
+    return dotted_path(loc), detail["msg"]
 
 
 def _strip_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
@@ -307,18 +285,3 @@ _TAGS = frozenset(
         "trend_ratio", "ratio_to_attribute", "manual", "steps", "linear",
     }
 )  # fmt: skip
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    if mark is None:
-        return str(problem)
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
