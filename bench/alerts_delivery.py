@@ -52,6 +52,9 @@ class DeliveryOptions:
 
     events_per_s: int = 1_000
     seconds: float = 30.0
+    #: Load sent before the measured seconds, its trips not recorded: alerts settles into
+    #: the steady rate (its batches, PostgreSQL's caches) after the warm-up's burst.
+    settle_s: float = 5.0
     batch: int = 50
     trip_share: float = 0.05
     drain_timeout_s: float = 30.0
@@ -86,12 +89,13 @@ def sponsor_left(account_id: str, at: datetime) -> Raw:
 
 
 def load_requests(options: DeliveryOptions, at: datetime) -> list[Request]:
-    """The measured load: `seconds` of events in requests of `batch`, trips among usage."""
+    """The load, settling then measured: `settle_s + seconds` of events in requests of
+    `batch`, trips among usage."""
     stories = Storyteller(seed=29, count=ACCOUNTS)
     choose = random.Random(31)
     requests = []
     trips = 0
-    for _ in range(int(options.seconds * options.events_per_s / options.batch)):
+    for _ in range(requests_in(options.settle_s + options.seconds, options)):
         events, tripped = [], []
         for _ in range(options.batch):
             if choose.random() < options.trip_share:
@@ -102,6 +106,11 @@ def load_requests(options: DeliveryOptions, at: datetime) -> list[Request]:
                 events.append(stories.usage(choose.choice(stories.accounts), at))
         requests.append(Request(orjson.dumps({"events": events}), tuple(tripped)))
     return requests
+
+
+def requests_in(seconds: float, options: DeliveryOptions) -> int:
+    """How many requests `seconds` of the load take."""
+    return int(seconds * options.events_per_s / options.batch)
 
 
 def warm_up_requests(at: datetime) -> list[bytes]:
@@ -135,27 +144,31 @@ class Driver:
             raise RuntimeError(f"ingest answered {response.status_code}: {response.text[:300]}")
         return time.perf_counter() - started
 
-    async def send(self, request: Request) -> None:
-        """One request; its trips are timed from its 202."""
+    async def send(self, request: Request, record: bool) -> None:
+        """One request; its trips are timed from its 202 when recorded."""
         try:
             answer_s = await self.post(request.body)
         except (RuntimeError, httpx.HTTPError) as error:
             self.trips.errors.append(repr(error)[:300])
             return
         accepted = time.perf_counter()
+        if not record:
+            return
         for account_id in request.trips:
             self.trips.accepted[account_id] = accepted
         if request.trips:
             self.trips.answer_s.append(answer_s)
 
-    async def send_load(self, requests: list[Request], interval_s: float) -> float:
+    async def send_load(
+        self, requests: list[Request], interval_s: float, record: bool = True
+    ) -> float:
         """One request every `interval_s`, open loop; seconds it took to send them all."""
         start = asyncio.get_running_loop().time()
         began = time.perf_counter()
         tasks = []
         for n, request in enumerate(requests):
             await sleep_until(start + n * interval_s)
-            tasks.append(asyncio.create_task(self.send(request)))
+            tasks.append(asyncio.create_task(self.send(request, record)))
         await asyncio.gather(*tasks)
         return time.perf_counter() - began
 
@@ -241,8 +254,12 @@ async def drive(ingest_url: str, alerts_url: str, options: DeliveryOptions) -> d
         receiver.secret = await subscribe(alerts, url)
         driver = Driver(i, receiver)
         await warm_up(driver)
+        interval = options.batch / options.events_per_s
+        settle = requests_in(options.settle_s, options)
+        await driver.send_load(requests[:settle], interval, record=False)
+        requests = requests[settle:]
         before = await asyncio.to_thread(scrape, alerts_url)
-        elapsed = await driver.send_load(requests, options.batch / options.events_per_s)
+        elapsed = await driver.send_load(requests, interval)
         await driver.wait_for(set(driver.trips.accepted), options.drain_timeout_s)
         after = await asyncio.to_thread(scrape, alerts_url)
     return {
