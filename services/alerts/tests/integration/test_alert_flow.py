@@ -4,6 +4,7 @@ resolves it; people acknowledge, snooze and resolve alerts."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -140,3 +141,37 @@ async def test_listing_pages_with_a_cursor_and_filters(alerts_stack: StackFactor
             "/v1/alerts", params={"severity": "critical", "account_id": "page0"}, headers=READ_KEY
         )
         assert critical.json()["alerts"] == []
+
+
+async def test_a_rule_that_does_not_resolve_by_itself_keeps_its_alert_for_a_person(
+    alerts_stack: StackFactory,
+) -> None:
+    rule = {
+        "id": "any_phone_call",
+        "name": "Any phone call",
+        "kind": "count",
+        "severity": "info",
+        "noun": "phone calls",
+        "event": "support.ticket.opened",
+        "where": {"field": "channel", "equals": "phone"},
+        "at_least": 1,
+        "window": "3d",
+        "auto_resolve": False,
+    }
+    async with alerts_stack() as stack:
+        created = await stack.alerts.post("/v1/rules", json=rule, headers=ADMIN_KEY)
+        assert created.status_code == 201, created.text
+        await stack.send(ticket("sticky", "k1", "phone", _days_ago(2.5)))
+        [alert] = await stack.alerts_of("sticky", rule="any_phone_call")
+        # The call leaves the window: the condition clears, the alert stays open.
+        stack.clock.advance(timedelta(days=1))
+        await stack.send(ticket("sticky", "k2", "email", _days_ago(0)))
+        await asyncio.sleep(1)
+        [still] = await stack.alerts_of("sticky", rule="any_phone_call")
+        assert (still["state"], still["trips"]) == ("open", 1)
+        # A new trip updates it instead of opening a second alert.
+        await stack.send(ticket("sticky", "k3", "phone", _days_ago(0)))
+        [again] = await stack.alerts_of(
+            "sticky", lambda a: bool(a) and a[0]["trips"] == 2, rule="any_phone_call"
+        )
+        assert (again["id"], again["state"]) == (alert["id"], "open")

@@ -85,3 +85,48 @@ async def test_an_alert_reaches_the_endpoint_signed_once_per_change(
             assert len({r.webhook_id for r in received}) == len(received)
         finally:
             await receiver.stop()
+
+
+async def test_alerts_from_ingest_verify_before_during_and_after_a_secret_rotation(
+    alerts_stack: StackFactory,
+) -> None:
+    async with alerts_stack() as stack:
+        receiver = WebhookReceiver(stack.clock)
+        await receiver.start()
+        try:
+            old = await stack.subscribe(receiver.url, ["alert.opened"])
+            receiver.secrets.append(old)
+            subscription = (await stack.alerts.get("/v1/webhooks", headers=ADMIN_KEY)).json()
+            [sub] = [s for s in subscription["webhooks"] if s["url"] == receiver.url]
+
+            async def trip(account: str) -> None:
+                when = [_days_ago(1 - n / 10) for n in range(3)]
+                await stack.send(
+                    *(ticket(account, f"{account}{n}", "phone", when[n]) for n in range(3))
+                )
+
+            await trip("rot-before")
+            await receiver.wait_for(1)
+            rotated = await stack.alerts.post(
+                f"/v1/webhooks/{sub['id']}/rotate-secret",
+                params={"overlap": 3600},
+                headers=ADMIN_KEY,
+            )
+            assert rotated.status_code == 200, rotated.text
+            new = rotated.json()["secret"]
+            receiver.secrets.append(new)
+            await trip("rot-during")
+            await receiver.wait_for(2)
+            stack.clock.advance(timedelta(hours=1, seconds=1))
+            await trip("rot-after")
+            before, during, after = await receiver.wait_for(3)
+            assert before.verified_with == [old]
+            assert during.verified_with == [old, new]
+            assert after.verified_with == [new]
+            assert [r.json["data"]["account_id"] for r in (before, during, after)] == [
+                "rot-before",
+                "rot-during",
+                "rot-after",
+            ]
+        finally:
+            await receiver.stop()

@@ -1,7 +1,8 @@
 """Alerts processes killed mid-stream (kill -9, again and again) end with the alerts of a
-single uninterrupted run: none lost, none doubled, every event id delivered twice. Real
-broker, real PostgreSQL, real `python -m pulse.alerts` children; the expected alerts
-follow from the events by hand."""
+single uninterrupted run: none lost, none doubled, every event id delivered twice, and
+each alert's `alert.opened` webhook received under one `webhook-id`. Real broker, real
+PostgreSQL, real `python -m pulse.alerts` children, a real HTTP receiver verifying every
+signature; the expected alerts follow from the events by hand."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,8 +30,10 @@ from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.embedded import create_database, drop_database, free_port
 from pulse.devtools.testing.kafka import end_offsets, produce
-from pulse.devtools.testing.plugin import settings_for_tests
+from pulse.devtools.testing.plugin import ADMIN_KEY, settings_for_tests
 from pulse.devtools.testing.services import running_service, settings_env
+
+from .webhooks.webhook_endpoint import Received, WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +49,8 @@ CHILD_SETTINGS = {
     "PULSE_CONSUMER_POLL_TIMEOUT_MS": "50",
     "PULSE_CONSUMER_SESSION_TIMEOUT_MS": "6000",
     "PULSE_ALERTS_TICK_S": "0.5",
+    "PULSE_WEBHOOK_ALLOW_PRIVATE": "true",
+    "PULSE_WEBHOOK_POLL_INTERVAL_S": "0.2",
 }
 
 
@@ -147,43 +153,77 @@ async def test_kill_9_mid_stream_again_and_again_leaves_each_alert_once(
     rng.shuffle(messages)
     total = sum(end_offsets(messages, settings.topic_partitions).values())
     await ensure_topics(settings, topics.all)
-    await produce(settings, messages)
+    receiver = WebhookReceiver(lambda: datetime.now(UTC))
+    await receiver.start()
 
     env = settings_env(settings, **CHILD_SETTINGS)
     logs: list[Path] = []
     kills: list[int] = []
-    for target in (0.15, 0.45, 0.75):
+    try:
+        for target in (0.15, 0.45, 0.75):
+            log = tmp_path / f"alerts-{len(logs)}.log"
+            logs.append(log)
+            port = free_port()
+            with running_service("alerts", env, port, log, START_TIMEOUT_S) as (url, process):
+                if not kills:  # subscribe, then send: every alert opened is delivered
+                    receiver.secrets.append(await _subscribe(url, receiver.url))
+                    await produce(settings, messages)
+                deadline = time.monotonic() + PROGRESS_TIMEOUT_S
+                while True:
+                    done = await _committed(alerts_db, settings.topic_prefix)
+                    if done >= target * total and done > (kills[-1] if kills else 0):
+                        break
+                    assert process.poll() is None, f"alerts exited early; see {log}"
+                    assert time.monotonic() < deadline, f"no progress to {target:.0%}; see {log}"
+                    await asyncio.sleep(0.01)
+                await asyncio.sleep(rng.uniform(0, 0.03))  # inside a batch, not just after one
+                process.kill()
+                assert process.wait(30) == -signal.SIGKILL
+            done = await _committed(alerts_db, settings.topic_prefix)
+            assert done < total, f"alerts finished before the kill at {target:.0%}; see {log}"
+            kills.append(done)
+        assert kills == sorted(set(kills)), kills
+
         log = tmp_path / f"alerts-{len(logs)}.log"
         logs.append(log)
-        with running_service("alerts", env, free_port(), log, START_TIMEOUT_S) as (_, process):
+        with running_service("alerts", env, free_port(), log, START_TIMEOUT_S):
             deadline = time.monotonic() + PROGRESS_TIMEOUT_S
-            while True:
-                done = await _committed(alerts_db, settings.topic_prefix)
-                if done >= target * total and done > (kills[-1] if kills else 0):
-                    break
-                assert process.poll() is None, f"alerts exited early; see {log}"
-                assert time.monotonic() < deadline, f"no progress to {target:.0%}; see {log}"
-                await asyncio.sleep(0.01)
-            await asyncio.sleep(rng.uniform(0, 0.03))  # land inside a batch, not just after one
-            process.kill()
-            assert process.wait(30) == -signal.SIGKILL
-        done = await _committed(alerts_db, settings.topic_prefix)
-        assert done < total, f"alerts finished before the kill at {target:.0%}; see {log}"
-        kills.append(done)
-    assert kills == sorted(set(kills)), kills
-
-    log = tmp_path / f"alerts-{len(logs)}.log"
-    logs.append(log)
-    with running_service("alerts", env, free_port(), log, START_TIMEOUT_S):
-        deadline = time.monotonic() + PROGRESS_TIMEOUT_S
-        while await _committed(alerts_db, settings.topic_prefix) < total:
-            assert time.monotonic() < deadline, f"never caught up; see {logs}"
-            await asyncio.sleep(0.1)
-        assert await _committed(alerts_db, settings.topic_prefix) == total
-        async with alerts_db.connect() as connection:
-            rows = await connection.execute(
-                text("SELECT account_id, rule_id, id, count, state FROM alerts")
-            )
-            found = [tuple(row) for row in rows]
+            while await _committed(alerts_db, settings.topic_prefix) < total:
+                assert time.monotonic() < deadline, f"never caught up; see {logs}"
+                await asyncio.sleep(0.1)
+            assert await _committed(alerts_db, settings.topic_prefix) == total
+            async with alerts_db.connect() as connection:
+                rows = await connection.execute(
+                    text("SELECT account_id, rule_id, id, count, state FROM alerts")
+                )
+                found = [tuple(row) for row in rows]
+            # A delivery cut short by a kill is sent again once its lease runs out.
+            received = await _all_delivered(receiver, {r[2] for r in found})
+    finally:
+        await receiver.stop()
     assert {r[4] for r in found} <= {"open"}, found
     assert sorted(r[:4] for r in found) == sorted(expected), f"kills at {kills}; logs {logs}"
+    assert all(r.verified_with for r in received)
+    ids_of: dict[str, set[str]] = {}
+    for r in received:
+        ids_of.setdefault(r.json["data"]["alert_id"], set()).add(r.webhook_id)
+    assert {a: len(ids) for a, ids in ids_of.items()} == {r[2]: 1 for r in found}
+    repeats = len(received) - len(ids_of)
+    print(f"killed at {kills} of {total}; {len(ids_of)} alerts delivered, {repeats} repeats")
+
+
+async def _subscribe(url: str, target: str) -> str:
+    async with httpx.AsyncClient(base_url=url) as client:
+        body = {"url": target, "event_types": ["alert.opened"]}
+        response = await client.post("/v1/webhooks", json=body, headers=ADMIN_KEY)
+    assert response.status_code == 201, response.text
+    secret: str = response.json()["secret"]
+    return secret
+
+
+async def _all_delivered(receiver: WebhookReceiver, alert_ids: set[str]) -> list[Received]:
+    deadline = time.monotonic() + PROGRESS_TIMEOUT_S
+    while {r.json["data"]["alert_id"] for r in receiver.received} != alert_ids:
+        assert time.monotonic() < deadline, "some alert was never delivered"
+        await asyncio.sleep(0.2)
+    return list(receiver.received)

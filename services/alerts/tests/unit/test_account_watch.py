@@ -35,6 +35,7 @@ def watching(book: Rulebook) -> AccountWatch:
 def feed(watch: AccountWatch, book: Rulebook, event: Event, now_day: float) -> list[AlertChange]:
     now = START + timedelta(days=now_day)
     changes = watch.catch_up(book, now)
+    watch.note_facts(event)
     watch.observe(event, now)
     return changes + watch.step(book, now)
 
@@ -142,3 +143,36 @@ def test_a_watch_read_back_mid_stream_goes_on_exactly_as_the_one_kept() -> None:
     ]
     # The phone alert opened and resolved, and the silence opened.
     assert sorted(c.action for c in a) == [Action.OPEN, Action.OPEN, Action.RESOLVE]
+
+
+def test_a_clock_that_goes_back_never_moves_the_watch_back() -> None:
+    book = Rulebook([phone_rule(at_least=1, window="1d")])
+    watch = watching(book)
+    feed(watch, book, phone(5, 1), 5)
+    # Another process with a clock two days behind takes the account over.
+    behind = START + timedelta(days=3)
+    changes = watch.catch_up(book, behind) + watch.step(book, behind)
+    assert changes == []
+    assert watch.stepped_at == START + timedelta(days=5)
+
+
+def test_a_rule_added_later_catches_up_from_the_last_step() -> None:
+    book = Rulebook([phone_rule(at_least=1, window="1d")])
+    watch = watching(book)
+    feed(watch, book, phone(1, 1), 1)
+    grown = Rulebook([phone_rule(at_least=1, window="1d"), quiet_rule(silence="3d")])
+    later = START + timedelta(days=10)
+    watch.follow(grown, later)
+    changes = watch.catch_up(grown, later) + watch.step(grown, later)
+    assert [c.action for c in changes] == [Action.RESOLVE, Action.OPEN]
+
+
+def test_a_rule_that_does_not_resolve_by_itself_leaves_the_resolution_to_a_person() -> None:
+    book = Rulebook([phone_rule(at_least=1, window="1d", auto_resolve=False)])
+    watch = watching(book)
+    [opened] = feed(watch, book, phone(1, 1), 1)
+    later = START + timedelta(days=5)
+    assert watch.catch_up(book, later) + watch.step(book, later) == []
+    [again] = feed(watch, book, phone(6, 2), 6)
+    assert again.action is Action.OPEN  # the store turns it into an update of the open one
+    assert again.alert_id != opened.alert_id

@@ -9,6 +9,12 @@ from prometheus_client import Counter, Gauge
 EVENTS_EVALUATED = Counter(
     "pulse_alerts_events_evaluated_total", "Consumed events the rules were evaluated against."
 )
+EVENTS_TOO_LATE = Counter(
+    "pulse_alerts_events_too_late_total",
+    "Events some rule watches but could not count: more than 30 days behind the "
+    "account's latest moment (ingest accepted them; health counts them the same way).",
+    ["type"],
+)
 RULE_EVALUATIONS = Counter(
     "pulse_alerts_rule_evaluations_total",
     "Rule evaluations (one rule for one account at one moment), on events and on time.",
@@ -31,6 +37,11 @@ OPEN_ALERTS = Gauge(
     "pulse_alerts_open",
     "Alerts not resolved, by severity and state (open, acknowledged, snoozed).",
     ["severity", "state"],
+)
+ACCOUNTS_SET_ASIDE = Counter(
+    "pulse_alerts_accounts_set_aside_total",
+    "Accounts whose time-driven evaluation failed on its own and waits an hour (a bug: "
+    "the log has the error).",
 )
 CACHED_WATCHES = Gauge(
     "pulse_alerts_cached_accounts", "Accounts whose rule states this process holds in memory."

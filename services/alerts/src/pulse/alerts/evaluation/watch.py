@@ -76,24 +76,29 @@ class AccountWatch:
 
     def follow(self, rulebook: Rulebook, now: datetime) -> None:
         """Watch with the rules in force: fresh states for new or changed rules (an open
-        alert keeps its track), none for removed ones."""
+        alert keeps its track), none for removed ones. A fresh state starts at the last
+        step, so catching up on the edges missed since then never moves it back."""
+        start = self.stepped_at or now
         for rule in rulebook:
             printed = rulebook.fingerprints[rule.id]
             kept = self.rules.get(rule.id)
             if kept is None:
-                self.rules[rule.id] = RuleWatch(printed, new_state(rule, now), Track())
+                self.rules[rule.id] = RuleWatch(printed, new_state(rule, start), Track())
             elif kept.fingerprint != printed:
-                kept.fingerprint, kept.state = printed, new_state(rule, now)
+                kept.fingerprint, kept.state = printed, new_state(rule, start)
         for rule_id in self.rules.keys() - rulebook.rules.keys():
             del self.rules[rule_id]
 
-    def observe(self, event: Event, now: datetime) -> bool:
-        """Take an event seen at `now`; whether any rule took it (or the facts moved)."""
-        moved = self._note_facts(event)
-        taken = False
-        for watch in self.rules.values():
-            taken |= watch.state.observe(event, now) is Outcome.TAKEN
-        return moved or taken
+    def observe(self, event: Event, now: datetime) -> set[Outcome]:
+        """Take an event seen at `now` (an `account.updated` also moves the account's
+        facts: `note_facts`); what the rules did with it."""
+        now = self.not_before(now)
+        return {watch.state.observe(event, now) for watch in self.rules.values()}
+
+    def not_before(self, now: datetime) -> datetime:
+        """`now`, or the moment the watch was last stepped at if that is later: a clock
+        that went back (another process's, a corrected one) never moves a watch back."""
+        return self.stepped_at if self.stepped_at is not None and self.stepped_at > now else now
 
     def catch_up(self, rulebook: Rulebook, now: datetime) -> list[AlertChange]:
         """Step at each moment something was due before `now` and not yet stepped (a late
@@ -109,6 +114,7 @@ class AccountWatch:
 
     def observe_score(self, point: ScorePoint, segment: str | None, now: datetime) -> bool:
         """Take a health score point seen at `now`; whether any rule took it."""
+        now = self.not_before(now)
         self.segment = self.segment or segment
         self.health = (point.score, point.band)
         taken = False
@@ -118,7 +124,9 @@ class AccountWatch:
         return taken
 
     def step(self, rulebook: Rulebook, now: datetime) -> list[AlertChange]:
-        """Evaluate every rule at `now`; the alert changes, and `next_check` set."""
+        """Evaluate every rule at `now` (or later: `not_before`); the alert changes, and
+        `next_check` set."""
+        now = self.not_before(now)
         changes = []
         checks: list[datetime] = []
         self.stepped_at = now
@@ -134,6 +142,8 @@ class AccountWatch:
                     checks.append(moment)
             if stepped.action is None:
                 continue
+            if stepped.action is Action.RESOLVE and not rule.auto_resolve:
+                continue  # cleared, but the alert waits for a person to resolve it
             if stepped.action is Action.OPEN:
                 watch.opened += 1
             number = watch.opened
@@ -200,7 +210,8 @@ class AccountWatch:
             watch.rules[rule_id] = RuleWatch(stored["fingerprint"], state, track, stored["opened"])
         return watch
 
-    def _note_facts(self, event: Event) -> bool:
+    def note_facts(self, event: Event) -> bool:
+        """Take an `account.updated`'s segment, owner and name; whether they moved."""
         if event.type != "account.updated":
             return False
         data = event.data

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from aiokafka import TopicPartition
@@ -30,6 +30,8 @@ from pulse.alerts import metrics
 from pulse.alerts.evaluation.rulebook import Rulebook
 from pulse.alerts.evaluation.watch import AccountWatch, AlertChange
 from pulse.alerts.messages import Incoming, ScoreChange
+from pulse.alerts.rules.intake import Outcome
+from pulse.alerts.rules.transitions import Action
 from pulse.alerts.storage import alert_rows, watches
 from pulse.alerts.storage.alert_rows import AccountFacts
 from pulse.common.events import Event
@@ -42,6 +44,8 @@ Clock = Callable[[], datetime]
 TICK_CHUNK = 500
 #: Watches kept in memory; past it the cache starts over (watches reload on use).
 CACHE_LIMIT = 100_000
+#: How long an account whose evaluation fails on its own waits before the next try.
+SET_ASIDE = timedelta(hours=1)
 #: An event of this type moves the account's facts (segment, owner, name).
 ACCOUNT_UPDATED = "account.updated"
 
@@ -53,9 +57,11 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """An alert change, the row it left, and the account's health when known."""
+    """An alert change, what it did to the row (`action`), the row it left, and the
+    account's health when known."""
 
     change: AlertChange
+    action: Action
     row: dict[str, Any]
     health: tuple[float, str] | None = None
 
@@ -127,21 +133,28 @@ class AlertKeeper:
                 continue
             if isinstance(item, ScoreChange):
                 watch.observe_score(item.point, item.segment, now)
-            elif watch.observe(item, now) and item.type == ACCOUNT_UPDATED:
+                continue
+            if watch.note_facts(item):
                 moved.add(item.account_id)
+            outcomes = watch.observe(item, now)
+            if Outcome.TOO_LATE in outcomes:
+                metrics.EVENTS_TOO_LATE.labels(item.type).inc()
         metrics.EVENTS_EVALUATED.inc(len(records))
         await self._step_and_write(session, accounts.values(), now, moved, caught_up)
 
-    async def tick(self, session: AsyncSession) -> int:
-        """Step the accounts due at `now` (up to TICK_CHUNK) and wake snoozed alerts; how
-        many accounts were stepped."""
+    async def tick(self, session: AsyncSession, only: Sequence[str] | None = None) -> int:
+        """Step the accounts due at `now` (up to TICK_CHUNK, or just `only`) and wake
+        snoozed alerts; how many accounts were stepped."""
         now = self._clock()
         self.touched = []
-        woken = await alert_rows.wake_snoozed(session, now)
-        if woken:
-            await self._outputs.alerts_moved_by_hand(session, woken, now)
+        if only is None:
+            woken = await alert_rows.wake_snoozed(session, now)
+            if woken:
+                await self._outputs.alerts_moved_by_hand(session, woken, now)
         numbers = {tp.partition for tp in self._owned}
-        due = await watches.due_accounts(session, numbers, now, TICK_CHUNK)
+        due = list(only) if only is not None else []
+        if only is None:
+            due = await watches.due_accounts(session, numbers, now, TICK_CHUNK)
         if not due:
             return 0
         self.touched = due
@@ -154,6 +167,11 @@ class AlertKeeper:
         await self._step_and_write(session, accounts.values(), now, set(), caught_up)
         return len(due)
 
+    async def set_aside(self, session: AsyncSession, account_ids: Sequence[str]) -> None:
+        """Accounts that failed on their own wait `SET_ASIDE` before they are tried
+        again, so one cannot hold back every other account's time-driven alerts."""
+        await watches.postpone(session, account_ids, self._clock() + SET_ASIDE)
+
     def use_rules(self, rulebook: Rulebook, version: int | None) -> None:
         """Evaluate with a new rule set from now on; cached watches follow it at once."""
         self.rulebook, self.rules_version = rulebook, version
@@ -162,10 +180,10 @@ class AlertKeeper:
             watch.follow(rulebook, now)
 
     def forget_touched(self) -> None:
-        """The last tick's transaction did not commit: drop what it touched."""
+        """The last tick's transaction did not commit: drop what it touched (`touched`
+        still names them)."""
         for account_id in self.touched:
             self._cache.pop(account_id, None)
-        self.touched = []
 
     async def on_assigned(self, session: AsyncSession, partitions: Set[TopicPartition]) -> None:
         """Own the partitions; their watches load when an event or a due time needs them."""
@@ -200,6 +218,7 @@ class AlertKeeper:
                 watch = AccountWatch(account_id, partition_of[account_id], now)
             watch.follow(self.rulebook, now)
             self._cache[account_id] = watch
+        metrics.CACHED_WATCHES.set(len(self._cache))
         return {a: self._cache[a] for a in partition_of}
 
     async def _step_and_write(
@@ -221,9 +240,9 @@ class AlertKeeper:
                 await alert_rows.move_account(session, watch.account_id, facts)
             changes = earlier.get(watch.account_id, []) + watch.step(self.rulebook, now)
             for change in changes:
-                row = await alert_rows.write_change(session, change, facts)
-                if row is not None:
-                    written.append(Written(change, row, watch.health))
+                done = await alert_rows.write_change(session, change, facts)
+                if done is not None:
+                    written.append(Written(change, done[0], done[1], watch.health))
             rows.append((watch.account_id, watch.partition, watch.snapshot(), watch.next_check))
         metrics.RULE_EVALUATIONS.inc(len(accounts) * len(self.rulebook))
         await watches.save_watches(session, rows)

@@ -37,7 +37,7 @@ class AlertOutputs:
         """Start the playbooks of opened alerts; queue and count every change."""
         messages: list[WebhookMessage] = []
         for item in written:
-            row, action = item.row, item.change.action
+            row, action = item.row, item.action
             playbook = None
             if action is Action.OPEN and row["playbook_id"] is not None:
                 playbook = await self._start_playbook(session, row)

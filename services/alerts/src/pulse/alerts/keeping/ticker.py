@@ -71,25 +71,57 @@ class Ticker:
                 )
 
     async def tick_once(self) -> None:
-        """Adopt a newer rule set, then step every due account, a chunk at a time."""
+        """Adopt a newer rule set, then step every due account, a chunk at a time. When a
+        chunk fails, its accounts are stepped one at a time, and one that fails on its own
+        is set aside (`AlertKeeper.set_aside`) with an error in the log."""
         await self._run_exclusive(self._adopt_stored_rules)
         while not self._stopping:
-            stepped = 0
-
-            async def chunk(session: AsyncSession) -> None:
-                nonlocal stepped
-                stepped = await self._keeper.tick(session)
-
             try:
-                await self._run_exclusive(chunk)
-            except BaseException:
-                self._keeper.forget_touched()
-                raise
+                stepped = await self._step(None)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                failed = self._keeper.touched or []
+                log.error("stepping %d due accounts failed (%r); one at a time", len(failed), exc)
+                await self._one_by_one(list(failed))
+                continue
             if stepped < TICK_CHUNK:
                 break
         self._ticks += 1
         if self._ticks % GAUGE_EVERY_TICKS == 1:
             await self._run_exclusive(_refresh_open_gauge)
+
+    async def _step(self, only: list[str] | None) -> int:
+        stepped = 0
+
+        async def chunk(session: AsyncSession) -> None:
+            nonlocal stepped
+            stepped = await self._keeper.tick(session, only)
+
+        try:
+            await self._run_exclusive(chunk)
+        except BaseException:
+            self._keeper.forget_touched()
+            raise
+        return stepped
+
+    async def _one_by_one(self, accounts: list[str]) -> None:
+        for account_id in accounts:
+            try:
+                await self._step([account_id])
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.error(
+                    "evaluating an account failed; set aside for an hour",
+                    extra={"account_id": account_id, "error": repr(exc)},
+                )
+                metrics.ACCOUNTS_SET_ASIDE.inc()
+
+                async def set_aside(session: AsyncSession, account: str = account_id) -> None:
+                    await self._keeper.set_aside(session, [account])
+
+                await self._run_exclusive(set_aside)
 
     async def _adopt_stored_rules(self, session: AsyncSession) -> None:
         version = await rule_sets.latest_version(session)

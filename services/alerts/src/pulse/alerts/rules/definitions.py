@@ -52,6 +52,9 @@ class _Rule(_Part):
     keep_firing_for: Duration = timedelta(0)
     #: After a resolution, the alert cannot reopen for this long.
     cooldown: Duration = timedelta(0)
+    #: Whether the alert resolves when its condition clears; if not, it stays open until
+    #: someone resolves it, and a new trip meanwhile updates it.
+    auto_resolve: bool = True
 
     def applies_to(self, segment: str | None, owner: str | None) -> bool:
         """Whether the rule watches an account of this segment and owner."""

@@ -37,9 +37,10 @@ class AccountFacts:
 
 async def write_change(
     session: AsyncSession, change: AlertChange, facts: AccountFacts
-) -> dict[str, Any] | None:
-    """Write one engine change; the alert row as it now stands, or None when nothing
-    changed (an update or resolution of an alert already resolved by hand)."""
+) -> tuple[Action, dict[str, Any]] | None:
+    """Write one engine change; what it did (an opening may update the unresolved alert
+    instead) and the alert row as it now stands, or None when nothing changed (an update
+    or resolution of an alert already resolved by hand)."""
     verdict = change.verdict
     evidence = [
         {"event_id": e.event_id, "occurred_at": e.occurred_at.isoformat()} for e in verdict.evidence
@@ -56,9 +57,15 @@ async def write_change(
         "name": facts.name,
     }
     t = alerts
-    statement: Executable
+    # The unresolved alert of a (rule, account) is unique (an index says so): updates and
+    # resolutions find it by that pair.
+    unresolved = (
+        (t.c.rule_id == change.rule.id)
+        & (t.c.account_id == change.account_id)
+        & (t.c.state != "resolved")
+    )
     if change.action is Action.OPEN:
-        statement = (
+        opened = (
             insert(t)
             .values(
                 id=change.alert_id,
@@ -71,20 +78,19 @@ async def write_change(
                 opened_at=change.at,
                 **trip,
             )
-            .on_conflict_do_nothing(index_elements=["id"])
+            # An unresolved alert of the pair already (a rule that does not resolve by
+            # itself tripped again): this trip updates it instead.
+            .on_conflict_do_nothing()
             .returning(*t.c)
         )
-    elif change.action is Action.UPDATE:
+        row = (await session.execute(opened)).mappings().first()
+        if row is not None:
+            return Action.OPEN, dict(row)
+    statement: Executable
+    if change.action is Action.RESOLVE:
         statement = (
             update(t)
-            .where(t.c.id == change.alert_id, t.c.state != "resolved")
-            .values(trips=t.c.trips + 1, **trip)
-            .returning(*t.c)
-        )
-    else:
-        statement = (
-            update(t)
-            .where(t.c.id == change.alert_id, t.c.state != "resolved")
+            .where(unresolved)
             .values(
                 state="resolved",
                 resolved_at=change.at,
@@ -94,8 +100,12 @@ async def write_change(
             )
             .returning(*t.c)
         )
+    else:
+        statement = update(t).where(unresolved).values(trips=t.c.trips + 1, **trip).returning(*t.c)
     row = (await session.execute(statement)).mappings().first()
-    return dict(row) if row is not None else None
+    if row is None:
+        return None
+    return (Action.RESOLVE if change.action is Action.RESOLVE else Action.UPDATE), dict(row)
 
 
 async def move_account(session: AsyncSession, account_id: str, facts: AccountFacts) -> None:

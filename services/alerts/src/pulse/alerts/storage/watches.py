@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulse.alerts.storage.tables import account_watches
@@ -67,3 +67,11 @@ _SAVE = bulk_insert(
     conflict=["account_id"],
     update=["partition", "state", "next_check"],
 )
+
+
+async def postpone(session: AsyncSession, account_ids: Sequence[str], until: datetime) -> None:
+    """Move those accounts' next evaluation to `until`."""
+    t = account_watches
+    await session.execute(
+        update(t).where(t.c.account_id.in_(list(account_ids))).values(next_check=until)
+    )
