@@ -75,6 +75,7 @@ def evaluate_batch(
     for event in events:
         watch = cache.get(event.account_id)
         if watch is not None and watched(book, event):
+            watch.note_facts(event)
             watch.observe(event, now)
     for watch in accounts:
         changes += len(watch.step(book, now))
