@@ -87,7 +87,7 @@ def timed(part: Any, *args: Any) -> dict[str, Any]:
     try:
         figures: dict[str, Any] = part(*args)
     except Exception as error:
-        log.exception("health benchmark part %s failed", part.__name__)
+        log.exception("benchmark part %s failed", part.__name__)
         figures = {"error": f"{type(error).__name__}: {error}"}
     return {**figures, "wall_s": round(time.perf_counter() - started, 1)}
 

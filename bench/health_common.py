@@ -46,12 +46,13 @@ def temporary_database(stack: Stack, name: str) -> Iterator[Stack]:
         drop_database(stack.database_url, name)
 
 
-def engine_of(stack: Stack) -> AsyncEngine:
-    """A small engine whose unqualified tables are health's."""
+def engine_of(stack: Stack, schema: str = SCHEMA) -> AsyncEngine:
+    """A small engine whose unqualified tables are those of `schema` (health's unless
+    told)."""
     return create_async_engine(
         stack.database_url,
         pool_size=2,
-        connect_args={"server_settings": {"search_path": SCHEMA}},
+        connect_args={"server_settings": {"search_path": schema}},
     )
 
 

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bench.health_common import (
     API_KEYS,
     GROUP_ID,
+    SCHEMA,
     batch_figures,
     engine_of,
     fetch_all,
@@ -119,10 +120,17 @@ async def bare_consumer(settings: Settings, topics: Sequence[str], total: int) -
     return {"messages": seen, "seconds": round(elapsed, 2), "messages_per_s": round(seen / elapsed)}
 
 
-async def wait_committed(stack: Stack, ends: TargetOffsets, timeout_s: float) -> dict[str, float]:
-    """Poll health's committed offsets until they reach `ends`; rate between the first
-    commit seen and the last (what was committed before the first poll is not counted)."""
-    engine = engine_of(stack)
+async def wait_committed(
+    stack: Stack,
+    ends: TargetOffsets,
+    timeout_s: float,
+    group_id: str = GROUP_ID,
+    schema: str = SCHEMA,
+) -> dict[str, float]:
+    """Poll a group's committed offsets (health's unless told) until they reach `ends`;
+    rate between the first commit seen and the last (what was committed before the first
+    poll is not counted)."""
+    engine = engine_of(stack, schema)
     total = sum(ends.values())
     first: tuple[float, int] | None = None
     deadline = time.monotonic() + timeout_s
@@ -131,7 +139,7 @@ async def wait_committed(stack: Stack, ends: TargetOffsets, timeout_s: float) ->
             rows = await fetch_all(
                 engine,
                 "SELECT topic, partition, next_offset FROM consumer_offsets WHERE group_id = :g",
-                g=GROUP_ID,
+                g=group_id,
             )
             done = sum(min(n, ends.get((t, p), 0)) for t, p, n in rows)
             now = time.perf_counter()
@@ -140,7 +148,7 @@ async def wait_committed(stack: Stack, ends: TargetOffsets, timeout_s: float) ->
             if done >= total and first is not None:
                 break
             if time.monotonic() > deadline:
-                raise TimeoutError(f"health committed {done} of {total} events in {timeout_s}s")
+                raise TimeoutError(f"{group_id} committed {done} of {total} events in {timeout_s}s")
             await asyncio.sleep(0.05)
     finally:
         await engine.dispose()

@@ -20,7 +20,10 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import health, ingest
+from bench import alerts, health, ingest
+from bench.alerts_delivery import DeliveryOptions
+from bench.alerts_evaluation import EvaluationOptions
+from bench.alerts_throughput import ThroughputOptions as AlertsThroughputOptions
 from bench.health_footprint import FootprintOptions
 from bench.health_freshness import FreshnessOptions
 from bench.health_reads import ReadOptions
@@ -101,9 +104,27 @@ def health_options(args: argparse.Namespace) -> health.HealthOptions:
     )
 
 
+def alerts_options(args: argparse.Namespace) -> alerts.AlertsOptions:
+    """The alerts part's sizes from the command line."""
+    parts = tuple(args.alerts_parts.split(","))
+    unknown = set(parts) - set(alerts.PARTS)
+    if unknown:
+        raise SystemExit(f"--alerts-parts: unknown {sorted(unknown)}; choose from {alerts.PARTS}")
+    return alerts.AlertsOptions(
+        parts=parts,
+        evaluation=EvaluationOptions(
+            events=args.alerts_events,
+            batches=tuple(int(b) for b in args.alerts_batches.split(",")),
+        ),
+        throughput=AlertsThroughputOptions(events=args.alerts_events),
+        delivery=DeliveryOptions(events_per_s=args.alerts_rate, seconds=args.alerts_seconds),
+        env=dict(pair.split("=", 1) for pair in args.alerts_env),
+    )
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=("ingest", "health"), help="run one benchmark")
+    parser.add_argument("--only", choices=("ingest", "health", "alerts"), help="run one benchmark")
     parser.add_argument("--seconds", type=float, default=20.0, help="ingest: measured time")
     parser.add_argument("--concurrency", type=int, default=4, help="ingest: requests in flight")
     health_args = parser.add_argument_group("health")
@@ -142,6 +163,29 @@ def arguments() -> argparse.Namespace:
         metavar="PULSE_X=V",
         help="extra setting for the health processes (repeatable)",
     )
+    alerts_args = parser.add_argument_group("alerts")
+    alerts_args.add_argument(
+        "--alerts-parts",
+        default=",".join(alerts.PARTS),
+        help="comma-separated parts: evaluation, throughput, delivery",
+    )
+    alerts_args.add_argument(
+        "--alerts-events", type=int, default=120_000, help="evaluated in process; pre-produced"
+    )
+    alerts_args.add_argument(
+        "--alerts-batches", default="2000,24000", help="in process: one run per batch size"
+    )
+    alerts_args.add_argument("--alerts-rate", type=int, default=1000, help="end to end events/s")
+    alerts_args.add_argument(
+        "--alerts-seconds", type=float, default=30.0, help="end to end: measured time"
+    )
+    alerts_args.add_argument(
+        "--alerts-env",
+        action="append",
+        default=[],
+        metavar="PULSE_X=V",
+        help="extra setting for the alerts processes (repeatable)",
+    )
     return parser.parse_args()
 
 
@@ -157,11 +201,14 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"{'ingest request p50 / p99 ms':<44}{i['p50_ms']:>12} / {i['p99_ms']}")
     for figure, value, ceiling, ratio in health.table_rows(results.get("health", {})):
         print(f"{figure:<44}{value:>22}  {ceiling:>16}  {ratio}")
+    for figure, value, ceiling, ratio in alerts.table_rows(results.get("alerts", {})):
+        print(f"{figure:<44}{value:>22}  {ceiling:>16}  {ratio}")
 
 
 def main() -> None:
     args = arguments()
     options = health_options(args)
+    alerts_parts = alerts_options(args)
     latest = RESULTS / "latest.json"
     # One benchmark alone keeps the other's last figures in the file.
     kept = orjson.loads(latest.read_bytes()) if args.only and latest.exists() else {}
@@ -179,6 +226,12 @@ def main() -> None:
             for part, figures in health.run_health(options).items()
         }
         results["health"] = {**results.get("health", {}), **measured}
+    if args.only in (None, "alerts"):
+        measured = {
+            part: {**figures, "measured_at": results["measured_at"]}
+            for part, figures in alerts.run_alerts(alerts_parts).items()
+        }
+        results["alerts"] = {**results.get("alerts", {}), **measured}
     RESULTS.mkdir(exist_ok=True)
     latest.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     print_table(results)
