@@ -110,7 +110,7 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = WebhookSettings()
     assert settings.allow_private is True
     assert settings.rotation_overlap == timedelta(hours=1)
-    assert (settings.attempt_timeout_s, settings.per_subscription_concurrency) == (10.0, 4)
+    assert (settings.attempt_timeout_s, settings.per_subscription_concurrency) == (10.0, 16)
     monkeypatch.setenv("PULSE_WEBHOOK_ROTATION_OVERLAP_S", str(8 * 86400))
     with pytest.raises(ValueError, match="rotation_overlap_s"):
         WebhookSettings()

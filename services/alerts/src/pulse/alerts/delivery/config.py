@@ -36,11 +36,12 @@ class WebhookSettings(BaseSettings):
         "rotation names its own overlap (0 to 7 days).",
     )
     per_subscription_concurrency: int = Field(
-        4,
+        16,
         ge=1,
         le=64,
         description="Attempts in flight to one subscription at most: a slow endpoint holds "
-        "this many, never the workers of the others.",
+        "this many, never the workers of the others. An endpoint answering in 80 ms takes "
+        "about 200 messages/s at 16 (50 at 4, which a burst of alerts outran in the bench).",
     )
     workers: int = Field(
         32, ge=1, le=1024, description="Attempts in flight in this process at most."

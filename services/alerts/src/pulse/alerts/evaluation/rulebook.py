@@ -32,8 +32,19 @@ class Rulebook:
         self.event_types = frozenset(
             event for rule in self.rules.values() if (event := getattr(rule, "event", None))
         )
+        #: Rules over health scores, by id.
+        self.score_rules = tuple(r.id for r in self.rules.values() if watches_scores(r))
         #: Whether some rule watches health scores (else score changes need no watch).
         self.watches_scores = any(watches_scores(rule) for rule in self.rules.values())
+        self._readers: dict[str, tuple[str, ...]] = {}
+
+    def readers(self, event_type: str) -> tuple[str, ...]:
+        """Ids of the rules whose state events of this type can change."""
+        found = self._readers.get(event_type)
+        if found is None:
+            found = tuple(r.id for r in self.rules.values() if r.reads(event_type))
+            self._readers[event_type] = found
+        return found
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules.values())

@@ -1,10 +1,16 @@
 """Every rule watching one account: the account's facts, each rule's state and track.
 
-`observe` takes an event (an `account.updated` also moves the account's segment, owner and
-name); `step` evaluates every rule at a moment and returns the alert changes (open, update,
-resolve), each with its stable alert id, verdict and reason. `next_check` is the first
-moment a step can change something with no new event: the service re-evaluates the account
-then (a window edge, a silence reaching its length, a `for` or `keep_firing_for` ending).
+`observe` offers an event to the rules that read its type (`note_facts` takes an
+`account.updated`'s segment, owner and name); `step` evaluates the rules at a moment and
+returns the alert changes (open, update, resolve), each with its stable alert id, verdict
+and reason. `next_check` is the first moment a step can change something with no new
+event: the service re-evaluates the account then (a window edge, a silence reaching its
+length, a `for` or `keep_firing_for` ending).
+
+A step evaluates only the rules that can have changed: those that took an event or a
+score since their last evaluation, and those whose own next moment has come. Another
+rule's verdict is the one it gave last, by construction; skipping it (and reusing its last
+snapshot) is what keeps a busy account's usage events cheap.
 
 A rule whose segments or owners leave the account out is treated as not holding, so an
 alert it opened resolves when the account moves away.
@@ -42,6 +48,17 @@ class RuleWatch:
     track: Track
     #: Alerts this rule has opened for the account (numbers the next one's id).
     opened: int = 0
+    #: When the rule's answer can next change with no new input (None: only an input).
+    due: datetime | None = None
+    #: Whether it took an input since it was last evaluated.
+    dirty: bool = True
+    #: Its snapshot while nothing changed since it was taken.
+    stored: dict[str, Any] | None = None
+
+    def touched(self) -> None:
+        """The state took an input: evaluate it at the next step, snapshot it anew."""
+        self.dirty = True
+        self.stored = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +85,7 @@ class AccountWatch:
         self.owner: str | None = None
         self.name: str | None = None
         self.rules: dict[str, RuleWatch] = {}
+        self.rulebook = Rulebook([])
         self.next_check: datetime | None = None
         #: The latest health (score, band) health reported, if any.
         self.health: tuple[float, str] | None = None
@@ -79,6 +97,7 @@ class AccountWatch:
         alert keeps its track), none for removed ones. A fresh state starts at the last
         step, so catching up on the edges missed since then never moves it back."""
         start = self.stepped_at or now
+        self.rulebook = rulebook
         for rule in rulebook:
             printed = rulebook.fingerprints[rule.id]
             kept = self.rules.get(rule.id)
@@ -86,6 +105,7 @@ class AccountWatch:
                 self.rules[rule.id] = RuleWatch(printed, new_state(rule, start), Track())
             elif kept.fingerprint != printed:
                 kept.fingerprint, kept.state = printed, new_state(rule, start)
+                kept.touched()
         for rule_id in self.rules.keys() - rulebook.rules.keys():
             del self.rules[rule_id]
 
@@ -93,7 +113,16 @@ class AccountWatch:
         """Take an event seen at `now` (an `account.updated` also moves the account's
         facts: `note_facts`); what the rules did with it."""
         now = self.not_before(now)
-        return {watch.state.observe(event, now) for watch in self.rules.values()}
+        outcomes = set()
+        for rule_id in self.rulebook.readers(event.type):
+            watch = self.rules.get(rule_id)
+            if watch is None:
+                continue
+            outcome = watch.state.observe(event, now)
+            if outcome is Outcome.TAKEN:
+                watch.touched()
+            outcomes.add(outcome)
+        return outcomes
 
     def not_before(self, now: datetime) -> datetime:
         """`now`, or the moment the watch was last stepped at if that is later: a clock
@@ -118,28 +147,36 @@ class AccountWatch:
         self.segment = self.segment or segment
         self.health = (point.score, point.band)
         taken = False
-        for watch in self.rules.values():
-            if isinstance(watch.state, ScoreWatcher):
-                taken |= watch.state.observe_score(point, now) is Outcome.TAKEN
+        for rule_id in self.rulebook.score_rules:
+            watch = self.rules.get(rule_id)
+            if watch is not None and isinstance(watch.state, ScoreWatcher):
+                if watch.state.observe_score(point, now) is Outcome.TAKEN:
+                    watch.touched()
+                    taken = True
         return taken
 
     def step(self, rulebook: Rulebook, now: datetime) -> list[AlertChange]:
-        """Evaluate every rule at `now` (or later: `not_before`); the alert changes, and
-        `next_check` set."""
+        """Evaluate the rules that can have changed at `now` (or later: `not_before`);
+        the alert changes, and `next_check` set."""
         now = self.not_before(now)
         changes = []
         checks: list[datetime] = []
         self.stepped_at = now
         for rule_id, watch in self.rules.items():
+            if not watch.dirty and (watch.due is None or watch.due > now):
+                if watch.due is not None:
+                    checks.append(watch.due)
+                continue
             rule = rulebook.rules[rule_id]
             verdict = watch.state.evaluate(now)
             holds = verdict.holds and rule.applies_to(self.segment, self.owner)
             evidence = tuple(e.event_id for e in verdict.evidence)
             stepped = step(watch.track, holds, evidence, now, rule)
             watch.track = stepped.track
-            for moment in (verdict.next_change, stepped.next_check):
-                if moment is not None:
-                    checks.append(moment)
+            moments = [m for m in (verdict.next_change, stepped.next_check) if m is not None]
+            watch.due = min(moments, default=None)
+            watch.dirty, watch.stored = False, None
+            checks += moments
             if stepped.action is None:
                 continue
             if stepped.action is Action.RESOLVE and not rule.auto_resolve:
@@ -172,15 +209,7 @@ class AccountWatch:
             "owner": self.owner,
             "name": self.name,
             "health": list(self.health) if self.health else None,
-            "rules": {
-                rule_id: {
-                    "fingerprint": w.fingerprint,
-                    "state": w.state.snapshot(),
-                    "track": track_to_json(w.track),
-                    "opened": w.opened,
-                }
-                for rule_id, w in self.rules.items()
-            },
+            "rules": {rule_id: _rule_snapshot(w) for rule_id, w in self.rules.items()},
         }
 
     @classmethod
@@ -198,16 +227,22 @@ class AccountWatch:
         watch.name = snapshot["name"]
         health = snapshot.get("health")
         watch.health = (health[0], health[1]) if health else None
+        watch.rulebook = rulebook
         for rule_id, stored in snapshot["rules"].items():
             rule = rulebook.rules.get(rule_id)
             if rule is None:
                 continue
-            if rulebook.fingerprints[rule_id] == stored["fingerprint"]:
-                state = restore_state(rule, stored["state"])
-            else:  # replaced by `follow` with a fresh state; the track is kept
-                state = new_state(rule, watch.started_at)
             track = track_from_json(stored["track"])
-            watch.rules[rule_id] = RuleWatch(stored["fingerprint"], state, track, stored["opened"])
+            kept = RuleWatch(stored["fingerprint"], new_state(rule, watch.started_at), track)
+            kept.opened = stored["opened"]
+            if rulebook.fingerprints[rule_id] == stored["fingerprint"]:
+                kept.state = restore_state(rule, stored["state"])
+                if "due" in stored:  # else evaluated at the next step, to learn it
+                    due = stored["due"]
+                    kept.due = None if due is None else from_micros(due)
+                    kept.dirty, kept.stored = False, stored
+            # else: `follow` gives it a fresh state; the track is kept
+            watch.rules[rule_id] = kept
         return watch
 
     def note_facts(self, event: Event) -> bool:
@@ -219,4 +254,20 @@ class AccountWatch:
         self.segment = getattr(data, "segment", None) or self.segment
         self.owner = getattr(data, "owner", None) or self.owner
         self.name = getattr(data, "name", None) or self.name
-        return (self.segment, self.owner, self.name) != before
+        moved = (self.segment, self.owner, self.name) != before
+        if moved:  # a rule for some segments or owners may now apply, or no longer
+            for watch in self.rules.values():
+                watch.touched()
+        return moved
+
+
+def _rule_snapshot(watch: RuleWatch) -> dict[str, Any]:
+    if watch.stored is None:
+        watch.stored = {
+            "fingerprint": watch.fingerprint,
+            "state": watch.state.snapshot(),
+            "track": track_to_json(watch.track),
+            "opened": watch.opened,
+            "due": None if watch.due is None else to_micros(watch.due),
+        }
+    return watch.stored

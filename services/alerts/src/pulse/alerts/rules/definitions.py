@@ -56,6 +56,11 @@ class _Rule(_Part):
     #: someone resolves it, and a new trip meanwhile updates it.
     auto_resolve: bool = True
 
+    def reads(self, event_type: str) -> bool:
+        """Whether events of this type can change the rule's state (so that others need
+        not be offered to it)."""
+        return False
+
     def applies_to(self, segment: str | None, owner: str | None) -> bool:
         """Whether the rule watches an account of this segment and owner."""
         if self.segments is not None and segment not in self.segments:
@@ -72,6 +77,10 @@ class _EventRule(_Rule):
     def selects(self, event: Event) -> bool:
         """Whether an event is one this rule watches (its type and filter)."""
         return event.type == self.event and (self.where is None or self.where.matches(event.data))
+
+    def reads(self, event_type: str) -> bool:
+        """Events of the rule's type."""
+        return event_type == self.event
 
 
 class CountRule(_EventRule):
@@ -151,6 +160,10 @@ class RenewalRule(_Rule):
     kind: Literal["renewal"]
     within: Duration
     bands: Bands = ["yellow", "red"]
+
+    def reads(self, event_type: str) -> bool:
+        """`account.updated`, which brings the renewal date."""
+        return event_type == "account.updated"
 
 
 Rule = Annotated[
