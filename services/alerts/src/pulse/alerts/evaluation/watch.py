@@ -237,7 +237,7 @@ class AccountWatch:
             kept.opened = stored["opened"]
             if rulebook.fingerprints[rule_id] == stored["fingerprint"]:
                 kept.state = restore_state(rule, stored["state"])
-                if "due" in stored:  # else evaluated at the next step, to learn it
+                if stored.get("dirty") is False:  # else evaluated at the next step
                     due = stored["due"]
                     kept.due = None if due is None else from_micros(due)
                     kept.dirty, kept.stored = False, stored
@@ -269,5 +269,6 @@ def _rule_snapshot(watch: RuleWatch) -> dict[str, Any]:
             "track": track_to_json(watch.track),
             "opened": watch.opened,
             "due": None if watch.due is None else to_micros(watch.due),
+            "dirty": watch.dirty,
         }
     return watch.stored
