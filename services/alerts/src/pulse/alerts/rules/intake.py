@@ -62,11 +62,11 @@ class Intake:
         return Outcome.TAKEN
 
     def snapshot(self) -> Snapshot:
-        """The clock and the remembered ids, oldest first."""
+        """The clock and the remembered ids, in heap order (read back as the same heap)."""
         return {
             "clock": to_micros(self.clock),
             "latest": to_micros(self.latest),
-            "seen": [[event_id, to_micros(at)] for at, event_id in sorted(self._seen_by_age)],
+            "seen": [[event_id, to_micros(at)] for at, event_id in self._seen_by_age],
         }
 
     @classmethod
@@ -77,7 +77,7 @@ class Intake:
         for event_id, micros in snapshot["seen"]:
             at = from_micros(micros)
             intake._seen[event_id] = at
-            intake._seen_by_age.append((at, event_id))  # sorted: a valid heap
+            intake._seen_by_age.append((at, event_id))  # in heap order: the same heap
         return intake
 
     def remembered(self) -> int:

@@ -73,7 +73,7 @@ class SilenceState:
             "started_at": to_micros(self.started_at),
             "intake": self._intake.snapshot(),
             "last": last,
-            "ahead": [[to_micros(at), event_id] for at, event_id in sorted(self._ahead)],
+            "ahead": [[to_micros(at), event_id] for at, event_id in self._ahead],
         }
 
     @classmethod

@@ -3,7 +3,8 @@
 A snapshot holds exactly what evaluation needs: the events inside a window (or the last one
 of a silence), those stamped ahead of `now`, and the ids remembered to refuse replays.
 Moments are integer microseconds since the epoch (UTC): exact, and cheaper to encode and
-compare than text. Sums are kept as `[numerator, denominator]`, exact as in memory.
+compare than text. Heaps are stored in heap order, so reading one back needs no sort.
+Sums are kept as `[numerator, denominator]`, exact as in memory.
 """
 
 from __future__ import annotations

@@ -82,8 +82,8 @@ class WindowState:
         """What the state holds, as JSON-able values (see `snapshots`)."""
         return {
             "intake": self._intake.snapshot(),
-            "inside": [_entry_to_json(e) for e in sorted(self._inside)],
-            "ahead": [_entry_to_json(e) for e in sorted(self._ahead)],
+            "inside": [_entry_to_json(e) for e in self._inside],
+            "ahead": [_entry_to_json(e) for e in self._ahead],
         }
 
     @classmethod
@@ -91,7 +91,7 @@ class WindowState:
         """The state `snapshot` was taken of, for the same rule."""
         state = cls(rule, from_micros(snapshot["intake"]["clock"]))
         state._intake = Intake.restore(snapshot["intake"])
-        # Sorted lists are valid heaps.
+        # Stored in heap order: read back as the same heaps.
         state._inside = [_entry_from_json(e) for e in snapshot["inside"]]
         state._ahead = [_entry_from_json(e) for e in snapshot["ahead"]]
         state._total = sum((e[2] for e in state._inside), Fraction(0))
