@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pulse.renewals.api import forecast
+from pulse.renewals.api import forecast, owners, retention
 
 router = APIRouter(prefix="/v1", tags=["renewals"])
 router.include_router(forecast.router)
+router.include_router(retention.router)
+router.include_router(owners.router)
