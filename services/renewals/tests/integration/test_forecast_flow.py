@@ -4,16 +4,38 @@ default probabilities and expansion rates)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from pulse.devtools.testing.kafka import read_topics
 
-from .conftest import StackFactory, contract, in_days, profile, score
+from .conftest import RenewalsStack, StackFactory, contract, in_days, profile, score
 
 pytestmark = pytest.mark.integration
+
+
+async def _gauges(
+    stack: RenewalsStack, holds: Callable[[dict[str, float]], bool]
+) -> dict[str, float]:
+    """Renewals' gauges by sample (`name{labels}`) once `holds` (fails after 30 s)."""
+    values: dict[str, float] = {}
+    for _ in range(300):
+        text = (await stack.renewals.get("/metrics")).text
+        values = {}
+        for family in text_string_to_metric_families(text):
+            if family.name.startswith("pulse_renewals_") and family.type == "gauge":
+                for sample in family.samples:
+                    labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+                    values[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+        if holds(values):
+            return values
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"gauges never held; last seen {values}")
 
 
 def _ids(body: dict[str, Any]) -> list[str]:
@@ -136,6 +158,14 @@ async def test_renewals_and_forecast_totals_follow_from_the_events(
             "low_touch": "30000.00",
             "tech_touch": "8000.01",
         }
+
+        # The gauges, in euro cents: the same figures as the forecast of the next 90 days.
+        gauges = await _gauges(stack, lambda g: g.get("pulse_renewals_arr_at_risk") == 3_000_000)
+        assert gauges['pulse_renewals_next_90_days{category="commit"}'] == 1
+        assert gauges['pulse_renewals_next_90_days{category="pipeline"}'] == 0
+        assert gauges['pulse_renewals_arr{band="green",segment="high_touch"}'] == 10_000_000
+        assert gauges['pulse_renewals_arr{band="yellow",segment="high_touch"}'] == 4_500_000
+        assert gauges['pulse_renewals_arr{band="unscored",segment="tech_touch"}'] == 800_001
 
         letters = await read_topics(
             stack.settings.kafka_bootstrap_servers, [stack.topics.renewals_at_risk], at_least=1

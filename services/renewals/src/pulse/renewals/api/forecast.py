@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pulse.common.auth import ReadKey
 from pulse.common.http import JSONResponse
 from pulse.common.service import Context
-from pulse.renewals.api.common import Renewals, check_range, converting, money
+from pulse.renewals.api.common import InvalidRangeError, Renewals, converting, money
 from pulse.renewals.forecast.config import ForecastCategory
 from pulse.renewals.forecast.renewals import RenewalForecast, forecast_renewal
 from pulse.renewals.forecast.totals import (
@@ -61,12 +61,18 @@ async def forecast(
     context: Context,
     renewals: Renewals,
 ) -> JSONResponse:
-    """Totals per category of the renewals dated in [from, to) (default: the next 90
-    days): expected (risk-adjusted) ARR, ARR at risk, expected expansion."""
+    """Totals per category of the renewals dated from `from` to `to`, both included
+    (default: today to 90 days ahead, the window of `/v1/renewals`): expected
+    (risk-adjusted) ARR, ARR at risk, expected expansion."""
     today = renewals.clock().date()
-    start, end = from_ or today, to or (from_ or today) + timedelta(days=90)
-    check_range(start, end)
-    filters = AccountFilters(start, end - timedelta(days=1))
+    start = from_ or today
+    end = to or start + timedelta(days=90)
+    if end < start:
+        raise InvalidRangeError(
+            f"`to` ({end.isoformat()}) is before `from` ({start.isoformat()})",
+            details=[{"path": "to", "message": "must not be before `from`"}],
+        )
+    filters = AccountFilters(start, end)
     summary = forecast_totals(await _forecasts(context, renewals, today, filters), group_by)
     currency = renewals.rates.reporting
     body: dict[str, Any] = {
