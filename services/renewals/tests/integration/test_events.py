@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import orjson
 import pytest
+from sqlalchemy import text
 
+from pulse.common.db.engine import create_engine
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.devtools.testing.kafka import produce, read_topics
 
@@ -76,6 +78,24 @@ async def test_a_renewal_date_moved_by_account_updated_moves_the_forecast(
         messages = [orjson.loads(r.value) for r in records]
         assert [m["days_to_renewal"] for m in messages] == [30, 60]
         assert len({m["id"] for m in messages}) == 2
+
+        # Each standing the account had, kept for calibration: the late older update
+        # changed nothing, so it left no row.
+        engine = create_engine(stack.settings, schema="renewals")
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    text(
+                        "SELECT renewal_date, band, category, probability FROM renewal_standings "
+                        "WHERE account_id = 'mv' ORDER BY id"
+                    )
+                )
+                standings = [(r[0].isoformat(), r[1], r[2], str(r[3])) for r in rows]
+        finally:
+            await engine.dispose()
+        assert standings[-3:] == [
+            (in_days(stack, days), "red", "at_risk", "0.50") for days in (30, 200, 60)
+        ]
 
 
 async def test_days_passing_bring_an_at_risk_renewal_into_the_horizon(
