@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pulse.common.currencies import ISO_4217_CODES
@@ -59,10 +59,9 @@ class RenewalsSettings(BaseSettings):
         description="Accounts per CSM by segment (JSON), null for a pooled segment.",
     )
 
-    @model_validator(mode="after")
-    def _known_currency(self) -> RenewalsSettings:
-        if self.reporting_currency not in ISO_4217_CODES:
-            raise ValueError(
-                f"reporting_currency {self.reporting_currency!r} is not an ISO 4217 code"
-            )
-        return self
+    @field_validator("reporting_currency")
+    @classmethod
+    def _known_currency(cls, code: str) -> str:
+        if code not in ISO_4217_CODES:
+            raise ValueError(f"{code!r} is not an active ISO 4217 currency code")
+        return code

@@ -34,6 +34,7 @@ from pulse.common.metrics import DEAD_LETTERS
 from pulse.renewals import metrics
 from pulse.renewals.book.account_book import AccountBook, Evaluation, NoCurrency
 from pulse.renewals.book.scores import ScorePoint
+from pulse.renewals.contracts.timeline import Applied
 from pulse.renewals.forecast.config import ForecastConfig
 from pulse.renewals.keeping.notices import at_risk_message, unsized_contract_letter
 from pulse.renewals.messages import Incoming, ScoreChange
@@ -125,10 +126,6 @@ class RenewalKeeper:
         for account_id in [a for a, b in self._cache.items() if b.partition in numbers]:
             del self._cache[account_id]
 
-    def cached(self, account_id: str) -> AccountBook | None:
-        """The committed book of an account if this process holds it."""
-        return self._cache.get(account_id)
-
     def _apply(
         self, book: AccountBook, record: Record[Incoming]
     ) -> list[tuple[str, OutgoingMessage]]:
@@ -154,7 +151,7 @@ class RenewalKeeper:
                 )
                 return [letter]
             metrics.CONTRACT_EVENTS.labels(
-                "applied" if outcome.value == "taken" else outcome.value
+                "applied" if outcome is Applied.TAKEN else outcome.value
             ).inc()
         return []
 
