@@ -11,8 +11,7 @@ import asyncio
 import random
 import signal
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,9 @@ from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
-from pulse.devtools.embedded import create_database, drop_database, free_port
+from pulse.devtools.embedded import free_port
 from pulse.devtools.testing.kafka import end_offsets, produce, read_topics
-from pulse.devtools.testing.plugin import READ_KEY, settings_for_tests
+from pulse.devtools.testing.plugin import READ_KEY
 from pulse.devtools.testing.services import running_service, settings_env
 
 pytestmark = pytest.mark.integration
@@ -53,22 +52,9 @@ PERIOD = {"from": "2026-01-01", "to": "2027-01-01"}
 
 
 @pytest.fixture
-def recovery_settings(
-    pulse_postgres_server_url: str, pulse_kafka_bootstrap: str, topic_prefix: str
-) -> Iterator[Settings]:
-    """Settings on a database of this test's own."""
-    name = f"pulse_r_{uuid.uuid4().hex[:12]}"
-    url = create_database(pulse_postgres_server_url, name)
-    try:
-        yield settings_for_tests(pulse_kafka_bootstrap, url, topic_prefix)
-    finally:
-        drop_database(pulse_postgres_server_url, name)
-
-
-@pytest.fixture
-async def renewals_db(recovery_settings: Settings) -> AsyncIterator[AsyncEngine]:
+async def renewals_db(own_database: Settings) -> AsyncIterator[AsyncEngine]:
     """An engine on the test's database whose unqualified tables are renewals'."""
-    engine = create_engine(recovery_settings, schema="renewals")
+    engine = create_engine(own_database, schema="renewals")
     yield engine
     await engine.dispose()
 
@@ -176,9 +162,9 @@ async def _committed(engine: AsyncEngine, prefix: str) -> int:
 
 
 async def test_kill_9_mid_stream_changes_no_figure(
-    recovery_settings: Settings, renewals_db: AsyncEngine, tmp_path: Path
+    own_database: Settings, renewals_db: AsyncEngine, tmp_path: Path
 ) -> None:
-    settings = recovery_settings
+    settings = own_database
     topics = Topics(settings.topic_prefix)
     rng = random.Random(20261203)
     messages = make_stream(topics, datetime.now(UTC).date())
