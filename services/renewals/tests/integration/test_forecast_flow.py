@@ -59,6 +59,7 @@ async def test_renewals_and_forecast_totals_follow_from_the_events(
             # R: 30,000 EUR, one red score (trend unknown) -> at_risk.
             profile(
                 "r",
+                name="Risky Ltd",
                 currency="EUR",
                 segment="low_touch",
                 owner="ben",
@@ -105,7 +106,7 @@ async def test_renewals_and_forecast_totals_follow_from_the_events(
             "15000.00",
             "0.00",  # 30,000 x 0.50; x 0
         )
-        assert r["days_to_renewal"] == 30
+        assert (r["days_to_renewal"], r["score"], r["name"]) == (30, 30.0, "Risky Ltd")
         assert r["notice_deadline"] == in_days(stack, 30 - 60)  # default notice 60 days
         assert (g["category"], g["arr"], g["risk_adjusted_arr"], g["expected_expansion"]) == (
             "commit",

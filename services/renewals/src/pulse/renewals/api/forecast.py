@@ -47,7 +47,11 @@ async def list_renewals(
         AccountFilters(today, today + timedelta(within_days), segment, owner),
     )
     currency = renewals.rates.reporting
-    rows = [renewal_view(f, currency) for f in forecasts if category in (None, f.category)]
+    rows = [
+        renewal_view(forecast, row, currency)
+        for row, forecast in forecasts
+        if category in (None, forecast.category)
+    ]
     return JSONResponse({"today": today, "currency": currency, "renewals": rows})
 
 
@@ -73,7 +77,8 @@ async def forecast(
             details=[{"path": "to", "message": "must not be before `from`"}],
         )
     filters = AccountFilters(start, end)
-    summary = forecast_totals(await _forecasts(context, renewals, today, filters), group_by)
+    forecasts = [forecast for _, forecast in await _forecasts(context, renewals, today, filters)]
+    summary = forecast_totals(forecasts, group_by)
     currency = renewals.rates.reporting
     body: dict[str, Any] = {
         "from": start,
@@ -95,19 +100,24 @@ async def forecast(
 
 async def _forecasts(
     context: Context, renewals: Renewals, today: date, filters: AccountFilters
-) -> list[RenewalForecast]:
+) -> list[tuple[dict[str, Any], RenewalForecast]]:
+    """(stored row, forecast) of each account the filters select."""
     async with context.reads() as session:
         rows = await list_accounts(session, filters)
-    accounts = [a for a in map(renewal_account_of, rows) if a is not None]
+    pairs = [(row, account) for row in rows if (account := renewal_account_of(row)) is not None]
     with converting():
-        return [forecast_renewal(a, today, renewals.rates, renewals.forecast) for a in accounts]
+        return [
+            (row, forecast_renewal(account, today, renewals.rates, renewals.forecast))
+            for row, account in pairs
+        ]
 
 
-def renewal_view(forecast: RenewalForecast, currency: str) -> dict[str, Any]:
-    """One renewal as the API shows it."""
+def renewal_view(forecast: RenewalForecast, row: dict[str, Any], currency: str) -> dict[str, Any]:
+    """One renewal as the API shows it (name and score from its stored row)."""
     account = forecast.account
     return {
         "account_id": account.account_id,
+        "name": row["name"],
         "segment": account.segment,
         "owner": account.owner,
         "arr": money(forecast.arr, currency),
@@ -115,6 +125,7 @@ def renewal_view(forecast: RenewalForecast, currency: str) -> dict[str, Any]:
         "days_to_renewal": forecast.days_to_renewal,
         "notice_deadline": forecast.notice_deadline,
         "auto_renew": account.auto_renew,
+        "score": row["score"],
         "band": account.band.value,
         "score_change": str(account.score_change) if account.score_change is not None else None,
         "trend": forecast.trend.value,
