@@ -1,5 +1,5 @@
-"""Renewals' migrations build exactly the tables its code declares (so far only the
-consumer tables), and no revision builds them from those declarations."""
+"""Renewals' migrations build exactly the tables its code declares (the consumer tables
+and its own), and no revision builds them from those declarations."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pulse.common.db.migration_checks import live_table_uses, schema_differences
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.settings import Settings
 from pulse.renewals.app import MIGRATIONS_DIR, SCHEMA
+from pulse.renewals.storage import tables as renewal_tables
 
-DECLARED = (consumer_tables.metadata,)
+DECLARED = (consumer_tables.metadata, renewal_tables.metadata)
 
 
 @pytest.mark.integration

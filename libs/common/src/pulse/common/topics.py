@@ -65,6 +65,12 @@ class Topics:
         return f"{self.prefix}.health.scores"
 
     @property
+    def renewals_at_risk(self) -> str:
+        """`renewal.at_risk` messages published by renewals: an account entered at risk
+        with its renewal within the horizon."""
+        return f"{self.prefix}.renewals.at_risk"
+
+    @property
     def health_commands(self) -> str:
         """Changes people make over health's API (CSM sentiment), keyed by account like the
         events, so the process that owns an account applies them in order with its events."""
@@ -78,4 +84,10 @@ class Topics:
     @property
     def all(self) -> tuple[str, ...]:
         """Every topic Pulse creates at start."""
-        return (*self.all_events, self.health_commands, self.health_scores, self.dlq)
+        return (
+            *self.all_events,
+            self.health_commands,
+            self.health_scores,
+            self.renewals_at_risk,
+            self.dlq,
+        )

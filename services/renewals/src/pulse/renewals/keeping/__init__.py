@@ -1,0 +1,1 @@
+"""The consumer side: the keeper applying batches to account books, and the ticker."""

@@ -1,0 +1,1 @@
+"""Renewals' tables and the SQL that reads and writes them."""
