@@ -42,6 +42,16 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
         group_id="pulse-health",  # pulse.health.background.GROUP_ID
         topics=lambda topics: (*topics.all_events, topics.health_commands),
     ),
+    ConsumerGroup(
+        service="alerts",
+        group_id="pulse-alerts",  # pulse.alerts.background.GROUP_ID
+        topics=lambda topics: (*topics.all_events, topics.health_scores),
+    ),
+    ConsumerGroup(
+        service="renewals",
+        group_id="pulse-renewals",  # pulse.renewals.background.GROUP_ID
+        topics=lambda topics: (topics.for_event_type("account.updated"), topics.health_scores),
+    ),
 )
 
 #: Fetched records are thrown away; a small fetch keeps each round cheap.
