@@ -38,6 +38,7 @@ from .webhooks.webhook_endpoint import Received, WebhookReceiver
 pytestmark = pytest.mark.integration
 
 GROUP_ID = "pulse-alerts"  # pulse.alerts.background.GROUP_ID
+ACCOUNTS = 160
 #: Failure timeouts only: nothing asserts how long anything took.
 START_TIMEOUT_S = 90.0
 PROGRESS_TIMEOUT_S = 150.0
@@ -45,12 +46,14 @@ PROGRESS_TIMEOUT_S = 150.0
 #: member leaves the group soon.
 CHILD_SETTINGS = {
     "PULSE_LOG_LEVEL": "INFO",
-    "PULSE_CONSUMER_MAX_BATCH": "40",
+    "PULSE_CONSUMER_MAX_BATCH": "25",
     "PULSE_CONSUMER_POLL_TIMEOUT_MS": "50",
     "PULSE_CONSUMER_SESSION_TIMEOUT_MS": "6000",
     "PULSE_ALERTS_TICK_S": "0.5",
     "PULSE_WEBHOOK_ALLOW_PRIVATE": "true",
     "PULSE_WEBHOOK_POLL_INTERVAL_S": "0.2",
+    # A delivery cut short by a kill waits for its lease (twice this, plus 10 s).
+    "PULSE_WEBHOOK_ATTEMPT_TIMEOUT_S": "2",
 }
 
 
@@ -81,10 +84,10 @@ def _event(kind: str, account: str, event_id: str, at: datetime, **data: Any) ->
 
 
 def make_stream(rng: random.Random, now: datetime) -> tuple[list[Event], set[tuple[Any, ...]]]:
-    """Events of 300 accounts, and the alerts they must leave: (account, rule, id, count)."""
+    """Events of ACCOUNTS accounts, and the alerts they must leave: (account, rule, id, count)."""
     events: list[Event] = []
     expected: set[tuple[Any, ...]] = set()
-    for n in range(300):
+    for n in range(ACCOUNTS):
         account = f"acct-{n:03d}"
         phones = 0
         for t in range(rng.randint(0, 6)):

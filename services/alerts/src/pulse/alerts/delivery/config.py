@@ -71,5 +71,6 @@ class WebhookSettings(BaseSettings):
     @property
     def lease(self) -> timedelta:
         """How long a claimed delivery is held: an attempt plus a margin for recording it.
-        A process that dies mid-attempt frees it when the lease ends."""
-        return timedelta(seconds=self.attempt_timeout_s * 2 + 30)
+        A process that dies mid-attempt frees it when the lease ends (a lease that ends
+        before the record only repeats the message, under the same `webhook-id`)."""
+        return timedelta(seconds=self.attempt_timeout_s * 2 + 10)
