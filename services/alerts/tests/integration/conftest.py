@@ -21,23 +21,10 @@ from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.testing.clock import MovableClock
 from pulse.devtools.testing.plugin import ADMIN_KEY, INGEST_KEY
 from pulse.ingest import app as ingest_app
 from pulse.ingest.config import IngestSettings
-
-
-class MovableClock:
-    """Real time plus an offset the test advances, so windows and silences end on cue."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        """Move time forward by `delta`."""
-        self.offset += delta
 
 
 @dataclass

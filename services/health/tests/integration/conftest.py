@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,25 +18,12 @@ from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.testing.clock import MovableClock
 from pulse.devtools.testing.plugin import READ_KEY
 from pulse.health import app as health_app
 from pulse.health.config import HealthSettings
 from pulse.ingest import app as ingest_app
 from pulse.ingest.config import IngestSettings
-
-
-class MovableClock:
-    """Real time plus an offset the test advances, so windows and due dates arrive on cue."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        """Move time forward by `delta`."""
-        self.offset += delta
 
 
 @dataclass

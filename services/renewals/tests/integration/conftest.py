@@ -24,6 +24,7 @@ from pulse.common.kafka.producer import OutgoingMessage
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.embedded import create_database, drop_database
+from pulse.devtools.testing.clock import MovableClock
 from pulse.devtools.testing.kafka import produce
 from pulse.devtools.testing.plugin import INGEST_KEY, READ_KEY, settings_for_tests
 from pulse.ingest import app as ingest_app
@@ -33,20 +34,6 @@ from pulse.renewals.config import RenewalsSettings
 
 #: Reporting EUR; one US dollar buys 0.90 euros from 2020 on.
 RATES_YAML = "USD:\n  - {valid_from: 2020-01-01, rate: '0.90'}\n"
-
-
-class MovableClock:
-    """Real time plus an offset the test advances, so days pass on cue."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        """Move time forward by `delta`."""
-        self.offset += delta
 
 
 @dataclass

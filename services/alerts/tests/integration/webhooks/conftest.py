@@ -8,7 +8,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -24,27 +24,10 @@ from pulse.alerts.delivery.hook import webhook_hook
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.service import ServiceContext, ServiceSpec, create_service_app
 from pulse.common.settings import Settings
+from pulse.devtools.testing.clock import MovableClock
 from pulse.devtools.testing.plugin import ADMIN_KEY, READ_KEY
 
 from .webhook_endpoint import WebhookReceiver
-
-
-class MovableClock:
-    """Real time plus an offset the test moves forward, so retries fall due on cue."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-    def reach(self, moment: datetime) -> None:
-        """Move forward to `moment` unless it has passed."""
-        if moment > self():
-            self.advance(moment - self())
 
 
 class FixedJitter(random.Random):

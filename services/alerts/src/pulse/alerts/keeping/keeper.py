@@ -29,13 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pulse.alerts import metrics
 from pulse.alerts.evaluation.rulebook import Rulebook
 from pulse.alerts.evaluation.watch import AccountWatch, AlertChange
-from pulse.alerts.messages import Incoming, ScoreChange
+from pulse.alerts.messages import Incoming, score_point
 from pulse.alerts.rules.intake import Outcome
 from pulse.alerts.rules.transitions import Action
 from pulse.alerts.storage import alert_rows, watches
 from pulse.alerts.storage.alert_rows import AccountFacts
 from pulse.common.events import Event
 from pulse.common.kafka.records import Record
+from pulse.common.score_changes import ScoreChange
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class AlertKeeper:
         band_changes = [
             r.value
             for r in records
-            if isinstance(r.value, ScoreChange) and r.value.previous_band != r.value.point.band
+            if isinstance(r.value, ScoreChange) and r.value.previous_band != r.value.band
         ]
         if band_changes:
             await self._outputs.bands_changed(session, band_changes, now)
@@ -132,7 +133,7 @@ class AlertKeeper:
             if watch is None:
                 continue
             if isinstance(item, ScoreChange):
-                watch.observe_score(item.point, item.segment, now)
+                watch.observe_score(score_point(item), item.segment, now)
                 continue
             if watch.note_facts(item):
                 moved.add(item.account_id)

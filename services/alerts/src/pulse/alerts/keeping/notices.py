@@ -13,11 +13,11 @@ from typing import Any
 
 from pulse.alerts.alert_views import alert_view
 from pulse.alerts.delivery.enqueue import WebhookMessage
-from pulse.alerts.messages import ScoreChange
 from pulse.alerts.playbooks.instantiate import PlannedTask
 from pulse.alerts.playbooks.summary import playbook_summary
 from pulse.alerts.rules.definitions import RenewalRule, Rule
 from pulse.alerts.rules.transitions import Action
+from pulse.common.score_changes import ScoreChange
 
 _TYPES = {
     Action.OPEN: "alert.opened",
@@ -54,20 +54,19 @@ def resolved_by_hand(row: dict[str, Any], now: datetime) -> WebhookMessage:
 
 def band_changed(change: ScoreChange) -> WebhookMessage:
     """`health.band_changed` for a score message that moved the account to another band."""
-    point = change.point
     data = {
         "account_id": change.account_id,
         "segment": change.segment,
-        "score": point.score,
-        "band": point.band,
+        "score": change.score,
+        "band": change.band,
         "previous_score": change.previous_score,
         "previous_band": change.previous_band,
-        "computed_at": point.at,
+        "computed_at": change.computed_at,
         "links": {"alerts": f"/v1/alerts?account_id={change.account_id}"},
     }
-    key = f"health.band_changed:{point.message_id}"
+    key = f"health.band_changed:{change.message_id}"
     return WebhookMessage(
-        key, "health.band_changed", change.account_id, change.segment, point.at, data
+        key, "health.band_changed", change.account_id, change.segment, change.computed_at, data
     )
 
 

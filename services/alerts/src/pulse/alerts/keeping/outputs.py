@@ -17,11 +17,11 @@ from pulse.alerts import metrics
 from pulse.alerts.delivery.enqueue import WebhookMessage, enqueue
 from pulse.alerts.keeping.keeper import Written
 from pulse.alerts.keeping.notices import alert_messages, band_changed, resolved_by_hand
-from pulse.alerts.messages import ScoreChange
 from pulse.alerts.playbooks.instantiate import PlannedTask
 from pulse.alerts.playbooks_store.catalog import PlaybookCatalog
 from pulse.alerts.playbooks_store.starting import start_playbook
 from pulse.alerts.rules.transitions import Action
+from pulse.common.score_changes import ScoreChange
 
 
 class AlertOutputs:

@@ -31,13 +31,14 @@ from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.common.kafka.records import Record
 from pulse.common.metrics import DEAD_LETTERS
+from pulse.common.score_changes import ScoreChange
 from pulse.renewals import metrics
 from pulse.renewals.book.account_book import AccountBook, Evaluation, NoCurrency
 from pulse.renewals.book.scores import ScorePoint
 from pulse.renewals.contracts.timeline import Applied
-from pulse.renewals.forecast.config import ForecastConfig
+from pulse.renewals.forecast.config import Band, ForecastConfig
 from pulse.renewals.keeping.notices import at_risk_message, unsized_contract_letter
-from pulse.renewals.messages import Incoming, ScoreChange
+from pulse.renewals.messages import Incoming
 from pulse.renewals.storage import account_rows, books
 
 Clock = Callable[[], datetime]
@@ -131,7 +132,7 @@ class RenewalKeeper:
     ) -> list[tuple[str, OutgoingMessage]]:
         item = record.value
         if isinstance(item, ScoreChange):
-            point = ScorePoint(item.computed_at, item.message_id, item.score, item.band)
+            point = ScorePoint(item.computed_at, item.message_id, item.score, Band(item.band))
             book.observe_score(point)
         elif isinstance(item, AccountUpdated):
             if book.apply_update(item.id, item.occurred_at, item.data):
