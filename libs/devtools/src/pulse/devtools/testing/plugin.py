@@ -113,6 +113,9 @@ def settings_for_tests(bootstrap: str, database_url: str, topic_prefix: str) -> 
         topic_partitions=3,
         api_keys=TEST_API_KEYS,
         consumer_poll_timeout_ms=50,
+        # A stack stopped by one test leaves its group; one that did not is forgotten
+        # sooner, so the next test's stack joins without a long wait.
+        consumer_session_timeout_ms=6000,
     )
 
 
