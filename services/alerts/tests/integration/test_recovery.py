@@ -30,6 +30,7 @@ from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.embedded import create_database, drop_database, free_port
 from pulse.devtools.testing.kafka import end_offsets, produce
+from pulse.devtools.testing.offsets import committed_messages
 from pulse.devtools.testing.plugin import ADMIN_KEY, settings_for_tests
 from pulse.devtools.testing.services import running_service, settings_env
 
@@ -126,22 +127,6 @@ def make_stream(rng: random.Random, now: datetime) -> tuple[list[Event], set[tup
     return events, expected
 
 
-async def _committed(engine: AsyncEngine, prefix: str) -> int:
-    async with engine.connect() as connection:
-        if (
-            await connection.execute(text("SELECT to_regclass('consumer_offsets')"))
-        ).scalar() is None:
-            return 0
-        rows = await connection.execute(
-            text(
-                "SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets "
-                "WHERE group_id = :group AND topic LIKE :topics"
-            ),
-            {"group": GROUP_ID, "topics": f"{prefix}.%"},
-        )
-        return int(rows.scalar_one())
-
-
 async def test_kill_9_mid_stream_again_and_again_leaves_each_alert_once(
     recovery_settings: Settings, alerts_db: AsyncEngine, tmp_path: Path
 ) -> None:
@@ -173,7 +158,7 @@ async def test_kill_9_mid_stream_again_and_again_leaves_each_alert_once(
                     await produce(settings, messages)
                 deadline = time.monotonic() + PROGRESS_TIMEOUT_S
                 while True:
-                    done = await _committed(alerts_db, settings.topic_prefix)
+                    done = await committed_messages(alerts_db, GROUP_ID, settings.topic_prefix)
                     if done >= target * total and done > (kills[-1] if kills else 0):
                         break
                     assert process.poll() is None, f"alerts exited early; see {log}"
@@ -182,7 +167,7 @@ async def test_kill_9_mid_stream_again_and_again_leaves_each_alert_once(
                 await asyncio.sleep(rng.uniform(0, 0.03))  # inside a batch, not just after one
                 process.kill()
                 assert process.wait(30) == -signal.SIGKILL
-            done = await _committed(alerts_db, settings.topic_prefix)
+            done = await committed_messages(alerts_db, GROUP_ID, settings.topic_prefix)
             assert done < total, f"alerts finished before the kill at {target:.0%}; see {log}"
             kills.append(done)
         assert kills == sorted(set(kills)), kills
@@ -191,10 +176,10 @@ async def test_kill_9_mid_stream_again_and_again_leaves_each_alert_once(
         logs.append(log)
         with running_service("alerts", env, free_port(), log, START_TIMEOUT_S):
             deadline = time.monotonic() + PROGRESS_TIMEOUT_S
-            while await _committed(alerts_db, settings.topic_prefix) < total:
+            while await committed_messages(alerts_db, GROUP_ID, settings.topic_prefix) < total:
                 assert time.monotonic() < deadline, f"never caught up; see {logs}"
                 await asyncio.sleep(0.1)
-            assert await _committed(alerts_db, settings.topic_prefix) == total
+            assert await committed_messages(alerts_db, GROUP_ID, settings.topic_prefix) == total
             async with alerts_db.connect() as connection:
                 rows = await connection.execute(
                     text("SELECT account_id, rule_id, id, count, state FROM alerts")

@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulse.common.db.engine import create_engine
@@ -30,6 +29,7 @@ from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.embedded import free_port
 from pulse.devtools.testing.kafka import end_offsets, produce, read_topics
+from pulse.devtools.testing.offsets import committed_messages
 from pulse.devtools.testing.plugin import READ_KEY
 from pulse.devtools.testing.services import running_service, settings_env
 
@@ -145,22 +145,6 @@ def _contract(account: str, suffix: str, change: str, arr: int, day: str) -> Any
     )
 
 
-async def _committed(engine: AsyncEngine, prefix: str) -> int:
-    async with engine.connect() as connection:
-        if (
-            await connection.execute(text("SELECT to_regclass('consumer_offsets')"))
-        ).scalar() is None:
-            return 0
-        rows = await connection.execute(
-            text(
-                "SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets "
-                "WHERE group_id = :group AND topic LIKE :topics"
-            ),
-            {"group": GROUP_ID, "topics": f"{prefix}.%"},
-        )
-        return int(rows.scalar_one())
-
-
 async def test_kill_9_mid_stream_changes_no_figure(
     own_database: Settings, renewals_db: AsyncEngine, tmp_path: Path
 ) -> None:
@@ -181,7 +165,7 @@ async def test_kill_9_mid_stream_changes_no_figure(
         with running_service("renewals", env, free_port(), log, START_TIMEOUT_S) as (_, process):
             deadline = time.monotonic() + PROGRESS_TIMEOUT_S
             while True:
-                done = await _committed(renewals_db, settings.topic_prefix)
+                done = await committed_messages(renewals_db, GROUP_ID, settings.topic_prefix)
                 if done >= target * total and done > (kills[-1] if kills else 0):
                     break
                 assert process.poll() is None, f"renewals exited early; see {log}"
@@ -190,7 +174,7 @@ async def test_kill_9_mid_stream_changes_no_figure(
             await asyncio.sleep(rng.uniform(0, 0.03))  # inside a batch, not just after one
             process.kill()
             assert process.wait(30) == -signal.SIGKILL
-        done = await _committed(renewals_db, settings.topic_prefix)
+        done = await committed_messages(renewals_db, GROUP_ID, settings.topic_prefix)
         assert done < total, f"renewals finished before the kill at {target:.0%}; see {log}"
         kills.append(done)
     assert kills == sorted(set(kills)), kills
@@ -199,7 +183,7 @@ async def test_kill_9_mid_stream_changes_no_figure(
     logs.append(log)
     with running_service("renewals", env, free_port(), log, START_TIMEOUT_S) as (url, _):
         deadline = time.monotonic() + PROGRESS_TIMEOUT_S
-        while await _committed(renewals_db, settings.topic_prefix) < total:
+        while await committed_messages(renewals_db, GROUP_ID, settings.topic_prefix) < total:
             assert time.monotonic() < deadline, f"never caught up; see {logs}"
             await asyncio.sleep(0.1)
         async with httpx.AsyncClient(base_url=url, headers=READ_KEY) as client:
