@@ -1,0 +1,210 @@
+"""Prometheus configuration and rules under deploy/prometheus, checked by the real promtool:
+`check config`, `check rules` and the `test rules` unit tests; and what promtool cannot see:
+every alert tested firing and quiet, documented in docs/runbooks.md, and built on metrics
+the services really declare.
+
+promtool comes from PATH, `PULSE_PROMTOOL`, or Debian's `prometheus` package unpacked into
+`.tools/prometheus` (no root needed: `apt-get download` then `dpkg-deb -x`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[4]
+PROMETHEUS = REPO / "deploy" / "prometheus"
+CONFIGS = sorted(PROMETHEUS.glob("prometheus*.yml"))
+RULE_FILES = sorted((PROMETHEUS / "rules").glob("*.yml"))
+RULE_TESTS = sorted((PROMETHEUS / "tests").glob("*.yml"))
+RUNBOOKS = REPO / "docs" / "runbooks.md"
+UNPACKED = REPO / ".tools" / "prometheus"
+UNPACKED_PROMTOOL = UNPACKED / "usr" / "bin" / "promtool"
+
+HOW_TO_INSTALL = (
+    "promtool not found and could not be installed here. Install Debian's prometheus "
+    "package (`sudo apt-get install prometheus` gives promtool 2.42), or put a promtool "
+    "binary from a Prometheus release on PATH, or set PULSE_PROMTOOL to its path."
+)
+
+
+def unpack_debian_promtool(destination: Path) -> str:
+    """Download Debian's prometheus package and unpack it under `destination`; the output
+    of the last command that failed, or '' when it worked."""
+    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+        return "apt-get or dpkg-deb missing"
+    destination.mkdir(parents=True, exist_ok=True)
+    download = ["apt-get", "download", "prometheus"]
+    fetched = subprocess.run(download, cwd=destination, capture_output=True, text=True)
+    if fetched.returncode != 0 and os.geteuid() == 0:
+        # Package lists may be missing (a fresh container): root can fetch them.
+        subprocess.run(["apt-get", "update"], capture_output=True, text=True)
+        fetched = subprocess.run(download, cwd=destination, capture_output=True, text=True)
+    if fetched.returncode != 0:
+        return fetched.stderr
+    for package in sorted(destination.glob("prometheus_*.deb")):
+        unpacked = subprocess.run(
+            ["dpkg-deb", "-x", str(package), str(destination)], capture_output=True, text=True
+        )
+        package.unlink()
+        if unpacked.returncode != 0:
+            return unpacked.stderr
+    return ""
+
+
+def find_promtool() -> str | None:
+    """The promtool to run: PULSE_PROMTOOL, then PATH, then one unpacked earlier."""
+    chosen = os.environ.get("PULSE_PROMTOOL") or shutil.which("promtool")
+    if chosen is None and UNPACKED_PROMTOOL.is_file():
+        chosen = str(UNPACKED_PROMTOOL)
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    found = find_promtool()
+    if found is None:
+        failure = unpack_debian_promtool(UNPACKED)
+        found = find_promtool()
+        if found is None:
+            pytest.fail(f"{HOW_TO_INSTALL}\n{failure}".strip(), pytrace=False)
+    return found
+
+
+def run_promtool(promtool: str, *arguments: str | Path) -> None:
+    """Run promtool in deploy/prometheus; fail with its output unless it succeeds."""
+    result = subprocess.run(
+        [promtool, *map(str, arguments)],
+        cwd=PROMETHEUS,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"promtool {arguments}:\n{result.stdout}\n{result.stderr}"
+
+
+def load(path: Path) -> Any:
+    with path.open() as file:
+        return yaml.safe_load(file)
+
+
+def rules(kind: str) -> Iterator[dict[str, Any]]:
+    """Every rule of the rule files with a `kind` key (`alert` or `record`)."""
+    for path in RULE_FILES:
+        for group in load(path)["groups"]:
+            yield from (rule for rule in group["rules"] if kind in rule)
+
+
+def test_the_files_are_there() -> None:
+    # Globs that match nothing would make every other test pass vacuously.
+    assert [p.name for p in CONFIGS] == ["prometheus.compose.yml", "prometheus.yml"]
+    assert RULE_FILES
+    assert RULE_TESTS
+
+
+def test_promtool_checks_every_configuration(promtool: str) -> None:
+    # `check config` also checks the rule files each configuration loads.
+    run_promtool(promtool, "check", "config", *CONFIGS)
+
+
+def test_promtool_checks_every_rule_file(promtool: str) -> None:
+    run_promtool(promtool, "check", "rules", *RULE_FILES)
+
+
+def test_promtool_rule_unit_tests_pass(promtool: str) -> None:
+    run_promtool(promtool, "test", "rules", *RULE_TESTS)
+
+
+def test_configurations_scrape_every_service_and_load_every_rule_file() -> None:
+    for config in CONFIGS:
+        loaded = load(config)
+        jobs = [job["job_name"] for job in loaded["scrape_configs"]]
+        assert jobs == ["pulse-ingest", "pulse-health", "pulse-alerts", "pulse-renewals"]
+        ports = [
+            target.rsplit(":", 1)[1]
+            for job in loaded["scrape_configs"]
+            for static in job["static_configs"]
+            for target in static["targets"]
+        ]
+        assert ports == ["8001", "8002", "8003", "8004"], config.name
+        assert loaded["rule_files"] == ["rules/*.yml"], config.name
+
+
+def test_every_alert_is_tested_firing_and_quiet() -> None:
+    firing: set[str] = set()
+    quiet: set[str] = set()
+    for path in RULE_TESTS:
+        for case in load(path)["tests"]:
+            for check in case.get("alert_rule_test", []):
+                (firing if check.get("exp_alerts") else quiet).add(check["alertname"])
+    alerts = {rule["alert"] for rule in rules("alert")}
+    assert alerts - firing == set(), "alerts without a firing case"
+    assert alerts - quiet == set(), "alerts without a quiet case"
+
+
+def runbook_anchors() -> set[str]:
+    """GitHub's anchors of the headings of docs/runbooks.md."""
+    headings = re.findall(r"^#+ (.+)$", RUNBOOKS.read_text(), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+
+
+def test_every_alert_has_a_summary_a_description_and_a_runbook_section() -> None:
+    anchors = runbook_anchors()
+    for alert in rules("alert"):
+        annotations = alert["annotations"]
+        assert annotations["summary"], alert["alert"]
+        assert "{{ $value" in annotations["description"], f"{alert['alert']}: no number"
+        document, _, anchor = annotations["runbook"].partition("#")
+        assert document == "docs/runbooks.md", alert["alert"]
+        assert anchor in anchors, f"{alert['alert']}: no section #{anchor} in {document}"
+        assert alert["labels"]["severity"] in {"critical", "warning"}, alert["alert"]
+
+
+def declared_metrics() -> set[str]:
+    """The series names the services' Prometheus metrics expose, read from their source."""
+    declaration = re.compile(r"\b(Counter|Gauge|Histogram)\(\s*\"(pulse_\w+)\"")
+    exposed: set[str] = set()
+    for source in [*REPO.glob("libs/*/src/**/*.py"), *REPO.glob("services/*/src/**/*.py")]:
+        for kind, name in declaration.findall(source.read_text()):
+            if kind == "Counter":
+                exposed.add(name if name.endswith("_total") else f"{name}_total")
+            elif kind == "Histogram":
+                exposed.update(f"{name}_{suffix}" for suffix in ("bucket", "count", "sum"))
+            else:
+                exposed.add(name)
+    return exposed
+
+
+def metric_names(promql: str) -> set[str]:
+    """Pulse metric names in a PromQL expression (not recording rules, not label values)."""
+    without_strings = re.sub(r'"[^"]*"', "", promql)
+    tokens = re.findall(r"[A-Za-z_:][\w:]*", without_strings)
+    return {t for t in tokens if t.startswith("pulse_") and ":" not in t}
+
+
+def test_declared_metrics_are_found() -> None:
+    # The scan below must see the metrics, else it would accept anything.
+    assert {"pulse_http_request_duration_seconds_count", "pulse_kafka_consumer_lag"} <= (
+        declared_metrics()
+    )
+    assert metric_names('sum(rate(pulse_a_total{x="pulse_b"}[5m])) / job:pulse_c:rate5m') == {
+        "pulse_a_total"
+    }
+
+
+def test_rules_and_their_tests_use_only_metrics_the_services_declare() -> None:
+    used: set[str] = set()
+    for rule in [*rules("alert"), *rules("record")]:
+        used |= metric_names(rule["expr"])
+    for path in RULE_TESTS:
+        for case in load(path)["tests"]:
+            used |= {series["series"].split("{")[0] for series in case.get("input_series", [])}
+    used = {name for name in used if name.startswith("pulse_")}  # not Prometheus' own `up`
+    assert used - declared_metrics() == set()
