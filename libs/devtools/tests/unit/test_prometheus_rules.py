@@ -122,19 +122,30 @@ def test_promtool_rule_unit_tests_pass(promtool: str) -> None:
     run_promtool(promtool, "test", "rules", *RULE_TESTS)
 
 
+def scrape_targets(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host, port) of every static target, in order."""
+    return [
+        tuple(target.rsplit(":", 1))
+        for job in config["scrape_configs"]
+        for static in job["static_configs"]
+        for target in static["targets"]
+    ]
+
+
 def test_configurations_scrape_every_service_and_load_every_rule_file() -> None:
     for config in CONFIGS:
         loaded = load(config)
         jobs = [job["job_name"] for job in loaded["scrape_configs"]]
         assert jobs == ["pulse-ingest", "pulse-health", "pulse-alerts", "pulse-renewals"]
-        ports = [
-            target.rsplit(":", 1)[1]
-            for job in loaded["scrape_configs"]
-            for static in job["static_configs"]
-            for target in static["targets"]
-        ]
+        ports = [port for _, port in scrape_targets(loaded)]
         assert ports == ["8001", "8002", "8003", "8004"], config.name
         assert loaded["rule_files"] == ["rules/*.yml"], config.name
+
+
+def test_the_compose_configuration_scrapes_the_compose_services() -> None:
+    services = load(REPO / "docker-compose.yml")["services"]
+    for host, port in scrape_targets(load(PROMETHEUS / "prometheus.compose.yml")):
+        assert f"{port}:{port}" in services[host]["ports"], host
 
 
 def test_every_alert_is_tested_firing_and_quiet() -> None:
