@@ -9,7 +9,7 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
 SYNC_STAMP := .venv/.pulse-synced
 
-.PHONY: help install run test lint fmt bench clean
+.PHONY: help install run demo test lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ install: $(SYNC_STAMP) ## install the workspace from uv.lock
 
 run: $(SYNC_STAMP) ## start broker, PostgreSQL and all four services (Ctrl-C stops them)
 	exec .venv/bin/pulse dev
+
+demo: $(SYNC_STAMP) ## start the stack (or use a running one) and watch a simulated customer base go through it
+	exec .venv/bin/pulse demo
 
 test: $(SYNC_STAMP) ## run every package's tests against a real broker and PostgreSQL
 	.venv/bin/pytest

@@ -11,6 +11,8 @@ from pulse.common.logging import configure_logging
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
 from pulse.common.topics_command import show_topics
+from pulse.devtools.demo.command import add_parser as add_demo_parser
+from pulse.devtools.demo.command import run_demo
 from pulse.devtools.devstack import DevStackSettings, run_dev
 
 
@@ -25,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         "SERVERS / PULSE_DATABASE_URL name external ones), create topics, migrate, start "
         "ingest, health, alerts and renewals, and wait until all are ready.",
     )
+    add_demo_parser(commands)
     topics = commands.add_parser("topics", help="list Pulse's topics and their partitions")
     topics.add_argument("--create", action="store_true", help="create the missing ones first")
     args = parser.parse_args(argv)
@@ -32,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings_or_exit(Settings)
     configure_logging("pulse", settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe
+    if args.command == "demo":
+        raise SystemExit(run_demo(args, settings, os.environ))
     if args.command == "dev":
         dev = load_settings_or_exit(DevStackSettings)
         raise SystemExit(run_dev(settings, dev, os.environ))
