@@ -76,7 +76,9 @@ def compose_command(binary: str, *arguments: str) -> subprocess.CompletedProcess
     environment = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     for variable, _, _ in variables():
         environment.pop(variable, None)
-    command = [binary, "--project-directory", str(REPO), "-f", str(COMPOSE_FILE), *arguments]
+    # No .env either: the defaults are what is checked.
+    files = ["--project-directory", str(REPO), "--env-file", os.devnull, "-f", str(COMPOSE_FILE)]
+    command = [binary, *files, *arguments]
     return subprocess.run(
         command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
     )
