@@ -91,16 +91,18 @@ async def _write(settings: Settings) -> None:
         ContractEvent("c", datetime(2027, 1, 5, tzinfo=UTC), ContractChange.CHURN, Amount(0, "USD"))
     )
     books.append(("late", 0, late.snapshot(), date(2027, 1, 5)))
-    for schema, write, rows in (
-        (renewals_app.SCHEMA, save_books, books),
-        (health_app.SCHEMA, add_history, history),
-    ):
-        engine = create_engine(settings, schema=schema)
-        try:
-            async with create_session_factory(engine)() as session, session.begin():
-                await write(session, rows)  # type: ignore[operator]
-        finally:
-            await engine.dispose()
+    engine = create_engine(settings, schema=renewals_app.SCHEMA)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await save_books(session, books)
+    finally:
+        await engine.dispose()
+    engine = create_engine(settings, schema=health_app.SCHEMA)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await add_history(session, history)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(scope="module")
