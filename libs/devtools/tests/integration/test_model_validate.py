@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from pulse.common.settings import Settings
 from pulse.devtools.cli import main
 from pulse.devtools.testing.plugin import settings_for_tests
 from pulse.health import app as health_app
+from pulse.health.scoring.model import default_model, load_model
 from pulse.health.storage.score_writes import add_history
 from pulse.renewals import app as renewals_app
 from pulse.renewals.book.account_book import AccountBook
@@ -28,6 +30,8 @@ from pulse.renewals.storage.books import save_books
 
 pytestmark = pytest.mark.integration
 FIRST_OUTCOME = datetime(2026, 9, 1, 12, tzinfo=UTC)
+CALIBRATION_OUTCOME = datetime(2026, 11, 1, tzinfo=UTC)
+ONE, NONE = Amount(10_000, "USD"), Amount(0, "USD")
 
 
 def _band(score: float) -> str:
@@ -91,6 +95,7 @@ async def _write(settings: Settings) -> None:
         ContractEvent("c", datetime(2027, 1, 5, tzinfo=UTC), ContractChange.CHURN, Amount(0, "USD"))
     )
     books.append(("late", 0, late.snapshot(), date(2027, 1, 5)))
+    _add_calibration_base(books, history)
     engine = create_engine(settings, schema=renewals_app.SCHEMA)
     try:
         async with create_session_factory(engine)() as session, session.begin():
@@ -103,6 +108,38 @@ async def _write(settings: Settings) -> None:
             await add_history(session, history)
     finally:
         await engine.dispose()
+
+
+def _add_calibration_base(books: list[Any], history: list[dict[str, Any]]) -> None:
+    """240 outcomes in November: churn follows the usage group, the stored score follows
+    support (noise), so the stored model ranks poorly and calibration can do better."""
+    rng = random.Random(11)
+    for i in range(240):
+        account_id = f"cal{i:03}"
+        outcome_at = CALIBRATION_OUTCOME + timedelta(hours=i)
+        usage, support = rng.uniform(0, 100), rng.uniform(0, 100)
+        churned = usage + rng.gauss(0, 15) < 45
+        book = AccountBook(account_id, 0)
+        book.contracts.apply(
+            ContractEvent("n", outcome_at - timedelta(days=365), ContractChange.NEW, ONE)
+        )
+        change = ContractChange.CHURN if churned else ContractChange.RENEWAL
+        book.contracts.apply(ContractEvent("o", outcome_at, change, NONE if churned else ONE))
+        books.append((account_id, 0, book.snapshot(), outcome_at.date()))
+        components = [
+            {"measure": "active_user_ratio", "group": "usage", "value": 0.5, "score": usage},
+            {"measure": "tickets_opened_30d", "group": "support", "value": 1, "score": support},
+        ]
+        history.append(
+            {
+                "account_id": account_id,
+                "at": outcome_at - timedelta(days=100),
+                "score": support,
+                "band": _band(support),
+                "model_version": "test-model.1",
+                "components": json_text(components),
+            }
+        )
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +219,26 @@ def test_calibrate_refuses_periods_with_too_few_outcomes(
     assert _run(argv, monkeypatch, stored) == 1
     assert "earlier (training) period: too few outcomes to conclude" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_calibrate_writes_a_new_model_version_that_health_loads(
+    stored: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "model.yaml"
+    period = ["--from", "2026-11-01", "--to", "2026-11-30", "--horizon", "90d"]
+    assert (
+        _run(["model", "calibrate", *period, "--out", str(out), "--json"], monkeypatch, stored) == 0
+    )
+    body = json.loads(capsys.readouterr().out)
+    assert (body["trained_on"], body["held_out"]) == (168, 72)
+    assert body["new_auc"]["value"] > body["old_auc"]["value"] + 0.2
+    weights = {group: w["new"] for group, w in body["weights"].items()}
+    assert max(weights, key=weights.__getitem__) == "usage"
+    model = load_model(out.read_text())
+    # No model stored in health: the shipped default is the one calibrated.
+    assert model.version == f"{default_model().version}+cal.2026-11-30"
+    assert body["new_version"] == model.version
+    assert model.groups["usage"].weight == pytest.approx(weights["usage"], abs=1e-4)
