@@ -22,8 +22,9 @@ def write_plot(report: ValidationReport, observations: Sequence[Observation], pa
     churned = [o.score for o in observations if o.score is not None and o.churned]
     kept = [o.score for o in observations if o.score is not None and not o.churned]
     bins = [i * 5 for i in range(21)]
-    scores.hist(kept, bins=bins, alpha=0.6, density=True, label=f"kept ({len(kept)})")
-    scores.hist(churned, bins=bins, alpha=0.6, density=True, label=f"churned ({len(churned)})")
+    for values, label in ((kept, "kept"), (churned, "churned")):
+        shares = [1 / len(values)] * len(values)  # each bar: share of that group
+        scores.hist(values, bins=bins, weights=shares, alpha=0.6, label=f"{label} ({len(values)})")
     scores.set(title="Score at the horizon", xlabel="score", ylabel="share of accounts")
     scores.legend()
 
