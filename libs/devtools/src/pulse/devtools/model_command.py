@@ -56,6 +56,9 @@ def add_model_commands(commands: Any) -> None:
 
 def run_model_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run `pulse model <validate|calibrate>`; the exit status."""
+    if args.start > args.end:
+        print(f"pulse model: --from {args.start} is after --to {args.end}", file=sys.stderr)
+        return 2
     if args.model_command == "validate":
         return asyncio.run(_validate(args, settings))
     return asyncio.run(_calibrate(args, settings))
