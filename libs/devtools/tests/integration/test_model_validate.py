@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.events.enums import ContractChange, ContractReasonCategory
 from pulse.common.settings import Settings
 from pulse.devtools.cli import main
+from pulse.devtools.embedded import create_database, drop_database
 from pulse.devtools.testing.plugin import settings_for_tests
 from pulse.health import app as health_app
 from pulse.health.scoring.model import default_model, load_model
@@ -242,3 +244,23 @@ def test_calibrate_writes_a_new_model_version_that_health_loads(
     assert model.version == f"{default_model().version}+cal.2026-11-30"
     assert body["new_version"] == model.version
     assert model.groups["usage"].weight == pytest.approx(weights["usage"], abs=1e-4)
+
+
+def test_a_database_without_the_services_tables_is_named(
+    pulse_postgres_server_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A database of its own, reachable, where no migrations ran.
+    name = f"pulse_t_{uuid.uuid4().hex[:12]}"
+    empty = settings_for_tests(
+        "127.0.0.1:9", create_database(pulse_postgres_server_url, name), "unused"
+    )
+    try:
+        argv = ["model", "validate", "--from", "2026-09-01", "--to", "2026-09-30"]
+        assert _run(argv, monkeypatch, empty) == 1
+    finally:
+        drop_database(pulse_postgres_server_url, name)
+    error = capsys.readouterr().err
+    assert "pulse model validate: cannot read health's and renewals' tables" in error
+    assert "migrations ran in that database" in error

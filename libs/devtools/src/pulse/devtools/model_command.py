@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse.common.settings import Settings
-from pulse.devtools.model_check.dataset import load_dataset
+from pulse.devtools.model_check.dataset import UnreadableStore, load_dataset
 from pulse.devtools.model_check.model_file import calibrated_model_text, new_version
 from pulse.devtools.model_check.plot import write_plot
 from pulse.devtools.model_check.probabilities import renewals_probabilities
@@ -59,9 +59,12 @@ def run_model_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.start > args.end:
         print(f"pulse model: --from {args.start} is after --to {args.end}", file=sys.stderr)
         return 2
-    if args.model_command == "validate":
-        return asyncio.run(_validate(args, settings))
-    return asyncio.run(_calibrate(args, settings))
+    command = _validate if args.model_command == "validate" else _calibrate
+    try:
+        return asyncio.run(command(args, settings))
+    except UnreadableStore as error:
+        print(f"pulse model {args.model_command}: {error}", file=sys.stderr)
+        return 1
 
 
 def parse_horizon(value: str) -> timedelta:

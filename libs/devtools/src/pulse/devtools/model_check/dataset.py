@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from pulse.common.settings import Settings
@@ -55,8 +56,13 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+class UnreadableStore(Exception):
+    """The database cannot be reached, or holds no health or renewals tables."""
+
+
 async def load_dataset(settings: Settings, start: date, end: date, horizon: timedelta) -> Dataset:
-    """The observations of outcomes dated `start` to `end`, scores `horizon` before."""
+    """The observations of outcomes dated `start` to `end`, scores `horizon` before;
+    `UnreadableStore` saying why when the database cannot give them."""
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
         connect_args={"server_settings": {"default_transaction_read_only": "on"}},
@@ -66,6 +72,12 @@ async def load_dataset(settings: Settings, start: date, end: date, horizon: time
             outcomes = await _outcomes(connection, *period_bounds(start, end))
             points = await _points(connection, outcomes, horizon)
             model = await _active_model(connection)
+    except (DBAPIError, OSError) as error:
+        raise UnreadableStore(
+            f"cannot read health's and renewals' tables ({type(error).__name__}: "
+            f"{str(error).splitlines()[0]}); check PULSE_DATABASE_URL and that both "
+            "services' migrations ran in that database"
+        ) from error
     finally:
         await engine.dispose()
     observations = []
