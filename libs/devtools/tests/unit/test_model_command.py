@@ -9,12 +9,8 @@ from pathlib import Path
 import pytest
 
 from pulse.common.settings import Settings
-from pulse.devtools.model_command import (
-    add_model_commands,
-    calibration_text,
-    parse_horizon,
-    run_model_command,
-)
+from pulse.devtools.model_command import add_model_commands, parse_horizon, run_model_command
+from pulse.devtools.model_run import calibration_text
 
 
 def test_horizon_is_a_number_of_days() -> None:
