@@ -14,6 +14,7 @@ from pulse.common.topics_command import show_topics
 from pulse.devtools.demo.command import add_parser as add_demo_parser
 from pulse.devtools.demo.command import run_demo
 from pulse.devtools.devstack import DevStackSettings, run_dev
+from pulse.devtools.model_command import add_model_commands, run_model_command
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     add_demo_parser(commands)
     topics = commands.add_parser("topics", help="list Pulse's topics and their partitions")
     topics.add_argument("--create", action="store_true", help="create the missing ones first")
+    add_model_commands(commands)
     args = parser.parse_args(argv)
 
     settings = load_settings_or_exit(Settings)
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "dev":
         dev = load_settings_or_exit(DevStackSettings)
         raise SystemExit(run_dev(settings, dev, os.environ))
+    if args.command == "model":
+        raise SystemExit(run_model_command(args, settings))
     topics_shown = show_topics(settings, create=args.create, create_command="pulse topics --create")
     raise SystemExit(asyncio.run(topics_shown))
 
