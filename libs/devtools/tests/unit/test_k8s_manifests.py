@@ -44,6 +44,7 @@ SECRET_KEYS = {"PULSE_DATABASE_URL", "PULSE_API_KEYS"}
 CONFIG_COPIES = {
     "scoring-model.yaml": "services/health/src/pulse/health/scoring/default_model.yaml",
     "alert-rules.yaml": "services/alerts/src/pulse/alerts/rules/default_rules.yaml",
+    "playbooks.yaml": "services/alerts/src/pulse/alerts/playbooks/default_playbooks.yaml",
 }
 
 Manifest = dict[str, Any]
@@ -187,6 +188,14 @@ def test_both_renders_hold_every_service_and_set_up_job(render: Render) -> None:
     ]
     migrations = sorted(f"pulse-{name}-migrate" for name in SERVICE_NAMES)
     assert sorted(render.of_kind("Job")) == sorted(["pulse-topics", *migrations])
+    # Generated ConfigMaps carry a hash of their content after their name.
+    generated = {name.rsplit("-", 1)[0] for name in render.of_kind("ConfigMap")}
+    assert generated == {
+        "pulse-env",
+        "pulse-health-model",
+        "pulse-alerts-rules",
+        "pulse-alerts-playbooks",
+    }
 
 
 def pod_specs(render: Render) -> Iterator[tuple[str, Manifest]]:
@@ -272,11 +281,19 @@ def test_production_runs_two_replicas_at_least(renders: dict[str, Render]) -> No
         assert manifest["metadata"].get("namespace") == "pulse", manifest["metadata"]["name"]
 
 
+def volume_sources(volume: Manifest, kind: str) -> Iterator[str]:
+    """Names of the ConfigMaps (`kind` configMap) or Secrets (secret) a volume shows."""
+    if kind in volume:
+        yield volume[kind]["name" if kind == "configMap" else "secretName"]
+    for source in volume.get("projected", {}).get("sources", []):
+        if kind in source:
+            yield source[kind]["name"]
+
+
 def references(spec: Manifest, kind: str) -> Iterator[str]:
     """Names of the ConfigMaps (`kind` configMap) or Secrets (secret) a pod spec uses."""
     for volume in spec.get("volumes", []):
-        if kind in volume:
-            yield volume[kind]["name" if kind == "configMap" else "secretName"]
+        yield from volume_sources(volume, kind)
     for container in spec["containers"]:
         for source in container.get("envFrom", []):
             if f"{kind}Ref" in source:
@@ -319,19 +336,31 @@ def readme_kubernetes_section() -> str:
     return found.group(1)
 
 
-def test_model_and_rules_files_are_mounted_where_their_setting_points(render: Render) -> None:
+#: The settings naming a file, and the service whose pods read it.
+FILE_SETTINGS = {
+    "PULSE_HEALTH_MODEL_FILE": "health",
+    "PULSE_ALERTS_RULES_FILE": "alerts",
+    "PULSE_ALERTS_PLAYBOOKS_FILE": "alerts",
+}
+
+
+def test_model_rules_and_playbooks_are_mounted_where_their_setting_points(
+    render: Render,
+) -> None:
     config_maps = render.of_kind("ConfigMap")
-    for service, variable in (
-        ("health", "PULSE_HEALTH_MODEL_FILE"),
-        ("alerts", "PULSE_ALERTS_RULES_FILE"),
-    ):
+    for variable, service in FILE_SETTINGS.items():
         spec = render.of_kind("Deployment")[f"pulse-{service}"]["spec"]["template"]["spec"]
         [container] = spec["containers"]
         [path] = [v["value"] for v in container["env"] if v["name"] == variable]
         folder, file_name = path.rsplit("/", 1)
         [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
         [volume] = [v for v in spec["volumes"] if v["name"] == mount["name"]]
-        assert file_name in config_maps[volume["configMap"]["name"]]["data"], service
+        holders = [
+            name
+            for name in volume_sources(volume, "configMap")
+            if file_name in config_maps[name]["data"]
+        ]
+        assert len(holders) == 1, f"{variable}: {file_name} in {holders}"
 
 
 @pytest.mark.parametrize("copy", sorted(CONFIG_COPIES))
