@@ -335,3 +335,23 @@ def test_config_copies_equal_the_shipped_defaults(copy: str) -> None:
     assert (K8S / "base" / "config" / copy).read_text() == shipped, (
         f"deploy/k8s/base/config/{copy} differs from {CONFIG_COPIES[copy]}: copy it again"
     )
+
+
+def test_pods_are_named_as_the_prometheus_jobs_the_rules_use(render: Render) -> None:
+    # The README's scrape job sets `job` from this label; the rules and runbooks know the
+    # services by the job names of deploy/prometheus/prometheus.yml.
+    local = yaml.safe_load((REPO / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"] for job in local["scrape_configs"]}
+    names = {
+        deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        for deployment in render.of_kind("Deployment").values()
+    }
+    assert names == jobs
+    [snippet] = re.findall(r"```yaml\n(.*?)```", readme_kubernetes_section(), re.DOTALL)
+    [scrape_job] = yaml.safe_load(snippet)
+    job_sources = [
+        rule["source_labels"]
+        for rule in scrape_job["relabel_configs"]
+        if rule.get("target_label") == "job"
+    ]
+    assert job_sources == [["__meta_kubernetes_pod_label_app_kubernetes_io_name"]]
