@@ -9,7 +9,7 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
 SYNC_STAMP := .venv/.pulse-synced
 
-.PHONY: help install run demo test lint fmt bench clean
+.PHONY: help install run demo test lint fmt bench clean dashboards
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ lint: $(SYNC_STAMP) ## ruff (lint and format check) and mypy --strict
 
 bench: $(SYNC_STAMP) ## measure throughput and latency beside their ceilings; writes bench/results/latest.json
 	.venv/bin/python bench/run.py
+
+dashboards: $(SYNC_STAMP) ## generate deploy/grafana/dashboards/*.json from the Python code
+	.venv/bin/pulse dashboards
 
 fmt: $(SYNC_STAMP) ## apply ruff's fixes and formatting
 	.venv/bin/ruff check --fix .
