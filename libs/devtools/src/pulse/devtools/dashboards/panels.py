@@ -83,7 +83,12 @@ def single_stat(title: str, unit: str, query: Query, *, description: str = "") -
         .unit(unit)
         .targets(_targets([query]))
         .graph_mode(common.BigValueGraphMode.AREA)
+        .reduce_options(_last_value())
     )
+
+
+def _last_value() -> common_builders.ReduceDataOptions:
+    return common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False)
 
 
 def bars(title: str, unit: str, query: Query, *, description: str = "") -> bargauge.Panel:
@@ -97,6 +102,7 @@ def bars(title: str, unit: str, query: Query, *, description: str = "") -> barga
         .targets(_targets([query], instant=True))
         .display_mode(common.BarGaugeDisplayMode.GRADIENT)
         .orientation(common.VizOrientation.VERTICAL)
+        .reduce_options(_last_value())
     )
 
 
