@@ -51,7 +51,7 @@ from pulse.devtools.testing.scrapes import (
     growing_labels,
     label_values,
 )
-from pulse.devtools.testing.services import running_service, settings_env
+from pulse.devtools.testing.services import running_services, settings_env
 
 pytestmark = pytest.mark.integration
 
@@ -126,12 +126,7 @@ def stack(
     env = settings_env(settings, **CHILD_SETTINGS)
     ports = {name: free_port() for name in SERVICES}
     with ExitStack() as running:
-        services = {
-            name: running.enter_context(
-                running_service(name, env, ports[name], workdir / f"{name}.log")
-            )[0]
-            for name in SERVICES
-        }
+        services = running.enter_context(running_services(ports, env, workdir))
         config = scrape_config_for_ports(
             yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text()),
             {f"pulse-{name}": port for name, port in ports.items()},
