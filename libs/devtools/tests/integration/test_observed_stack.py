@@ -29,8 +29,8 @@ import httpx
 import pytest
 import yaml
 
+from pulse.common.events import EVENT_TYPES
 from pulse.common.kafka.admin import ensure_topics
-from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.dashboards.names import NEW_METRICS
 from pulse.devtools.dashboards.queries import PanelQuery, panel_queries, runnable, variable_names
@@ -53,7 +53,9 @@ from pulse.devtools.testing.scrapes import (
 )
 from pulse.devtools.testing.services import running_services, settings_env
 
-pytestmark = pytest.mark.integration
+#: One stack for the module: its start and the traffic's drain count toward the first
+#: test's timeout, above the project's 300 s on a loaded machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 REPO = Path(__file__).resolve().parents[4]
 PROMETHEUS = REPO / "deploy" / "prometheus"
@@ -138,7 +140,7 @@ def stack(
         )
         observed = ObservedStack(url, services)
         subscribe(observed, webhook_receiver)
-        drive_traffic(observed, settings)
+        drive_traffic(observed)
         wait_until_drained(observed)
         yield observed
 
@@ -192,7 +194,7 @@ def raw(kind: str, account: str, at: str, data: dict[str, Any]) -> dict[str, Any
     return {"type": kind, "account_id": account, "occurred_at": at, "data": data}
 
 
-def drive_traffic(stack: ObservedStack, settings: Settings) -> None:
+def drive_traffic(stack: ObservedStack) -> None:
     """Send the events in batches, some bad requests, and a few reads of each service."""
     ingest = f"{stack.services['ingest']}/v1/events"
     events = traffic(datetime.now(UTC))
@@ -243,6 +245,12 @@ def scrape_all(stack: ObservedStack) -> list[str]:
 def observed_metrics(stack: ObservedStack) -> set[ExposedMetric]:
     """(metric, type, labels) of everything the live services expose after the traffic."""
     return exposed_metrics(scrape_all(stack))
+
+
+def test_the_traffic_has_every_event_kind_and_account() -> None:
+    events = traffic(datetime(2026, 12, 3, tzinfo=UTC))
+    assert {event["type"] for event in events} == set(EVENT_TYPES)
+    assert {event["account_id"] for event in events} == set(ACCOUNTS)
 
 
 def test_no_label_grows_with_the_accounts(stack: ObservedStack) -> None:
