@@ -46,3 +46,19 @@ OFFSET_RESETS = Counter(
     "Stored offsets found past a partition's end (the topic lost data) and reset.",
     ["group", "topic"],
 )
+DEPENDENCY_UP = Gauge(
+    "pulse_dependency_up",
+    "1 when the service's last readiness check reached the dependency (postgres, kafka), "
+    "else 0; checked every 10 s and on each /readyz.",
+    ["dependency"],
+)
+DB_POOL_CONNECTIONS = Gauge(
+    "pulse_db_pool_connections",
+    "PostgreSQL connections of the service's pools (writes and reads), by state: in_use "
+    "(checked out), idle (pooled, ready).",
+    ["state"],
+)
+DB_POOL_SIZE = Gauge(
+    "pulse_db_pool_size",
+    "Connections the service's PostgreSQL pools hold at most (writes and reads together).",
+)

@@ -17,6 +17,7 @@ from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health.config import HealthSettings
+from pulse.health.keeping.account_gauges import keep_account_gauges
 from pulse.health.keeping.deferral import RescoreDeferral
 from pulse.health.keeping.keeper import Clock, ScoreKeeper, utc_now
 from pulse.health.keeping.ticker import Ticker
@@ -115,6 +116,10 @@ def health_hook(
             asyncio.create_task(loops.relay.run(), name="health-outbox"),
             asyncio.create_task(loops.ticker.run(), name="health-ticker"),
             asyncio.create_task(loops.housekeeping(), name="health-housekeeping"),
+            asyncio.create_task(
+                keep_account_gauges(context.reads, config.account_gauges_s),
+                name="health-account-gauges",
+            ),
         ]
         try:
             yield
