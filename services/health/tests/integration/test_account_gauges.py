@@ -100,3 +100,23 @@ async def test_gauges_count_the_scores_after_events_and_after_a_restart(
     async with health_stack(account_gauges_s=0.2) as stack:
         samples = await settled(stack, dict(by_band))
         assert deciles_gauge(samples) == dict(by_decile)
+
+
+async def test_the_kit_reports_dependencies_up_and_the_pools(health_stack: StackFactory) -> None:
+    async with health_stack() as stack:
+        await send(stack, profile("pooled", "tech_touch"))
+        await stack.score("pooled")
+        samples = await scraped(stack)  # nobody called /readyz: the kit's own checks
+        up = {
+            dict(labels)["dependency"]: value
+            for (name, labels), value in samples.items()
+            if name == "pulse_dependency_up"
+        }
+        assert up == {"postgres": 1.0, "kafka": 1.0}
+        settings = stack.settings
+        size = settings.database_pool_size + settings.database_read_pool_size
+        assert samples["pulse_db_pool_size", ()] == size
+        in_use = samples["pulse_db_pool_connections", (("state", "in_use"),)]
+        idle = samples["pulse_db_pool_connections", (("state", "idle"),)]
+        assert idle >= 1  # the reads above left pooled connections behind
+        assert in_use + idle <= size
