@@ -92,6 +92,10 @@ async def test_gauges_count_the_scores_after_events_and_after_a_restart(
         newest = max(datetime.fromisoformat(e["occurred_at"]) for e in events)
         freshness = samples["pulse_health_newest_event_timestamp_seconds", ()]
         assert freshness == pytest.approx(newest.timestamp())
+        committed = samples[
+            "pulse_consumer_newest_event_timestamp_seconds", (("group", "pulse-health"),)
+        ]
+        assert committed == pytest.approx(newest.timestamp())
         assert sum(accounts_gauge(samples).values()) == 4
 
     # A new process counts from the table: nothing carried over in memory.

@@ -62,3 +62,10 @@ DB_POOL_SIZE = Gauge(
     "pulse_db_pool_size",
     "Connections the service's PostgreSQL pools hold at most (writes and reads together).",
 )
+CONSUMER_NEWEST_EVENT_TIMESTAMP = Gauge(
+    "pulse_consumer_newest_event_timestamp_seconds",
+    "Time (Unix seconds) of the newest message a consumer group has committed, as its "
+    "service dates it (an event's occurred_at, a score's computed_at); time() minus it is "
+    "its age. Absent until the first one after a start.",
+    ["group"],
+)

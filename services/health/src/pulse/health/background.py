@@ -19,6 +19,7 @@ from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health.config import HealthSettings
 from pulse.health.keeping.account_gauges import keep_account_gauges
 from pulse.health.keeping.deferral import RescoreDeferral
+from pulse.health.keeping.freshness import event_time
 from pulse.health.keeping.keeper import Clock, ScoreKeeper, utc_now
 from pulse.health.keeping.ticker import Ticker
 from pulse.health.messages import Incoming, decoder
@@ -64,6 +65,7 @@ class BackgroundLoops:
             session_factory=context.sessions,
             producer=context.producer,
             dlq_topic=topics.dlq,
+            message_time=event_time,
         )
         self.relay = OutboxRelay(context.sessions, context.producer)
         self.ticker = Ticker(

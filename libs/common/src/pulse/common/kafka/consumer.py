@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pulse.common.kafka.batch import BatchPipeline
 from pulse.common.kafka.failures import Backoff, is_transient
+from pulse.common.kafka.freshness import MessageTime
 from pulse.common.kafka.ownership import Ownership
 from pulse.common.kafka.positions import PartitionPositions
 from pulse.common.kafka.producer import PulseProducer
@@ -43,7 +44,10 @@ class ConsumerRunner(Generic[T]):
         session_factory: async_sessionmaker[AsyncSession],
         producer: PulseProducer,
         dlq_topic: str,
+        message_time: MessageTime[T] | None = None,
     ) -> None:
+        """`message_time` dates a decoded message for the freshness gauge (see
+        `freshness`); without it the group reports none."""
         self._settings = settings
         self._group_id = group_id
         self._topics = list(topics)
@@ -70,6 +74,7 @@ class ConsumerRunner(Generic[T]):
             ownership=self._ownership,
             backoff=self._backoff,
             pause=self._sleep,
+            message_time=message_time,
         )
 
     @property

@@ -11,12 +11,15 @@ from pulse.health import metrics
 from pulse.health.messages import Incoming, SetCsmSentiment
 
 
+def event_time(item: Incoming) -> datetime | None:
+    """An event's `occurred_at`; None for a command (it dates no activity)."""
+    return None if isinstance(item, SetCsmSentiment) else item.occurred_at
+
+
 def newest_occurred_at(items: Iterable[Incoming]) -> datetime | None:
     """The latest `occurred_at` of the events among `items` (commands left out), or None."""
-    return max(
-        (item.occurred_at for item in items if not isinstance(item, SetCsmSentiment)),
-        default=None,
-    )
+    times = (event_time(item) for item in items)
+    return max((moment for moment in times if moment is not None), default=None)
 
 
 class NewestEvent:
