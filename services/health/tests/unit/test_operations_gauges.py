@@ -1,5 +1,5 @@
 """The account gauges report every band, segment and decile; the freshness gauge only
-moves forward, and only for events."""
+moves forward, and only for events (not CSM commands)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from prometheus_client import REGISTRY
 
 from pulse.common.events import Event
+from pulse.common.kafka.freshness import NewestCommitted
+from pulse.common.kafka.records import ConsumedMessage, Record
 from pulse.health.keeping.account_gauges import gauge_values, record_account_counts
-from pulse.health.keeping.freshness import NewestEvent, newest_occurred_at
-from pulse.health.messages import SetCsmSentiment
+from pulse.health.keeping.freshness import event_time, record_newest_event
+from pulse.health.messages import Incoming, SetCsmSentiment
 from pulse.health.storage.account_counts import AccountCounts
 
 
@@ -45,17 +47,20 @@ def command(at: datetime) -> SetCsmSentiment:
     return SetCsmSentiment(id="c1", account_id="acme", value="red", note=None, at=at)
 
 
-def test_the_newest_event_ignores_commands_and_late_events(
+def record(value: Incoming) -> Record[Incoming]:
+    message = ConsumedMessage("pulse.events.usage", 0, 0, b"acme", b"{}", 0, ())
+    return Record(message, value)
+
+
+def test_the_newest_event_gauge_ignores_commands_and_late_events(
     event: Callable[..., Event], now: datetime
 ) -> None:
     early = event("usage.activity", now - timedelta(hours=2), user_id="u1", feature="f")
     late = event("usage.activity", now - timedelta(days=3), user_id="u1", feature="f")
-    assert newest_occurred_at([late, early, command(now)]) == now - timedelta(hours=2)
-    assert newest_occurred_at([command(now)]) is None
+    assert (event_time(early), event_time(command(now))) == (now - timedelta(hours=2), None)
 
-    newest = NewestEvent()
-    newest.saw([early])
-    newest.saw([late, command(now)])  # older, and a command: the gauge stays
+    newest = NewestCommitted[Incoming]("pulse-health-test", event_time, record_newest_event)
+    newest.committed([record(early), record(command(now))])
+    newest.committed([record(late), record(command(now + timedelta(hours=1)))])
     gauge = REGISTRY.get_sample_value("pulse_health_newest_event_timestamp_seconds")
-    assert newest.at == now - timedelta(hours=2)
     assert gauge == (now - timedelta(hours=2)).timestamp()

@@ -5,12 +5,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from pulse.common.metrics import DEPENDENCY_UP
-
-log = logging.getLogger(__name__)
 
 #: Longest wait for one dependency's answer.
 READINESS_TIMEOUT_S = 2.0

@@ -19,7 +19,7 @@ from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health.config import HealthSettings
 from pulse.health.keeping.account_gauges import keep_account_gauges
 from pulse.health.keeping.deferral import RescoreDeferral
-from pulse.health.keeping.freshness import event_time
+from pulse.health.keeping.freshness import event_time, record_newest_event
 from pulse.health.keeping.keeper import Clock, ScoreKeeper, utc_now
 from pulse.health.keeping.ticker import Ticker
 from pulse.health.messages import Incoming, decoder
@@ -66,6 +66,7 @@ class BackgroundLoops:
             producer=context.producer,
             dlq_topic=topics.dlq,
             message_time=event_time,
+            on_newer_message=record_newest_event,
         )
         self.relay = OutboxRelay(context.sessions, context.producer)
         self.ticker = Ticker(

@@ -16,7 +16,7 @@ from pulse.common.kafka.dead_letters import DeadLetterer
 from pulse.common.kafka.decoding import decode_batch
 from pulse.common.kafka.failures import Backoff
 from pulse.common.kafka.fetched import records_after, unprocessed
-from pulse.common.kafka.freshness import MessageTime, NewestCommitted
+from pulse.common.kafka.freshness import MessageTime, NewerTime, NewestCommitted
 from pulse.common.kafka.ownership import Ownership
 from pulse.common.kafka.positions import PartitionPositions
 from pulse.common.kafka.producer import PulseProducer
@@ -44,9 +44,10 @@ class BatchPipeline(Generic[T]):
         backoff: Backoff,
         pause: Callable[[float], Awaitable[None]],
         message_time: MessageTime[T] | None = None,
+        on_newer_message: NewerTime | None = None,
     ) -> None:
         self._group_id = group_id
-        self._newest = NewestCommitted(group_id, message_time)
+        self._newest = NewestCommitted(group_id, message_time, on_newer_message)
         self._decoder = decoder
         self._positions = positions
         self._backoff = backoff

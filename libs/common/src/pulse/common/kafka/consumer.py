@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pulse.common.kafka.batch import BatchPipeline
 from pulse.common.kafka.failures import Backoff, is_transient
-from pulse.common.kafka.freshness import MessageTime
+from pulse.common.kafka.freshness import MessageTime, NewerTime
 from pulse.common.kafka.ownership import Ownership
 from pulse.common.kafka.positions import PartitionPositions
 from pulse.common.kafka.producer import PulseProducer
@@ -45,9 +45,11 @@ class ConsumerRunner(Generic[T]):
         producer: PulseProducer,
         dlq_topic: str,
         message_time: MessageTime[T] | None = None,
+        on_newer_message: NewerTime | None = None,
     ) -> None:
         """`message_time` dates a decoded message for the freshness gauge (see
-        `freshness`); without it the group reports none."""
+        `freshness`); without it the group reports none. `on_newer_message` is told each
+        newer time committed."""
         self._settings = settings
         self._group_id = group_id
         self._topics = list(topics)
@@ -75,6 +77,7 @@ class ConsumerRunner(Generic[T]):
             backoff=self._backoff,
             pause=self._sleep,
             message_time=message_time,
+            on_newer_message=on_newer_message,
         )
 
     @property

@@ -16,6 +16,8 @@ T = TypeVar("T")
 
 #: A decoded message's time (an event's `occurred_at`), or None for one without a time.
 MessageTime = Callable[[T], datetime | None]
+#: Told each newer time (a service's own freshness gauge).
+NewerTime = Callable[[datetime], None]
 
 
 def newest_time(records: Iterable[Record[T]], time_of: MessageTime[T]) -> datetime | None:
@@ -27,10 +29,13 @@ def newest_time(records: Iterable[Record[T]], time_of: MessageTime[T]) -> dateti
 class NewestCommitted(Generic[T]):
     """The newest committed message time of `group_id`, kept in the gauge."""
 
-    def __init__(self, group_id: str, time_of: MessageTime[T] | None) -> None:
+    def __init__(
+        self, group_id: str, time_of: MessageTime[T] | None, on_newer: NewerTime | None = None
+    ) -> None:
         # The gauge's child is made at the first time: a 0 before it reads as 1970.
         self._group_id = group_id
         self._time_of = time_of
+        self._on_newer = on_newer
         self.at: datetime | None = None
 
     def committed(self, records: Iterable[Record[T]]) -> None:
@@ -41,3 +46,5 @@ class NewestCommitted(Generic[T]):
         if newest is not None and (self.at is None or newest > self.at):
             self.at = newest
             CONSUMER_NEWEST_EVENT_TIMESTAMP.labels(self._group_id).set(newest.timestamp())
+            if self._on_newer is not None:
+                self._on_newer(newest)

@@ -32,7 +32,6 @@ from pulse.health.keeping.cache import AccountCache, CachedAccount
 from pulse.health.keeping.chunk_writes import ChunkWrites, Step, write_each
 from pulse.health.keeping.deferral import RescoreDeferral
 from pulse.health.keeping.due import DueQueue
-from pulse.health.keeping.freshness import NewestEvent
 from pulse.health.keeping.heap_trim import release_free_memory
 from pulse.health.keeping.ignored import IgnoredInputs
 from pulse.health.keeping.loading import load_missing, load_partitions
@@ -88,8 +87,6 @@ class ScoreKeeper:
         self.attempted: list[str] = []
         self._ignored = IgnoredInputs()
         self._step_aside = step_aside
-        #: The newest event applied (the freshness gauge).
-        self.newest_event = NewestEvent()
 
     def now(self) -> datetime:
         """What time the keeper scores at."""
@@ -113,9 +110,6 @@ class ScoreKeeper:
         touched, inputs = await apply_batch(
             session, records, now, self._accounts, self.model, self._ignored, self._step_aside
         )
-        # Set before the runner commits: a batch that fails is retried, and the gauge
-        # only measures how far behind the applied events are.
-        self.newest_event.saw(r.value for r in records)
         if self._deferral.applies(now):
             await self._defer(session, touched.values(), now, inputs)
         elif not self._deferral.holding:
