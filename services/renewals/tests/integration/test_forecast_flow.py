@@ -167,6 +167,9 @@ async def test_renewals_and_forecast_totals_follow_from_the_events(
         assert gauges['pulse_renewals_arr{band="green",segment="high_touch"}'] == 10_000_000
         assert gauges['pulse_renewals_arr{band="yellow",segment="high_touch"}'] == 4_500_000
         assert gauges['pulse_renewals_arr{band="unscored",segment="tech_touch"}'] == 800_001
+        # Ben's 30,000 in low touch: the one renewal at risk.
+        assert gauges['pulse_renewals_at_risk_accounts{segment="low_touch"}'] == 1
+        assert gauges['pulse_renewals_at_risk_accounts{segment="high_touch"}'] == 0
 
         letters = await read_topics(
             stack.settings.kafka_bootstrap_servers, [stack.topics.renewals_at_risk], at_least=1

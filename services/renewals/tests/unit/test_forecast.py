@@ -6,6 +6,7 @@ unscored 0.75; expansion green 10 %, yellow 3 %; trend at ±5 points; notice 60 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from pulse.renewals.forecast.config import (
 )
 from pulse.renewals.forecast.renewals import RenewalAccount, forecast_renewals
 from pulse.renewals.forecast.totals import CategoryTotals, ForecastGrouping, forecast_totals
+from pulse.renewals.keeping.gauges import at_risk_accounts_by_segment
 from pulse.renewals.money.amounts import Amount
 from pulse.renewals.money.rates import DatedRate, RateTable
 
@@ -180,3 +182,15 @@ def test_probabilities_are_shares() -> None:
         ForecastConfig.model_validate(
             {"probabilities": {**CONFIG.probabilities.model_dump(), "red": "1.5"}}
         )
+
+
+def test_accounts_at_risk_are_counted_per_segment() -> None:
+    # R (red, falling, low touch) is at risk; R2 (red but rising) and the others are not.
+    book = [*BOOK, replace(renewing("S", 5 * K, date(2027, 1, 5), Band.RED, None), segment=None)]
+    forecasts = forecast_renewals(book, TODAY, 90, RATES, CONFIG)
+    assert at_risk_accounts_by_segment(forecasts) == {
+        "high_touch": 0,
+        "low_touch": 1,
+        "tech_touch": 0,
+        "none": 1,  # S: red, no trend, no segment
+    }

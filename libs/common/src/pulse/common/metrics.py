@@ -46,3 +46,26 @@ OFFSET_RESETS = Counter(
     "Stored offsets found past a partition's end (the topic lost data) and reset.",
     ["group", "topic"],
 )
+DEPENDENCY_UP = Gauge(
+    "pulse_dependency_up",
+    "1 when the service's last readiness check reached the dependency (postgres, kafka), "
+    "else 0; checked every 10 s and on each /readyz.",
+    ["dependency"],
+)
+DB_POOL_CONNECTIONS = Gauge(
+    "pulse_db_pool_connections",
+    "PostgreSQL connections of the service's pools (writes and reads), by state: in_use "
+    "(checked out), idle (pooled, ready).",
+    ["state"],
+)
+DB_POOL_SIZE = Gauge(
+    "pulse_db_pool_size",
+    "Connections the service's PostgreSQL pools hold at most (writes and reads together).",
+)
+CONSUMER_NEWEST_EVENT_TIMESTAMP = Gauge(
+    "pulse_consumer_newest_event_timestamp_seconds",
+    "Time (Unix seconds) of the newest message a consumer group has committed, as its "
+    "service dates it (an event's occurred_at, a score's computed_at); time() minus it is "
+    "its age. Absent until the first one after a start.",
+    ["group"],
+)

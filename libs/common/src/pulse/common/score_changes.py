@@ -87,3 +87,9 @@ def events_and_scores(scores_topic: str) -> Callable[[ConsumedMessage], Event | 
             raise UndecodableMessage("invalid_event", str(error)) from error
 
     return decode
+
+
+def time_of(item: Event | ScoreChange) -> datetime:
+    """When what a message says happened: an event's `occurred_at`, a score's
+    `computed_at` (the consumer runner's freshness gauge)."""
+    return item.computed_at if isinstance(item, ScoreChange) else item.occurred_at

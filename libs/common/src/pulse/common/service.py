@@ -21,15 +21,16 @@ from pulse.common.db.engine import (
     create_engine,
     create_session_factory,
 )
+from pulse.common.db.pool_gauges import record_pool_usage
 from pulse.common.errors import install_error_handlers
 from pulse.common.foreground import RequestsInFlight, RequestsInFlightMiddleware
 from pulse.common.http import JSONResponse, RequestMetricsMiddleware
 from pulse.common.kafka.producer import PulseProducer
+from pulse.common.readiness import Probes, check_readiness, watch_readiness
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 
 log = logging.getLogger(__name__)
-READINESS_TIMEOUT_S = 2.0
 
 
 @dataclass(slots=True)
@@ -48,6 +49,17 @@ class ServiceContext:
     reads: async_sessionmaker[AsyncSession]
     #: HTTP requests being served: background work steps aside for them.
     requests: RequestsInFlight = field(default_factory=RequestsInFlight)
+
+    def readiness_probes(self) -> Probes:
+        """The checks `/readyz` and `pulse_dependency_up` report, by `/readyz` name."""
+        return {
+            "kafka": self.producer.check_ready,
+            "database": lambda: check_database(self.engine),
+        }
+
+    def record_pool_usage(self) -> None:
+        """Set the `pulse_db_pool_*` gauges from the write and read pools."""
+        record_pool_usage((self.engine, self.read_engine))
 
 
 #: Extra lifecycle a service adds (e.g. a consumer runner) while the app runs.
@@ -99,11 +111,17 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context = await _open_context(spec, settings, app.state.requests_in_flight)
         app.state.context = context
+        watch = asyncio.create_task(
+            watch_readiness(context.readiness_probes(), after=context.record_pool_usage),
+            name=f"{spec.name}-readiness",
+        )
         try:
             async with _run_hooks(app, context, spec.hooks):
                 log.info("service started", extra={"schema": spec.schema})
                 yield
         finally:
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
             await context.producer.stop()
             await context.engine.dispose()
             await context.read_engine.dispose()
@@ -122,22 +140,6 @@ async def _run_hooks(
         yield
 
 
-async def _readiness(context: ServiceContext) -> dict[str, str]:
-    checks: dict[str, str] = {}
-    probes = {
-        "kafka": context.producer.check_ready(),
-        "database": check_database(context.engine),
-    }
-    for name, probe in probes.items():
-        try:
-            async with asyncio.timeout(READINESS_TIMEOUT_S):
-                await probe
-            checks[name] = "ok"
-        except Exception as exc:
-            checks[name] = f"unavailable: {exc or type(exc).__name__}"
-    return checks
-
-
 def _probe_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -147,7 +149,8 @@ def _probe_router() -> APIRouter:
 
     @router.get("/readyz", summary="Readiness: broker and database reachable")
     async def readyz(request: Request) -> Response:
-        checks = await _readiness(request.app.state.context)
+        context: ServiceContext = request.app.state.context
+        checks = await check_readiness(context.readiness_probes())
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "unavailable", "checks": checks},
@@ -155,7 +158,10 @@ def _probe_router() -> APIRouter:
         )
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        context: ServiceContext | None = getattr(request.app.state, "context", None)
+        if context is not None:
+            context.record_pool_usage()  # read at the scrape: pool use changes by the ms
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -20,6 +20,7 @@ from pulse.alerts.messages import Incoming, decoder
 from pulse.alerts.rules.definitions import RuleSet
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
+from pulse.common.score_changes import time_of
 from pulse.common.service import ServiceContext, ServiceHook
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class AlertLoops:
             session_factory=context.sessions,
             producer=context.producer,
             dlq_topic=context.topics.dlq,
+            message_time=time_of,
         )
         self.ticker = Ticker(self.keeper, self.runner.run_exclusive, config.tick_s)
 

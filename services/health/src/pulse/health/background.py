@@ -17,7 +17,9 @@ from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health.config import HealthSettings
+from pulse.health.keeping.account_gauges import keep_account_gauges
 from pulse.health.keeping.deferral import RescoreDeferral
+from pulse.health.keeping.freshness import event_time, record_newest_event
 from pulse.health.keeping.keeper import Clock, ScoreKeeper, utc_now
 from pulse.health.keeping.ticker import Ticker
 from pulse.health.messages import Incoming, decoder
@@ -63,6 +65,8 @@ class BackgroundLoops:
             session_factory=context.sessions,
             producer=context.producer,
             dlq_topic=topics.dlq,
+            message_time=event_time,
+            on_newer_message=record_newest_event,
         )
         self.relay = OutboxRelay(context.sessions, context.producer)
         self.ticker = Ticker(
@@ -115,6 +119,10 @@ def health_hook(
             asyncio.create_task(loops.relay.run(), name="health-outbox"),
             asyncio.create_task(loops.ticker.run(), name="health-ticker"),
             asyncio.create_task(loops.housekeeping(), name="health-housekeeping"),
+            asyncio.create_task(
+                keep_account_gauges(context.reads, config.account_gauges_s),
+                name="health-account-gauges",
+            ),
         ]
         try:
             yield

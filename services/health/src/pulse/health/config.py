@@ -59,6 +59,13 @@ class HealthSettings(BaseSettings):
         description="Records waiting in the owned partitions after a batch from which its "
         "re-scores are deferred. Below it (a steady stream), every batch re-scores at once.",
     )
+    account_gauges_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="How often the accounts per band, segment and score decile are "
+        "counted for /metrics (one GROUP BY over the scores table).",
+    )
     max_model_bytes: int = Field(
         DEFAULT_MAX_MODEL_BYTES,
         ge=1024,

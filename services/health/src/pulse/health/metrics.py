@@ -55,3 +55,20 @@ LIMITS_HIT = Counter(
     "item or distinct value), or events it ignored at one (metric names), by limit.",
     ["limit"],
 )
+ACCOUNTS = Gauge(
+    "pulse_health_accounts",
+    "Scored accounts by band and segment (the whole table, counted every 30 s by each "
+    "process: take max across instances).",
+    ["band", "segment"],
+)
+ACCOUNTS_BY_SCORE = Gauge(
+    "pulse_health_accounts_by_score",
+    "Scored accounts by score decile: score_from 0, 10, ..., 90 (90 covers 90-100); "
+    "counted like pulse_health_accounts.",
+    ["score_from"],
+)
+NEWEST_EVENT_TIMESTAMP = Gauge(
+    "pulse_health_newest_event_timestamp_seconds",
+    "occurred_at (Unix seconds) of the newest event this process has applied; "
+    "time() minus it is the age of the newest applied event. Absent until the first one.",
+)

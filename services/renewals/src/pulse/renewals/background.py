@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.outbox import OutboxRelay
+from pulse.common.score_changes import time_of
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.renewals.config import RenewalsSettings
 from pulse.renewals.forecast.config import ForecastConfig
@@ -70,6 +71,7 @@ class RenewalLoops:
             session_factory=context.sessions,
             producer=context.producer,
             dlq_topic=topics.dlq,
+            message_time=time_of,
         )
         self.ticker = Ticker(self.keeper, self.runner.run_exclusive, config.tick_s, rates)
 

@@ -27,6 +27,11 @@ ARR_AT_RISK = Gauge(
     "pulse_renewals_arr_at_risk",
     "ARR (reporting minor units) of renewals in the next 90 days forecast at risk.",
 )
+AT_RISK_ACCOUNTS = Gauge(
+    "pulse_renewals_at_risk_accounts",
+    "Accounts whose renewal in the next 90 days is forecast at risk, by segment (none: unknown).",
+    ["segment"],
+)
 RENEWALS_NEXT_90_DAYS = Gauge(
     "pulse_renewals_next_90_days",
     "Renewals in the next 90 days, by forecast category.",

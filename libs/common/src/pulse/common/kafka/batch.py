@@ -16,6 +16,7 @@ from pulse.common.kafka.dead_letters import DeadLetterer
 from pulse.common.kafka.decoding import decode_batch
 from pulse.common.kafka.failures import Backoff
 from pulse.common.kafka.fetched import records_after, unprocessed
+from pulse.common.kafka.freshness import MessageTime, NewerTime, NewestCommitted
 from pulse.common.kafka.ownership import Ownership
 from pulse.common.kafka.positions import PartitionPositions
 from pulse.common.kafka.producer import PulseProducer
@@ -42,8 +43,11 @@ class BatchPipeline(Generic[T]):
         ownership: Ownership[T],
         backoff: Backoff,
         pause: Callable[[float], Awaitable[None]],
+        message_time: MessageTime[T] | None = None,
+        on_newer_message: NewerTime | None = None,
     ) -> None:
         self._group_id = group_id
+        self._newest = NewestCommitted(group_id, message_time, on_newer_message)
         self._decoder = decoder
         self._positions = positions
         self._backoff = backoff
@@ -83,6 +87,7 @@ class BatchPipeline(Generic[T]):
             return
         self._backoff.reset()
         self._positions.next.update(next_offsets)
+        self._newest.committed(records)
         await self._commit.advise(consumer, messages, next_offsets)
         BATCH_SIZE.labels(self._group_id).observe(len(messages))
         BATCH_PROCESSING_DURATION.labels(self._group_id).observe(time.perf_counter() - started)

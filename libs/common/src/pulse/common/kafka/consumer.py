@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pulse.common.kafka.batch import BatchPipeline
 from pulse.common.kafka.failures import Backoff, is_transient
+from pulse.common.kafka.freshness import MessageTime, NewerTime
 from pulse.common.kafka.ownership import Ownership
 from pulse.common.kafka.positions import PartitionPositions
 from pulse.common.kafka.producer import PulseProducer
@@ -43,7 +44,12 @@ class ConsumerRunner(Generic[T]):
         session_factory: async_sessionmaker[AsyncSession],
         producer: PulseProducer,
         dlq_topic: str,
+        message_time: MessageTime[T] | None = None,
+        on_newer_message: NewerTime | None = None,
     ) -> None:
+        """`message_time` dates a decoded message for the freshness gauge (see
+        `freshness`); without it the group reports none. `on_newer_message` is told each
+        newer time committed."""
         self._settings = settings
         self._group_id = group_id
         self._topics = list(topics)
@@ -70,6 +76,8 @@ class ConsumerRunner(Generic[T]):
             ownership=self._ownership,
             backoff=self._backoff,
             pause=self._sleep,
+            message_time=message_time,
+            on_newer_message=on_newer_message,
         )
 
     @property
