@@ -96,7 +96,7 @@ def alerts_stack(pulse_settings: Settings) -> StackFactory:
         clock = clock or MovableClock()
         webhooks = WebhookSettings(allow_private=True, poll_interval_s=0.2)
         alerts = alerts_app.create_app(
-            pulse_settings, AlertsSettings(tick_s=tick_s, **config), clock, webhooks
+            pulse_settings, AlertsSettings(tick_s=tick_s, **config), clock, webhooks, clock
         )
         ingest = ingest_app.create_app(pulse_settings, IngestSettings())
         async with AsyncExitStack() as stack:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aiokafka.helpers import create_ssl_context
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The key `make run` prints; accepted only when `PULSE_ENV=dev`.
@@ -146,6 +146,23 @@ class Settings(BaseSettings):
     )
     dedupe_window_days: int = Field(7, ge=1)
 
+    # For demos and simulations only: health, alerts and renewals judge "now" by a
+    # simulated clock (`pulse.common.clock.CompressedClock`); ingest keeps the wall clock.
+    simulated_time_start: AwareDatetime | None = Field(
+        None,
+        description="Demos and simulations only: the simulated time at the wall time "
+        "PULSE_SIMULATED_TIME_ANCHOR (with ANCHOR and SPEED; unset: the wall clock).",
+    )
+    simulated_time_anchor: AwareDatetime | None = Field(
+        None, description="The wall time at which the simulated clock reads START."
+    )
+    simulated_time_speed: float | None = Field(
+        None, gt=0, description="Simulated seconds per wall second (86400: a day a second)."
+    )
+    simulated_time_end: AwareDatetime | None = Field(
+        None, description="Where the simulated clock stands still (optional; after START)."
+    )
+
     @field_validator("database_url", mode="after")
     @classmethod
     def _asyncpg_driver(cls, value: SecretStr) -> SecretStr:
@@ -173,6 +190,28 @@ class Settings(BaseSettings):
                 raise ValueError(f"PULSE_{name.upper()}={path} is not a readable file")
         if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
             raise ValueError("set both PULSE_KAFKA_SSL_CERT_FILE and PULSE_KAFKA_SSL_KEY_FILE")
+        return self
+
+    @model_validator(mode="after")
+    def _simulated_time_complete(self) -> Settings:
+        given = {
+            name: getattr(self, f"simulated_time_{name}") is not None
+            for name in ("start", "anchor", "speed")
+        }
+        if any(given.values()) and not all(given.values()):
+            missing = [f"PULSE_SIMULATED_TIME_{n.upper()}" for n, ok in given.items() if not ok]
+            raise ValueError(
+                "a simulated clock needs PULSE_SIMULATED_TIME_START, _ANCHOR and _SPEED "
+                f"together; missing {', '.join(missing)}"
+            )
+        end, start = self.simulated_time_end, self.simulated_time_start
+        if end is not None and start is None:
+            raise ValueError("PULSE_SIMULATED_TIME_END needs a simulated clock (START, ...)")
+        if end is not None and start is not None and end <= start:
+            raise ValueError(
+                f"PULSE_SIMULATED_TIME_END ({end.isoformat()}) must be after "
+                f"PULSE_SIMULATED_TIME_START ({start.isoformat()})"
+            )
         return self
 
     @model_validator(mode="after")

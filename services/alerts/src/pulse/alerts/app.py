@@ -12,12 +12,12 @@ from pulse.alerts.background import alerts_hook
 from pulse.alerts.config import AlertsSettings
 from pulse.alerts.delivery.config import WebhookSettings
 from pulse.alerts.delivery.hook import webhook_hook
-from pulse.alerts.keeping.keeper import Clock, utc_now
 from pulse.alerts.playbook_hook import playbook_hook
 from pulse.alerts.playbooks.definitions import PlaybookSet
 from pulse.alerts.playbooks.loading import PlaybookError, load_playbooks
 from pulse.alerts.rules.definitions import RuleSet
 from pulse.alerts.rules.loading import RuleError, default_rules, load_rules
+from pulse.common.clock import Clock, clock_from_settings, utc_now
 from pulse.common.service import ServiceSpec, create_service_app
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
@@ -33,16 +33,21 @@ DESCRIPTION = (
 def create_app(
     settings: Settings | None = None,
     config: AlertsSettings | None = None,
-    clock: Clock = utc_now,
+    clock: Clock | None = None,
     webhook_config: WebhookSettings | None = None,
+    webhook_clock: Clock = utc_now,
 ) -> FastAPI:
     """The alerts app: consumer, ticker, webhook dispatcher, the alert, rule, playbook and
     webhook APIs, probes, metrics, OpenAPI.
 
     An invalid `PULSE_ALERTS_*` or `PULSE_WEBHOOK_*` setting, rules or playbooks file stops
-    it before it serves (exit 2). `clock` is the time rules are evaluated and webhooks
-    retried at (tests move it forward).
+    it before it serves (exit 2). `clock` is the time rules are evaluated, alerts stamped
+    and playbook tasks fall due at: by default the wall clock, or the simulated one of
+    `PULSE_SIMULATED_TIME_*`. `webhook_clock` is the dispatcher's (leases, retry delays,
+    signature timestamps), always real time outside tests.
     """
+    settings = settings or Settings()
+    clock = clock or clock_from_settings(settings)
     config = config or load_settings_or_exit(AlertsSettings)
     webhook_config = webhook_config or load_settings_or_exit(WebhookSettings)
     rule_set, source = _rules_or_exit(config)
@@ -54,11 +59,11 @@ def create_app(
         routers=(routes.router, playbooks.router, webhooks.router),
         hooks=(
             playbook_hook(clock, from_file=file_playbooks),
-            webhook_hook(webhook_config, clock),
+            webhook_hook(webhook_config, webhook_clock),
             alerts_hook(config, rule_set, source, clock),
         ),
     )
-    return create_service_app(spec, settings or Settings())
+    return create_service_app(spec, settings)
 
 
 def _rules_or_exit(config: AlertsSettings) -> tuple[RuleSet, str]:

@@ -13,11 +13,12 @@ from fastapi import FastAPI
 from pulse.alerts.config import AlertsSettings
 from pulse.alerts.evaluation.rulebook import Rulebook
 from pulse.alerts.keeping import rule_book
-from pulse.alerts.keeping.keeper import AlertKeeper, Clock, utc_now
+from pulse.alerts.keeping.keeper import AlertKeeper
 from pulse.alerts.keeping.outputs import AlertOutputs
 from pulse.alerts.keeping.ticker import Ticker
 from pulse.alerts.messages import Incoming, decoder
 from pulse.alerts.rules.definitions import RuleSet
+from pulse.common.clock import Clock, utc_now
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.score_changes import time_of

@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -21,20 +20,14 @@ from pulse.alerts.playbooks_store.playbook_rows import (
     ensure_default_playbooks,
     store_file_playbooks,
 )
+from pulse.common.clock import Clock, utc_now
 from pulse.common.service import ServiceContext, ServiceHook
 
 log = logging.getLogger(__name__)
 
-#: What time it is for due dates (tests move it forward).
-Clock = Callable[[], datetime]
 #: How often the overdue gauge is counted again, by default.
 DEFAULT_GAUGE_REFRESH_S = 60.0
 STOP_TIMEOUT_S = 5.0
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from pulse.common.clock import Clock, clock_from_settings
 from pulse.common.service import ServiceSpec, create_service_app
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
 from pulse.health.api import routes
 from pulse.health.background import health_hook
 from pulse.health.config import HealthSettings
-from pulse.health.keeping.keeper import Clock, utc_now
 from pulse.health.startup_model import model_file_or_exit
 
 SCHEMA = "health"
@@ -25,14 +25,17 @@ DESCRIPTION = (
 def create_app(
     settings: Settings | None = None,
     config: HealthSettings | None = None,
-    clock: Clock = utc_now,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """The health app: consumer, scores API, probes, metrics, OpenAPI.
 
     An invalid `PULSE_HEALTH_*` setting or model file stops it before it serves (exit 2).
-    `clock` is the time scores are computed at (tests move it forward).
+    `clock` is the time scores are computed at (tests move it forward); by default the
+    wall clock, or the simulated one of `PULSE_SIMULATED_TIME_*`.
     """
+    settings = settings or Settings()
     config = config or load_settings_or_exit(HealthSettings)
+    clock = clock or clock_from_settings(settings)
     model_file = model_file_or_exit(config.model_file) if config.model_file else None
     spec = ServiceSpec(
         name="health",
@@ -41,4 +44,4 @@ def create_app(
         routers=(routes.router,),
         hooks=(health_hook(config, model_file, clock),),
     )
-    return create_service_app(spec, settings or Settings())
+    return create_service_app(spec, settings)

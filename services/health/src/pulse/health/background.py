@@ -8,9 +8,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 
+from pulse.common.clock import Clock, utc_now
 from pulse.common.db.dedupe import dedupe_cutoff, forget_event_ids_before
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
@@ -20,7 +22,7 @@ from pulse.health.config import HealthSettings
 from pulse.health.keeping.account_gauges import keep_account_gauges
 from pulse.health.keeping.deferral import RescoreDeferral
 from pulse.health.keeping.freshness import event_time, record_newest_event
-from pulse.health.keeping.keeper import Clock, ScoreKeeper, utc_now
+from pulse.health.keeping.keeper import ScoreKeeper
 from pulse.health.keeping.ticker import Ticker
 from pulse.health.messages import Incoming, decoder
 from pulse.health.scoring.model import ScoringModel
@@ -75,6 +77,10 @@ class BackgroundLoops:
         self._context = context
         self.max_model_bytes = config.max_model_bytes
 
+    def now(self) -> datetime:
+        """What time it is for scores."""
+        return self.keeper.now()
+
     @property
     def model(self) -> ScoringModel:
         """The model scores are computed with."""
@@ -91,7 +97,8 @@ class BackgroundLoops:
         while True:
             try:
                 async with self._context.sessions.begin() as session:
-                    cutoff = dedupe_cutoff(self.keeper.now(), window)
+                    # Ids are stamped by the database's (wall) clock, whatever the keeper's.
+                    cutoff = dedupe_cutoff(utc_now(), window)
                     forgotten = await forget_event_ids_before(session, cutoff)
                 if forgotten:
                     log.info("forgot old event ids", extra={"count": forgotten})

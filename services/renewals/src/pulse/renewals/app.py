@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from pulse.common.clock import Clock, clock_from_settings
 from pulse.common.service import ServiceSpec, create_service_app
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
@@ -14,7 +15,6 @@ from pulse.renewals.api import routes
 from pulse.renewals.background import renewals_hook
 from pulse.renewals.config import RenewalsSettings
 from pulse.renewals.forecast.config import ForecastConfig
-from pulse.renewals.keeping.keeper import Clock, utc_now
 from pulse.renewals.money.rates import RateTable
 from pulse.renewals.rates_file import RatesFileError, rate_table
 
@@ -26,15 +26,18 @@ DESCRIPTION = "Forecasts renewals (risk-adjusted ARR) and measures retention (NR
 def create_app(
     settings: Settings | None = None,
     config: RenewalsSettings | None = None,
-    clock: Clock = utc_now,
+    clock: Clock | None = None,
     forecast: ForecastConfig | None = None,
 ) -> FastAPI:
     """The renewals app: consumer, ticker, outbox relay, the forecast, retention and owner
     APIs, probes, metrics, OpenAPI.
 
     An invalid `PULSE_RENEWALS_*` setting or rates file stops it before it serves (exit
-    2). `clock` says what day it is (tests move it forward).
+    2). `clock` says what day it is (tests move it forward); by default the wall clock,
+    or the simulated one of `PULSE_SIMULATED_TIME_*`.
     """
+    settings = settings or Settings()
+    clock = clock or clock_from_settings(settings)
     config = config or load_settings_or_exit(RenewalsSettings)
     rates = _rates_or_exit(config)
     spec = ServiceSpec(
@@ -44,7 +47,7 @@ def create_app(
         routers=(routes.router,),
         hooks=(renewals_hook(config, forecast or ForecastConfig(), rates, clock),),
     )
-    return create_service_app(spec, settings or Settings())
+    return create_service_app(spec, settings)
 
 
 def _rates_or_exit(config: RenewalsSettings) -> RateTable:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from pulse.common.clock import Clock, utc_now
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.kafka.consumer import ConsumerRunner
 from pulse.common.kafka.outbox import OutboxRelay
@@ -18,7 +19,7 @@ from pulse.common.score_changes import time_of
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.renewals.config import RenewalsSettings
 from pulse.renewals.forecast.config import ForecastConfig
-from pulse.renewals.keeping.keeper import Clock, RenewalKeeper, utc_now
+from pulse.renewals.keeping.keeper import RenewalKeeper
 from pulse.renewals.keeping.ticker import Ticker
 from pulse.renewals.messages import Incoming, decoder
 from pulse.renewals.money.rates import RateTable

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,10 +27,10 @@ from pulse.alerts.delivery.sender import AttemptResult, WebhookSender, webhook_c
 from pulse.alerts.webhooks.outcomes import classify
 from pulse.alerts.webhooks.rotation import signing_secrets
 from pulse.alerts.webhooks.signing import signature_headers
+from pulse.common.clock import Clock
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 #: How often the queue and subscription gauges are refreshed.
 GAUGES_S = 15.0
 #: How often the delivery log is purged past its retention.

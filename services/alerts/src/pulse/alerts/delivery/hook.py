@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from pulse.alerts.delivery.config import WebhookSettings
-from pulse.alerts.delivery.dispatcher import Clock, WebhookDispatcher
+from pulse.alerts.delivery.dispatcher import WebhookDispatcher
+from pulse.common.clock import Clock
 from pulse.common.service import ServiceContext, ServiceHook
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ partitions (`on_revoked`): their watches are dropped and read again. When a tick
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence, Set
+from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from aiokafka import TopicPartition
@@ -34,13 +34,13 @@ from pulse.alerts.rules.intake import Outcome
 from pulse.alerts.rules.transitions import Action
 from pulse.alerts.storage import alert_rows, watches
 from pulse.alerts.storage.alert_rows import AccountFacts
+from pulse.common.clock import Clock, utc_now
 from pulse.common.events import Event
 from pulse.common.kafka.records import Record
 from pulse.common.score_changes import ScoreChange
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 #: Most due accounts stepped per tick transaction.
 TICK_CHUNK = 500
 #: Watches kept in memory; past it the cache starts over (watches reload on use).
@@ -49,11 +49,6 @@ CACHE_LIMIT = 100_000
 SET_ASIDE = timedelta(hours=1)
 #: An event of this type moves the account's facts (segment, owner, name).
 ACCOUNT_UPDATED = "account.updated"
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,14 @@ the account's owner process like an event."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from pulse.common.auth import WriteKey
+from pulse.common.clock import utc_now
 from pulse.common.errors import UnavailableError
 from pulse.common.kafka.producer import OutgoingMessage, ProduceError
 from pulse.common.service import Context
@@ -19,6 +20,14 @@ from pulse.health.messages import MAX_NOTE_LENGTH, SetCsmSentiment
 from pulse.health.scoring.bands import Band
 
 router = APIRouter()
+
+
+class ScoringClock(Protocol):
+    """What this route needs of the running service, at `app.state.health`."""
+
+    def now(self) -> datetime:
+        """What time it is for scores (simulated in a demo)."""
+        ...
 
 
 class SentimentBody(BaseModel):
@@ -35,14 +44,20 @@ class SentimentBody(BaseModel):
 )
 async def put_sentiment(
     body: SentimentBody,
+    request: Request,
     _: WriteKey,
     *,
     account_id: AccountId,
     context: Context,
 ) -> dict[str, Any]:
     """Queued for the account's owner process; the score reflects it within seconds."""
-    at = datetime.now(UTC)
-    digest = hashlib.sha256(f"{account_id}\x00{at.isoformat()}".encode()).hexdigest()[:32]
+    # The scores' clock: under a simulated one the sentiment lands in simulated time.
+    service: ScoringClock = request.app.state.health
+    at = service.now()
+    # The id from the wall time: a simulated clock may stand still, and two commands
+    # there must still differ.
+    sent = utc_now().isoformat()
+    digest = hashlib.sha256(f"{account_id}\x00{sent}".encode()).hexdigest()[:32]
     command = SetCsmSentiment(f"cmd_{digest}", account_id, body.value, body.note, at)
     message = OutgoingMessage(
         context.topics.health_commands, account_id.encode(), command.to_json()

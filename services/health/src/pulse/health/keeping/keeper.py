@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pulse.common.clock import Clock, utc_now
 from pulse.common.foreground import StepAside, yield_now
 from pulse.common.kafka.records import Record
 from pulse.common.topics import Topics
@@ -43,19 +44,12 @@ from pulse.health.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-
 #: Accounts kept decoded (see `cache`): ~7 KiB each, against ~2 KiB frozen.
 DEFAULT_HOT_ACCOUNTS = 20_000
 #: Accounts scheduled between chances for HTTP requests to run, on a model change.
 SCHEDULE_CHUNK = 1_000
 #: Re-scored accounts per chunk of writes (see `chunk_writes`).
 DEFAULT_WRITE_CHUNK = 500
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 class ScoreKeeper:

@@ -17,7 +17,7 @@ failed tick, for the accounts that tick touched.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from pulse.common.clock import Clock, utc_now
 from pulse.common.events import AccountUpdated, ContractChanged
 from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
@@ -41,16 +42,10 @@ from pulse.renewals.keeping.notices import at_risk_message, unsized_contract_let
 from pulse.renewals.messages import Incoming
 from pulse.renewals.storage import account_rows, books
 
-Clock = Callable[[], datetime]
 #: Most due accounts looked at per tick transaction.
 TICK_CHUNK = 500
 #: Books kept in memory; past it the cache starts over (books reload on use).
 CACHE_LIMIT = 50_000
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 class RenewalKeeper:
