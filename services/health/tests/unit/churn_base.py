@@ -115,7 +115,9 @@ def _level(profile: _Profile, day: int) -> float:
     if profile.decline_start is not None:
         if day <= profile.decline_start:
             return 1.0
-        done = min(1.0, (day - profile.decline_start) / (profile.decline_end - profile.decline_start))
+        done = min(
+            1.0, (day - profile.decline_start) / (profile.decline_end - profile.decline_start)
+        )
         return float(profile.floor**done)  # a steady exponential decay to the floor
     level = math.exp(profile.drift * (day + SIMULATED_DAYS) / SIMULATED_DAYS)
     if profile.dip is not None and profile.dip[0] <= day <= profile.dip[1]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .churn_base import CUTOFF, SimulatedAccount
-
 from pulse.health.scoring.days import day_of
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.score import score_account
 from pulse.health.scoring.state import AccountState
+
+from .churn_base import CUTOFF, SimulatedAccount
 
 NAIVE_DAYS = 28
 
@@ -79,7 +79,10 @@ def evaluate(models: dict[str, ScoringModel], base: Iterable[SimulatedAccount]) 
         naive.append(-_recent_usage(state))
         churned.append(account.churns)
     return Evaluation(
-        models={name: Ranking(auc(r, churned), lowest_decile_lift(r, churned)) for name, r in risks.items()},
+        models={
+            name: Ranking(auc(r, churned), lowest_decile_lift(r, churned))
+            for name, r in risks.items()
+        },
         bands=bands,
         naive=Ranking(auc(naive, churned), lowest_decile_lift(naive, churned)),
         accounts=len(churned),
@@ -92,5 +95,7 @@ def _recent_usage(state: AccountState) -> int:
     first = day_of(CUTOFF) - NAIVE_DAYS
     daily = state.daily
     return sum(
-        daily.count(series, first) for series, key in enumerate(daily.keys) if key == "usage.activity"
+        daily.count(series, first)
+        for series, key in enumerate(daily.keys)
+        if key == "usage.activity"
     )

@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .churn_base import simulate_base
-from .churn_ranking import Evaluation, auc, evaluate, lowest_decile_lift
 
 from pulse.health.scoring.model import default_model, load_model
+
+from .churn_base import simulate_base
+from .churn_ranking import Evaluation, auc, evaluate, lowest_decile_lift
 
 PREVIOUS = load_model((Path(__file__).parent / "previous_default_model.yaml").read_text())
 

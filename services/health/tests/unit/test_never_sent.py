@@ -82,9 +82,7 @@ def test_the_first_event_brings_the_measure_in_and_pruning_keeps_it(
     assert components(MODEL, state, later)["phone_tickets"].score == 100.0
 
 
-def test_the_default_model_scores_a_usage_only_account_on_usage(
-    event: Make, now: datetime
-) -> None:
+def test_the_default_model_scores_a_usage_only_account_on_usage(event: Make, now: datetime) -> None:
     state = using(event, now, 4)
     found = components(default_model(), state, now)
     never_sent = {name for name, c in found.items() if c.missing == "never_sent"}
