@@ -35,7 +35,7 @@ Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
 #: Largest amount a model names: money in events has at most 15 integer digits.
 MAX_MONEY = 1e15
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
-#: Most groups and measures in a model (the shipped one has 10 and 19).
+#: Most groups and measures in a model (the shipped one has 10 and 22).
 MAX_GROUPS = 64
 MAX_MEASURES = 256
 #: Most values a model's YAML may hold, counting each use of an anchor (`*name`) again:
