@@ -9,7 +9,7 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
 SYNC_STAMP := .venv/.pulse-synced
 
-.PHONY: help install run test lint fmt bench clean
+.PHONY: help install run demo test lint fmt bench clean dashboards
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ install: $(SYNC_STAMP) ## install the workspace from uv.lock
 run: $(SYNC_STAMP) ## start broker, PostgreSQL and all four services (Ctrl-C stops them)
 	exec .venv/bin/pulse dev
 
+demo: $(SYNC_STAMP) ## start the stack (or use a running one) and watch a simulated customer base go through it
+	exec .venv/bin/pulse demo
+
 test: $(SYNC_STAMP) ## run every package's tests against a real broker and PostgreSQL
 	.venv/bin/pytest
 
@@ -40,6 +43,9 @@ lint: $(SYNC_STAMP) ## ruff (lint and format check) and mypy --strict
 
 bench: $(SYNC_STAMP) ## measure throughput and latency beside their ceilings; writes bench/results/latest.json
 	.venv/bin/python bench/run.py
+
+dashboards: $(SYNC_STAMP) ## generate deploy/grafana/dashboards/*.json from the Python code
+	.venv/bin/pulse dashboards
 
 fmt: $(SYNC_STAMP) ## apply ruff's fixes and formatting
 	.venv/bin/ruff check --fix .

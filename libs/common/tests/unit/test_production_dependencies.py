@@ -62,12 +62,13 @@ def _distributions(*packages: str) -> set[str]:
     return names
 
 
-def _dockerfile_sync() -> list[str]:
-    """The arguments of the Dockerfile's `uv sync`, continuation lines joined."""
+def _dockerfile_syncs() -> list[list[str]]:
+    """The arguments of each of the Dockerfile's `uv sync` commands, continuation lines
+    joined (the third-party layer, then the workspace members)."""
     text = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
-    runs = [line for line in text.splitlines() if line.startswith("RUN uv sync")]
-    assert len(runs) == 1, runs
-    return shlex.split(runs[0])[3:]
+    runs = [line for line in text.splitlines() if line.startswith("RUN ") and " uv sync " in line]
+    assert len(runs) == 2, runs
+    return [shlex.split(run.split(" uv sync ", 1)[1]) for run in runs]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -79,15 +80,15 @@ def test_a_service_installs_no_dev_tools(service: str) -> None:
 
 
 def test_the_image_installs_the_four_services_without_dev_tools() -> None:
-    arguments = _dockerfile_sync()
-    packages = [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "--package"]
+    for arguments in _dockerfile_syncs():
+        packages = [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "--package"]
 
-    # --all-packages would take every workspace member, pulse-devtools among them.
-    assert "--all-packages" not in arguments
-    assert "--no-dev" in arguments
-    assert sorted(packages) == sorted(f"pulse-{service}" for service in SERVICES)
-    installed = _distributions(*packages)
-    assert installed.isdisjoint(DEV_ONLY_DISTRIBUTIONS), installed & set(DEV_ONLY_DISTRIBUTIONS)
+        # --all-packages would take every workspace member, pulse-devtools among them.
+        assert "--all-packages" not in arguments
+        assert "--no-dev" in arguments
+        assert sorted(packages) == sorted(f"pulse-{service}" for service in SERVICES)
+        installed = _distributions(*packages)
+        assert installed.isdisjoint(DEV_ONLY_DISTRIBUTIONS), installed & set(DEV_ONLY_DISTRIBUTIONS)
 
 
 def test_the_dev_group_still_installs_the_dev_tools() -> None:

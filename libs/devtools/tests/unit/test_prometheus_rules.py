@@ -3,14 +3,12 @@
 every alert tested firing and quiet, documented in docs/runbooks.md, and built on metrics
 the services really declare.
 
-promtool comes from PATH, `PULSE_PROMTOOL`, or Debian's `prometheus` package unpacked into
-`.tools/prometheus` (no root needed: `apt-get download` then `dpkg-deb -x`)."""
+promtool comes from `PULSE_PROMTOOL`, PATH, or Debian's `prometheus` package unpacked into
+`.tools/prometheus` (pulse.devtools.testing.prometheus_tools)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pulse.devtools.testing.prometheus_tools import PrometheusToolMissingError, prometheus_tool
+
 REPO = Path(__file__).resolve().parents[4]
 PROMETHEUS = REPO / "deploy" / "prometheus"
 CONFIGS = sorted(PROMETHEUS.glob("prometheus*.yml"))
@@ -26,56 +26,14 @@ RULE_FILES = sorted((PROMETHEUS / "rules").glob("*.yml"))
 RULE_TESTS = sorted((PROMETHEUS / "tests").glob("*.yml"))
 RUNBOOKS = REPO / "docs" / "runbooks.md"
 UNPACKED = REPO / ".tools" / "prometheus"
-UNPACKED_PROMTOOL = UNPACKED / "usr" / "bin" / "promtool"
-
-HOW_TO_INSTALL = (
-    "promtool not found and could not be installed here. Install Debian's prometheus "
-    "package (`sudo apt-get install prometheus` gives promtool 2.42), or put a promtool "
-    "binary from a Prometheus release on PATH, or set PULSE_PROMTOOL to its path."
-)
-
-
-def unpack_debian_promtool(destination: Path) -> str:
-    """Download Debian's prometheus package and unpack it under `destination`; the output
-    of the last command that failed, or '' when it worked."""
-    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
-        return "apt-get or dpkg-deb missing"
-    destination.mkdir(parents=True, exist_ok=True)
-    download = ["apt-get", "download", "prometheus"]
-    fetched = subprocess.run(download, cwd=destination, capture_output=True, text=True)
-    if fetched.returncode != 0 and os.geteuid() == 0:
-        # Package lists may be missing (a fresh container): root can fetch them.
-        subprocess.run(["apt-get", "update"], capture_output=True, text=True)
-        fetched = subprocess.run(download, cwd=destination, capture_output=True, text=True)
-    if fetched.returncode != 0:
-        return fetched.stderr
-    for package in sorted(destination.glob("prometheus_*.deb")):
-        unpacked = subprocess.run(
-            ["dpkg-deb", "-x", str(package), str(destination)], capture_output=True, text=True
-        )
-        package.unlink()
-        if unpacked.returncode != 0:
-            return unpacked.stderr
-    return ""
-
-
-def find_promtool() -> str | None:
-    """The promtool to run: PULSE_PROMTOOL, then PATH, then one unpacked earlier."""
-    chosen = os.environ.get("PULSE_PROMTOOL") or shutil.which("promtool")
-    if chosen is None and UNPACKED_PROMTOOL.is_file():
-        chosen = str(UNPACKED_PROMTOOL)
-    return chosen
 
 
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    found = find_promtool()
-    if found is None:
-        failure = unpack_debian_promtool(UNPACKED)
-        found = find_promtool()
-        if found is None:
-            pytest.fail(f"{HOW_TO_INSTALL}\n{failure}".strip(), pytrace=False)
-    return found
+    try:
+        return prometheus_tool("promtool", UNPACKED)
+    except PrometheusToolMissingError as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 def run_promtool(promtool: str, *arguments: str | Path) -> None:

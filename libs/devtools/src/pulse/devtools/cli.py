@@ -1,4 +1,5 @@
-"""The `pulse` command: `pulse dev` runs the whole stack, `pulse topics` shows the topics."""
+"""The `pulse` command: `pulse dev` runs the whole stack, `pulse topics` shows the topics,
+`pulse dashboards` generates the Grafana dashboards."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from pulse.common.logging import configure_logging
 from pulse.common.service_main import load_settings_or_exit
 from pulse.common.settings import Settings
 from pulse.common.topics_command import show_topics
+from pulse.devtools.dashboards.command import add_dashboards_command, run_dashboards
+from pulse.devtools.demo.command import add_parser as add_demo_parser
+from pulse.devtools.demo.command import run_demo
 from pulse.devtools.devstack import DevStackSettings, run_dev
+from pulse.devtools.model_command import add_model_commands, run_model_command
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,16 +30,25 @@ def main(argv: list[str] | None = None) -> None:
         "SERVERS / PULSE_DATABASE_URL name external ones), create topics, migrate, start "
         "ingest, health, alerts and renewals, and wait until all are ready.",
     )
+    add_demo_parser(commands)
     topics = commands.add_parser("topics", help="list Pulse's topics and their partitions")
     topics.add_argument("--create", action="store_true", help="create the missing ones first")
+    add_model_commands(commands)
+    add_dashboards_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "dashboards":
+        raise SystemExit(run_dashboards(args))
 
     settings = load_settings_or_exit(Settings)
     configure_logging("pulse", settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness probe
+    if args.command == "demo":
+        raise SystemExit(run_demo(args, settings, os.environ))
     if args.command == "dev":
         dev = load_settings_or_exit(DevStackSettings)
         raise SystemExit(run_dev(settings, dev, os.environ))
+    if args.command == "model":
+        raise SystemExit(run_model_command(args, settings))
     topics_shown = show_topics(settings, create=args.create, create_command="pulse topics --create")
     raise SystemExit(asyncio.run(topics_shown))
 

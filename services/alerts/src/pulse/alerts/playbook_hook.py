@@ -1,5 +1,6 @@
-"""What playbooks run beside HTTP: the shipped defaults stored at start, the catalog the
-engine and the API share, and the loop that refreshes the overdue-task gauge."""
+"""What playbooks run beside HTTP: the shipped defaults and a playbooks file's stored at
+start, the catalog the engine and the API share, and the loop that refreshes the
+overdue-task gauge."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from pulse.alerts.playbooks.definitions import PlaybookSet
 from pulse.alerts.playbooks_store.catalog import PlaybookCatalog
 from pulse.alerts.playbooks_store.overdue_gauge import refresh_overdue_gauge
-from pulse.alerts.playbooks_store.playbook_rows import ensure_default_playbooks
+from pulse.alerts.playbooks_store.playbook_rows import (
+    ensure_default_playbooks,
+    store_file_playbooks,
+)
 from pulse.common.service import ServiceContext, ServiceHook
 
 log = logging.getLogger(__name__)
@@ -57,15 +62,20 @@ async def refresh_overdue_loop(
 
 
 def playbook_hook(
-    clock: Clock = utc_now, refresh_s: float = DEFAULT_GAUGE_REFRESH_S
+    clock: Clock = utc_now,
+    refresh_s: float = DEFAULT_GAUGE_REFRESH_S,
+    from_file: PlaybookSet | None = None,
 ) -> ServiceHook:
-    """Store the shipped playbooks if none ever were, publish the runtime at
+    """Store the shipped playbooks if none ever were, then those of `from_file` (the
+    playbooks file) that differ from the stored ones; publish the runtime at
     `app.state.playbooks`, and refresh the overdue gauge every `refresh_s` seconds."""
 
     @asynccontextmanager
     async def hook(app: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         async with context.sessions.begin() as session:
             await ensure_default_playbooks(session)
+            if from_file is not None:
+                await store_file_playbooks(session, from_file.playbooks)
         app.state.playbooks = PlaybookRuntime(clock)
         stop = asyncio.Event()
         loop = asyncio.create_task(

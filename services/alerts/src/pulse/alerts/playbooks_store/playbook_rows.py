@@ -1,14 +1,16 @@
-"""Stored playbooks: list, read, create, replace, delete, and the shipped defaults on
-first start. Callers own the transaction; these functions never commit."""
+"""Stored playbooks: list, read, create, replace, delete, the shipped defaults on first
+start and a playbooks file's at every start. Callers own the transaction; these functions
+never commit."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy import RowMapping, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,10 +116,35 @@ async def ensure_default_playbooks(session: AsyncSession) -> None:
     log.info("stored the default playbooks", extra={"count": len(rows)})
 
 
+async def store_file_playbooks(session: AsyncSession, wanted: Sequence[Playbook]) -> list[str]:
+    """Store each playbook of a playbooks file that differs from the stored one: created,
+    brought back when deleted, or replaced under its next version. Others stay as they
+    are. Returns the ids written. Replicas starting together take turns, so each sees what
+    the one before stored."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('alerts.playbooks_file'))"))
+    written: list[str] = []
+    for playbook in wanted:
+        stored = await get_playbook(session, playbook.id)
+        if stored is None:
+            await create_playbook(session, playbook)
+        elif _definition(stored.playbook) != _definition(playbook):
+            await replace_playbook(session, playbook)
+        else:
+            continue
+        written.append(playbook.id)
+    if written:
+        log.info("stored playbooks from the playbooks file", extra={"playbooks": written})
+    return written
+
+
+def _definition(playbook: Playbook) -> dict[str, Any]:
+    return playbook.model_dump(mode="json")
+
+
 def _values(playbook: Playbook) -> dict[str, Any]:
     return {
         "name": playbook.name,
-        "definition": playbook.model_dump(mode="json"),
+        "definition": _definition(playbook),
         "updated_at": func.now(),
     }
 
