@@ -94,7 +94,7 @@ async def measure(url: str, ids: list[str], accounts: int, rate: int) -> dict[st
         await asyncio.sleep(13)
         quiet = reads.between(time.perf_counter() - 10, time.perf_counter())
 
-        text = default_model_text().replace('version: "2026.11-default.1"', 'version: "bench.2"')
+        text = default_model_text().replace('version: "2026.12-default.2"', 'version: "bench.2"')
         text = text.replace("green: 70", "green: 72")
         before = await rescored(url)
         started = time.perf_counter()

@@ -4,6 +4,7 @@ duplicate events, time passing, drivers and trend, CSM sentiment, the account li
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,13 +24,13 @@ pytestmark = pytest.mark.integration
 async def test_a_hand_computed_account(health_stack: StackFactory) -> None:
     """Tech-touch account: 4 of 10 seats active, 2 features, 2 phone tickets (1 urgent).
 
-    Present groups (tech_touch weights): usage .30 = mean(active 0.4 → 46.667, features
-    2 → 30) = 38.333; support .15 = mean(2 opened → 100, 2 by phone → 75, 1 urgent open →
-    60) = 78.333; reliability .05 = 100; relationship .10 = 100; marketing .04 = 100;
-    advocacy .03 = 60; account signals .05 = 100; engagement 0 (tech touch). Billing and
-    sentiment have no data and are dropped; usage_trend has no baseline and is dropped.
-    (.30*38.333 + .15*78.333 + .05*100 + .10*100 + .04*100 + .03*60 + .05*100) / .72
-    = 49.05 / .72 = 68.125 → 68.1, yellow.
+    Recomputed by hand for model 2026.12-default.2. Present groups (tech_touch weights):
+    usage .36 = mean(active 0.4 → 45 + 30 * 0.1/0.3 = 55, features 2 → log 35 * ln 2 / ln 3
+    = 22.08, 1 event per active user → 0, 0.4 events per seat → 0) = 19.27; support .15 =
+    mean(2 opened → 100, 2 by phone → 75, 1 urgent open → 60) = 78.333. The trends have no
+    baseline and billing and sentiment no data (dropped); outages, contacts, engagement,
+    marketing and signals were never sent (absent).
+    (.36 * 19.2706 + .15 * 78.333) / .51 = 18.687 / .51 = 36.64 → 36.6, red.
     """
     async with health_stack() as stack:
         await send(
@@ -43,18 +44,20 @@ async def test_a_hand_computed_account(health_stack: StackFactory) -> None:
             ticket("hand", "t2", "low", "phone"),
         )
         body = await stack.score("hand", lambda b: values(b)["phone_tickets_14d"] == 2)
-        assert body["score"] == 68.1
-        assert body["band"] == "yellow"
+        assert body["score"] == 36.6
+        assert body["band"] == "red"
         assert body["segment"] == "tech_touch"
         scores = {c["measure"]: c["score"] for c in body["components"]}
-        assert scores["active_user_ratio"] == pytest.approx(46.67)
-        assert scores["features_used_30d"] == 30
+        assert scores["active_user_ratio"] == 55
+        assert scores["features_used_30d"] == pytest.approx(22.08)
+        assert scores["usage_per_active_user_28d"] == 0
         assert scores["open_urgent_tickets"] == 60
         assert scores["usage_trend"] is None
+        missing = {c["measure"]: c["missing"] for c in body["components"]}
+        assert missing["usage_trend"] == "no_value"
+        assert missing["outages_30d"] == "never_sent"
         assert scores["max_days_overdue"] is None
-        assert sum(c["contribution"] for c in body["components"]) == pytest.approx(
-            68.125, abs=0.005
-        )
+        assert sum(c["contribution"] for c in body["components"]) == pytest.approx(36.64, abs=0.005)
         assert body["trend"] == {"delta_7d": None, "delta_30d": None}
         # The score went out on pulse.health.scores through the outbox, with a stable id.
         topic = Topics(stack.settings.topic_prefix).health_scores
@@ -65,8 +68,8 @@ async def test_a_hand_computed_account(health_stack: StackFactory) -> None:
         ]
         last = published[-1]
         assert (last["score"], last["band"], last["model_version"]) == (
-            68.1,
-            "yellow",
+            36.6,
+            "red",
             body["model_version"],
         )
         assert last["id"].startswith("hs_")
@@ -110,8 +113,10 @@ async def test_a_window_edge_changes_the_score_with_no_new_event(
 
 async def test_drivers_and_trend_compare_with_history(health_stack: StackFactory) -> None:
     async with health_stack() as stack:
-        await send(stack, profile("drift", "low_touch"))
-        first = await stack.score("drift")
+        # A low ticket by email: the account's tickets reach Pulse, so the support measures
+        # are present (not absent as never sent) before the urgent tickets arrive.
+        await send(stack, profile("drift", "low_touch"), ticket("drift", "t0", "low", "email"))
+        first = await stack.score("drift", lambda b: values(b)["tickets_opened_30d"] == 1)
         stack.clock.advance(timedelta(days=8))
         await send(
             stack,
@@ -149,12 +154,19 @@ async def test_csm_sentiment(health_stack: StackFactory) -> None:
         assert green["score"] > red["score"], (red, green)
 
 
+def opened_in_30_days(count: int) -> Callable[[dict[str, Any]], bool]:
+    return lambda body: bool(values(body)["tickets_opened_30d"] == count)
+
+
 async def test_account_list_filters_and_pages(health_stack: StackFactory) -> None:
     async with health_stack() as stack:
         accounts = [f"page{i}" for i in range(7)]
         await send(
             stack,
             *(profile(a, "low_touch", owner="pager") for a in accounts),
+            # A low ticket 25 days ago: every account's tickets reach Pulse (so none has its
+            # support measures absent as never sent); it leaves the 30-day window below.
+            *(ticket(a, "t-old", "low", "email", days=25) for a in accounts),
             # i urgent tickets for account i: scores fall as i grows.
             *(
                 ticket(a, f"t{n}", "urgent", "email")
@@ -164,6 +176,9 @@ async def test_account_list_filters_and_pages(health_stack: StackFactory) -> Non
         )
         for i, account in enumerate(accounts):
             await stack.score(account, has_open_urgent(i))
+        stack.clock.advance(timedelta(days=6))
+        for i, account in enumerate(accounts):
+            await stack.score(account, opened_in_30_days(i))
 
         seen: list[dict[str, Any]] = []
         cursor: str | None = None

@@ -119,8 +119,8 @@ async def test_a_model_with_huge_weights_is_refused_naming_each_path(
     health_stack: StackFactory,
 ) -> None:
     async with health_stack() as stack:
-        text = default_model_text().replace('version: "2026.11-default.1"', 'version: "huge"')
-        text = text.replace("  usage:\n    weight: 0.25", "  usage:\n    weight: 1e308", 1)
+        text = default_model_text().replace('version: "2026.12-default.2"', 'version: "huge"')
+        text = text.replace("  usage:\n    weight: 0.30", "  usage:\n    weight: 1e308", 1)
         text = text.replace("  support:\n    weight: 0.15", "  support:\n    weight: 1e308", 1)
         status, body = await put_model(stack, text.encode())
         assert status == 422, body
@@ -131,7 +131,7 @@ async def test_a_model_with_huge_weights_is_refused_naming_each_path(
             {"path": "groups.support.weight", "message": at_most},
         ]
         active = await stack.health.get("/v1/scoring-model", headers=READ_KEY)
-        assert active.json()["version"] == "2026.11-default.1"
+        assert active.json()["version"] == "2026.12-default.2"
 
 
 async def test_a_model_over_the_body_limit_is_refused_before_it_is_read(

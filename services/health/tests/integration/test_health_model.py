@@ -31,15 +31,15 @@ async def test_a_model_swap_rescores_every_account(
         )
         before = {a: await stack.score(a) for a in accounts}
         # Support counts for everything: only support measures remain weighted.
-        text = default_model_text().replace('version: "2026.11-default.1"', 'version: "test.2"')
+        text = default_model_text().replace('version: "2026.12-default.2"', 'version: "test.2"')
         for group in ("usage", "reliability", "billing", "relationship", "engagement",
                       "sentiment", "marketing", "advocacy", "account_signals"):  # fmt: skip
             text = text.replace(f"  {group}:\n    weight: ", f"  {group}:\n    weight: 0 #", 1)
         text = text.replace(
-            "    usage: 0.30\n    engagement: 0.0", "    usage: 0\n    engagement: 0"
+            "    usage: 0.36\n    engagement: 0.0", "    usage: 0\n    engagement: 0"
         )
         text = text.replace(
-            "    usage: 0.22\n    engagement: 0.12", "    usage: 0\n    engagement: 0"
+            "    usage: 0.26\n    engagement: 0.12", "    usage: 0\n    engagement: 0"
         )
         put = await stack.health.put(
             "/v1/scoring-model",
@@ -57,11 +57,11 @@ async def test_a_model_swap_rescores_every_account(
                 f"/v1/accounts/{account}/health/history", headers=READ_KEY
             )
             versions = [p["model_version"] for p in history.json()["points"]]
-            assert versions[0] == "2026.11-default.1"
+            assert versions[0] == "2026.12-default.2"
             assert versions[-1] == "test.2"
         listed = await stack.health.get("/v1/scoring-model", headers=READ_KEY)
         assert listed.json()["version"] == "test.2"
-        assert {v["version"] for v in listed.json()["versions"]} >= {"2026.11-default.1", "test.2"}
+        assert {v["version"] for v in listed.json()["versions"]} >= {"2026.12-default.2", "test.2"}
 
         # The same version with other content is refused; an invalid model names its paths.
         clash = await stack.health.put(
@@ -90,15 +90,15 @@ async def test_a_model_swap_rescores_every_account(
             content=default_model_text(),
             headers={**ADMIN_KEY, "Content-Type": "application/yaml"},
         )
-        assert back.json()["version"] == "2026.11-default.1"
-        await stack.score(accounts[0], lambda b: b["model_version"] == "2026.11-default.1")
+        assert back.json()["version"] == "2026.12-default.2"
+        await stack.score(accounts[0], lambda b: b["model_version"] == "2026.12-default.2")
 
 
 async def test_a_model_file_becomes_the_active_model(
     health_stack: StackFactory, tmp_path: Path
 ) -> None:
     path = tmp_path / "model.yaml"
-    text = default_model_text().replace('version: "2026.11-default.1"', 'version: "from-file"')
+    text = default_model_text().replace('version: "2026.12-default.2"', 'version: "from-file"')
     path.write_text(text)
     async with health_stack(model_file=path) as stack:
         await send(stack, profile("filed", "low_touch"))

@@ -220,6 +220,37 @@ def test_active_users_over_licensed_seats(event: Make, now: datetime) -> None:
     assert value(model, state, now) is None  # no seats: no ratio
 
 
+def test_usage_events_per_active_user(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: usage.activity}]\naggregation: {kind: per_distinct, field: user_id}\n"
+        "window_days: 28"
+    )
+    assert value(model, AccountState(), now) is None  # no active user: no intensity
+    state = fed(
+        event("usage.activity", now - 40 * DAY, user_id="u3"),  # before the window
+        *(event("usage.activity", now - d * DAY, user_id="u1") for d in range(5)),
+        event("usage.activity", now - 27 * DAY, user_id="u2"),
+    )
+    # 6 events in the 28 days ending today by 2 users (u1 5, u2 1): 3 a user
+    assert value(model, state, now) == 3.0
+    # tomorrow u2's only event leaves the window: 5 events by u1 alone
+    assert state.next_change_at(model, now) == midnight(day_of(now) + 1)
+    assert value(model, state, now + DAY) == 5.0
+
+
+def test_usage_quantity_per_active_user(event: Make, now: datetime) -> None:
+    model = one_measure(
+        "reads: [{type: usage.activity}]\n"
+        "aggregation: {kind: per_distinct, of: sum, field: user_id}\nwindow_days: 7"
+    )
+    state = fed(
+        event("usage.activity", now, user_id="u1", quantity=10),
+        event("usage.activity", now - DAY, user_id="u2", quantity=4),
+        event("usage.activity", now - 2 * DAY, user_id="u2"),  # quantity 1
+    )
+    assert value(model, state, now) == 7.5  # (10 + 4 + 1) / 2 users
+
+
 def test_count_over_arr(event: Make, now: datetime) -> None:
     model = one_measure(
         "reads: [{type: support.ticket.opened}]\naggregation: {kind: ratio_to_attribute, "

@@ -46,10 +46,24 @@ def invoices(draw: st.DrawFn) -> list[Event]:
     return events
 
 
+#: A ticket and an outage a year ago, both closed: the account's tickets and outages reach
+#: Pulse. (Until the first of them, the support and reliability measures are absent; the
+#: first one brings them in, which can move the score either way.)
+A_YEAR_AGO = NOW - timedelta(days=365)
+SOURCES_CONNECTED = (
+    ("support.ticket.opened", {"ticket_id": "first"}),
+    ("support.ticket.resolved", {"ticket_id": "first"}),
+    ("outage.started", {"incident_id": "first"}),
+    ("outage.resolved", {"incident_id": "first"}),
+)
+
+
 @st.composite
 def accounts(draw: st.DrawFn) -> AccountState:
-    """An account with any mix of events of the past year, invoices and a CSM sentiment."""
+    """An account that sends tickets and outages, with any mix of events of the past year,
+    invoices and a CSM sentiment."""
     events = [validate_event(raw, now=NOW) for raw in draw(st.lists(raw_events(), max_size=30))]
+    events += [make(event_type, A_YEAR_AGO, **data) for event_type, data in SOURCES_CONNECTED]
     events += draw(invoices())
     if draw(st.booleans()):
         seats = draw(st.integers(1, 200))

@@ -7,7 +7,7 @@ from importlib import resources
 import pytest
 import yaml
 
-from pulse.health.scoring.functions import LinearScoring, Step, StepScoring
+from pulse.health.scoring.functions import LinearScoring, LogScoring, Step, StepScoring
 from pulse.health.scoring.model import ScoringModel, default_model, default_model_text, load_model
 
 from .model_texts import BASE
@@ -61,6 +61,23 @@ def test_linear_scoring_interpolates_and_clamps() -> None:
     assert linear.score(7) == 100.0
 
 
+def test_log_scoring_gives_each_doubling_the_same_points() -> None:
+    log = LogScoring(log=[(1.0, 0.0), (4.0, 40.0), (64.0, 100.0)])
+    assert log.score(0) == 0.0  # at or below the first point: its score
+    assert log.score(2) == pytest.approx(20.0)  # one doubling of two from 1 to 4
+    assert log.score(8) == pytest.approx(55.0)  # one doubling of four from 4 to 64
+    assert log.score(16) == pytest.approx(70.0)
+    assert log.score(1_000) == 100.0
+
+
+def test_default_features_curve_does_not_saturate() -> None:
+    features = next(m for m in default_model().measures if m.name == "features_used_30d")
+    # log points [10, 75] to [40, 100]: 75 + 25 * ln(1.6) / ln(4) = 83.48 for 16 features,
+    # 75 + 25 * ln(2.3) / ln(4) = 90.02 for 23
+    assert features.scoring.score(16) == pytest.approx(83.48, abs=0.01)
+    assert features.scoring.score(23) == pytest.approx(90.02, abs=0.01)
+
+
 def test_bands() -> None:
     bands = load_model(BASE).bands
     assert [bands.band(s) for s in (100, 70, 69.9, 40, 39.9, 0)] == [
@@ -71,13 +88,13 @@ def test_bands() -> None:
 def test_default_model_loads_and_covers_every_signal() -> None:
     model = default_model()
     assert isinstance(model, ScoringModel)
-    assert len(model.measures) == 19
+    assert len(model.measures) == 22
     assert all(m.description.strip() for m in model.measures)
     kinds = {m.aggregation.kind for m in model.measures}
     assert kinds == {
         "ratio_to_attribute", "distinct_count", "trend_ratio", "count", "open_count",
         "max_days_overdue", "overdue_amount_ratio", "days_since_last", "latest", "average",
-        "manual",
+        "manual", "per_distinct",
     }  # fmt: skip
     assert set(model.groups) == {
         "usage", "support", "reliability", "billing", "relationship", "engagement",

@@ -130,6 +130,26 @@ def test_distinct_count_of_a_field_not_kept_is_refused() -> None:
     ]
 
 
+def test_events_per_distinct_value_reads_kept_distinct_values_unfiltered() -> None:
+    text = with_measure("""
+        name: per_user
+        group: usage
+        description: d
+        reads: [{type: usage.activity}, {type: support.ticket.opened, where: {channel: phone}}]
+        aggregation: {kind: per_distinct, field: user_id}
+        window_days: 28
+        scoring: {log: [[1, 0], [100, 100]]}
+    """)
+    assert errors_of(text) == [
+        (
+            "measures[1].aggregation.field",
+            "distinct values of support.ticket.opened.user_id are not kept; they are of: "
+            "usage.activity.user_id, usage.activity.feature",
+        ),
+        ("measures[1].reads[1].where", "a distinct count cannot be filtered; remove where"),
+    ]
+
+
 def test_weights_must_name_a_dimension_and_its_values() -> None:
     text = BASE.replace(
         "{kind: count}", "{kind: count, weights: {field: priority, values: {urgnet: 3}}}"

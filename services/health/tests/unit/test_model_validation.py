@@ -63,14 +63,38 @@ def test_scores_above_100_are_refused_with_the_union_tag_left_out() -> None:
     ]
 
 
-def test_scoring_must_be_steps_or_linear() -> None:
+def test_scoring_must_be_steps_linear_or_log() -> None:
     text = BASE.replace("{steps: [{min: 0, score: 100}, {min: 5, score: 0}]}", "{points: []}")
     assert errors_of(text) == [
         (
             "measures[0].scoring",
-            "expected {steps: [{min, score}, ...]} or {linear: [[value, score], ...]}",
+            "expected {steps: [{min, score}, ...]}, {linear: [[value, score], ...]} "
+            "or {log: [[value, score], ...]}",
         )
     ]
+
+
+def test_log_points_must_be_above_zero_and_sorted() -> None:
+    text = BASE.replace(
+        "{steps: [{min: 0, score: 100}, {min: 5, score: 0}]}", "{log: [[0, 100], [5, 50], [4, 0]]}"
+    )
+    assert errors_of(text) == [
+        ("measures[0].scoring.log[0][0]", "0 has no logarithm; log points need values above 0"),
+        (
+            "measures[0].scoring.log[2][0]",
+            "4 is not above the previous point's value 5; sort points by value, ascending",
+        ),
+    ]
+
+
+def test_never_sent_drop_needs_reads() -> None:
+    text = BASE + (
+        "  - {name: mood, group: support, description: d, never_sent: drop,\n"
+        "     aggregation: {kind: manual}, scoring: {linear: [[0, 0], [100, 100]]}}\n"
+    )
+    assert ("measures[1].never_sent", "drop needs reads: it looks for events of their types") in (
+        errors_of(text)
+    )
 
 
 def test_unknown_fields_and_missing_fields_are_named() -> None:

@@ -89,7 +89,7 @@ def test_missing_measure_is_dropped_and_its_group_share_renormalised(
     result = score_account(model(), account(event, now, csat=False), now)
     # csat has no rating: tickets carries group a alone (3), nps 1: (3 * 50 + 80) / 4 = 57.5
     assert result.score == 57.5
-    assert result.components[1] == Component("csat", "a", None, None, 0.0, 0.0)
+    assert result.components[1] == Component("csat", "a", None, None, 0.0, 0.0, "no_value")
     assert result.components[0].weight == 0.75
     assert sum(c.weight for c in result.components) == pytest.approx(1.0)
 
@@ -109,7 +109,7 @@ def test_missing_with_neutral_policy_scores_the_neutral_score(event: Make, now: 
     result = score_account(neutral, account(event, now, nps=False), now)
     # (1.5 * 50 + 1.5 * 75 + 1 * 50) / 4 = 237.5 / 4 = 59.375
     assert result.score == 59.4
-    assert result.components[2] == Component("nps", "b", None, 50.0, 0.25, 12.5)
+    assert result.components[2] == Component("nps", "b", None, 50.0, 0.25, 12.5, "no_value")
 
 
 def test_missing_with_penalise_policy_scores_the_penalty(event: Make, now: datetime) -> None:
@@ -151,7 +151,7 @@ measures:
     )
     result = score_account(only_average, AccountState(), now)
     assert (result.score, result.band) == (NO_EVIDENCE_SCORE, "yellow")
-    assert result.components == [Component("csat", "a", None, None, 0.0, 0.0)]
+    assert result.components == [Component("csat", "a", None, None, 0.0, 0.0, "no_value")]
 
 
 def test_drivers_rank_moves_by_size() -> None:

@@ -123,6 +123,16 @@ class RatioToAttribute(_Aggregation):
     window: ClassVar[WindowRule] = "required"
 
 
+class PerDistinct(_Aggregation):
+    """Events (or the sum of their value field) in the window ÷ distinct values of `field`
+    seen in the window: e.g. usage events per active user, an intensity of use."""
+
+    kind: Literal["per_distinct"]
+    of: Literal["count", "sum"] = "count"
+    field: str
+    window: ClassVar[WindowRule] = "required"
+
+
 class Manual(_Aggregation):
     """The CSM's sentiment set over the API, as a number; with a window, it goes stale."""
 
@@ -148,6 +158,7 @@ Aggregation = Annotated[
     | OverdueAmountRatio
     | TrendRatio
     | RatioToAttribute
+    | PerDistinct
     | Manual,
     Field(discriminator="kind"),
 ]

@@ -15,6 +15,7 @@ from pulse.health.scoring.aggregations import (
     DistinctCount,
     Manual,
     OpenCount,
+    PerDistinct,
     RatioToAttribute,
     TrendRatio,
 )
@@ -55,6 +56,7 @@ VALUE_RANGES: dict[str, tuple[float, float]] = {
     "overdue_amount_ratio": RATIO,
     "trend_ratio": RATIO,
     "ratio_to_attribute": (0.0, 1e9),
+    "per_distinct": (0.0, 1e15),
     "manual": (-1e6, 1e6),
 }
 
@@ -70,10 +72,13 @@ def measure_problems(
         return [*problems, (".reads", f"aggregation {aggregation.kind} needs at least one read")]
     if aggregation.kind in INVOICE_KINDS or isinstance(aggregation, OpenCount):
         return problems + _item_problems(aggregation, reads)
-    if isinstance(aggregation, DistinctCount) or (
+    if isinstance(aggregation, DistinctCount | PerDistinct) or (
         isinstance(aggregation, RatioToAttribute) and aggregation.of == "distinct_count"
     ):
-        return problems + _distinct_problems(aggregation.field, reads)
+        problems += _distinct_problems(aggregation.field, reads)
+        if isinstance(aggregation, PerDistinct) and aggregation.of == "sum":
+            problems += _value_field_problems(None, reads)
+        return problems
     for i, read in enumerate(reads):
         problems += _read_problems(i, read)
     if aggregation.kind in _VALUE_KINDS or getattr(aggregation, "of", None) == "sum":

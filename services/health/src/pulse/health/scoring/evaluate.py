@@ -16,6 +16,7 @@ from pulse.health.scoring.aggregations import (
     Count,
     DistinctCount,
     Manual,
+    PerDistinct,
     RatioToAttribute,
     TrendRatio,
 )
@@ -116,7 +117,7 @@ def _distinct(r: Reading) -> float:
 
 def _seen(r: Reading) -> LastSeen | None:
     aggregation = r.measure.aggregation
-    assert isinstance(aggregation, DistinctCount | RatioToAttribute)
+    assert isinstance(aggregation, DistinctCount | RatioToAttribute | PerDistinct)
     assert aggregation.field is not None
     return r.facts.distinct(r.measure.reads[0].type, aggregation.field)
 
@@ -219,6 +220,21 @@ def _ratio_change_day(r: Reading) -> int | None:
     return _window_change_day(r)
 
 
+def _per_distinct(r: Reading) -> float | None:
+    aggregation = r.measure.aggregation
+    assert isinstance(aggregation, PerDistinct)
+    distinct = _distinct(r)
+    if not distinct:
+        return None
+    return (_count(r) if aggregation.of == "count" else _sum(r)) / distinct
+
+
+def _per_distinct_change_day(r: Reading) -> int | None:
+    # The events leave the window with their days; the distinct values with their last day.
+    days = (_window_change_day(r), _distinct_change_day(r))
+    return min((day for day in days if day is not None), default=None)
+
+
 # -- manual --------------------------------------------------------------------------------
 
 
@@ -257,6 +273,7 @@ _VALUES: dict[str, Callable[[Reading], float | None]] = {
     "overdue_amount_ratio": open_items.overdue_ratio,
     "trend_ratio": _trend,
     "ratio_to_attribute": _ratio,
+    "per_distinct": _per_distinct,
     "manual": _manual,
 }
 
@@ -273,6 +290,7 @@ _CHANGE_DAYS: dict[str, Callable[[Reading], int | None]] = {
     "overdue_amount_ratio": open_items.overdue_ratio_change_day,
     "trend_ratio": _trend_change_day,
     "ratio_to_attribute": _ratio_change_day,
+    "per_distinct": _per_distinct_change_day,
     "manual": _manual_change_day,
 }
 
@@ -289,6 +307,7 @@ _INPUTS: dict[str, Callable[[Measure], frozenset[str]]] = {
     "overdue_amount_ratio": _invoices,
     "trend_ratio": _none,
     "ratio_to_attribute": _attributes,
+    "per_distinct": _none,
     "manual": _sentiment,
 }
 assert _INPUTS.keys() == _VALUES.keys() == _CHANGE_DAYS.keys(), "every kind needs each table"

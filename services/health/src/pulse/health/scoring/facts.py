@@ -134,6 +134,10 @@ class AccountFacts:
         ledgers = sum(len(ledger) for ledger in (self.tickets, self.invoices) if ledger)
         return ledgers + sum(len(seen) for seen in self._distinct if seen is not None)
 
+    def types_sent(self) -> frozenset[str]:
+        """The event types the account ever sent (series keys are never pruned)."""
+        return frozenset(type_of(key) for key in self.daily.keys)
+
     def distinct(self, event_type: str, field: str) -> LastSeen | None:
         """The distinct values of a `DISTINCT_FIELDS` field, if any was seen."""
         return self._distinct[_DISTINCT.index((event_type, field))]

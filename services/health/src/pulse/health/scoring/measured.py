@@ -21,9 +21,13 @@ from pulse.health.scoring.facts import AccountFacts
 from pulse.health.scoring.model import Measure, ScoringModel
 from pulse.health.scoring.reading import Reading, selected_series, set_bits
 
-#: A measure's value as components show it (4 decimals), its score, and that score as
-#: components show it (2 decimals); None: missing, or dropped.
-Measured = tuple[Measure, float | None, float | None, float | None]
+#: A measure's value as components show it (4 decimals), its score, that score as
+#: components show it (2 decimals), and why the value is missing; None: missing, or dropped.
+Measured = tuple[Measure, float | None, float | None, float | None, str | None]
+#: Why a value is missing: nothing to compute it from (its `missing` policy applies)...
+NO_VALUE = "no_value"
+#: ...or the account never sent an event of a type the measure reads (`never_sent: drop`).
+NEVER_SENT = "never_sent"
 
 _UNKNOWN = -2  # change day not worked out since the measure was last evaluated
 _NEVER = -1  # only an event can change the measure
@@ -73,8 +77,16 @@ class MeasureResults:
         selected = selected_series(model, facts, stale)
         measured, change_days, measures = self._measured, self._change_days, model.measures
         memos: dict[int, dict[float | None, Measured]] = model.derived("measured_by_value")
+        sent: frozenset[str] | None = None
         for i in set_bits(stale):  # after a few events, a few measures
             measure = measures[i]
+            if measure.never_sent == "drop":
+                if sent is None:
+                    sent = facts.types_sent()
+                if sent.isdisjoint(_read_types(model)[i]):
+                    measured[i] = _never_sent(model, i)
+                    change_days[i] = _UNKNOWN
+                    continue
             value = measure_value(Reading(measure, facts, selected.get(i, []), today))
             memo = memos.get(i)
             if memo is None:
@@ -128,11 +140,28 @@ def _scored(measure: Measure, value: float | None) -> Measured:
         None if value is None else round(value, 4) + 0.0,  # + 0.0: -0.0 shows as 0.0
         score,
         None if score is None else round(score, 2),
+        None if value is not None else NO_VALUE,
+    )
+
+
+def _never_sent(model: ScoringModel, i: int) -> Measured:
+    """Measure i's entry while the account never sent an event of a type it reads."""
+    entries: dict[int, Measured] = model.derived("measured_never_sent")
+    found = entries.get(i)
+    if found is None:
+        found = entries[i] = (model.measures[i], None, None, None, NEVER_SENT)
+    return found
+
+
+def _read_types(model: ScoringModel) -> list[frozenset[str]]:
+    """Per measure, the event types its reads name (worked out once per model)."""
+    return model.derived_value(
+        "read_types", lambda m: [frozenset(r.type for r in x.reads) for x in m.measures]
     )
 
 
 #: A placeholder until a measure is evaluated (never returned: `measure` evaluates all).
-_NOT_MEASURED = cast(Measured, (None, None, None, None))
+_NOT_MEASURED = cast(Measured, (None, None, None, None, None))
 
 
 def _daily_changes(model: ScoringModel) -> int:

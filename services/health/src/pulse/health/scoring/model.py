@@ -35,7 +35,7 @@ Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
 #: Largest amount a model names: money in events has at most 15 integer digits.
 MAX_MONEY = 1e15
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
-#: Most groups and measures in a model (the shipped one has 10 and 19).
+#: Most groups and measures in a model (the shipped one has 10 and 22).
 MAX_GROUPS = 64
 MAX_MEASURES = 256
 #: Most values a model's YAML may hold, counting each use of an anchor (`*name`) again:
@@ -96,6 +96,11 @@ class Measure(_Part):
     missing: Literal["drop", "neutral", "penalise"] = "drop"
     neutral_score: Score = 50.0
     penalty_score: Score = 0.0
+    #: `drop`: while the account has never sent an event of a type the measure reads, the
+    #: measure is absent (its weight goes to the others), whatever its value would be: no
+    #: tickets from an account whose tickets never reach Pulse is no news, not good news.
+    #: `score` (default): the value scores as it is (a count of 0, a missing value...).
+    never_sent: Literal["score", "drop"] = "score"
 
     def missing_score(self) -> float | None:
         """The score a missing value gets; None when the measure is dropped."""
@@ -214,6 +219,10 @@ def _model_problems(model: ScoringModel) -> Problems:
             problems.append(
                 (f"{path}.group", f"unknown group {measure.group!r}; groups are {groups}")
             )
+        if measure.never_sent == "drop" and not measure.reads:
+            problems.append(
+                (f"{path}.never_sent", "drop needs reads: it looks for events of their types")
+            )
         problems += [(f"{path}.scoring{p}", m) for p, m in measure.scoring.problems()]
         problems += [
             (f"{path}{p}", m) for p, m in value_range_problems(measure.aggregation, measure.scoring)
@@ -282,6 +291,6 @@ _TAGS = frozenset(
     {
         "count", "sum", "distinct_count", "latest", "average", "days_since_last",
         "open_count", "open_amount", "max_days_overdue", "overdue_amount_ratio",
-        "trend_ratio", "ratio_to_attribute", "manual", "steps", "linear",
+        "trend_ratio", "ratio_to_attribute", "per_distinct", "manual", "steps", "linear", "log",
     }
 )  # fmt: skip

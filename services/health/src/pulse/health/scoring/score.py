@@ -36,6 +36,10 @@ class Component:
     score: float | None
     weight: float
     contribution: float
+    #: Why `value` is None: `no_value` (nothing to compute it from in its window; the
+    #: measure's `missing` policy applies) or `never_sent` (the account never sent an event
+    #: of a type the measure reads, so it is absent). None when there is a value.
+    missing: str | None = None
 
 
 @dataclass  # as Component
@@ -78,13 +82,13 @@ def score_account(
     if measured is None:
         measured = measure_all(model, state, day_of(as_of))
     present = 0
-    for position, (_, _, score, _) in enumerate(measured):
+    for position, (_, _, score, _, _) in enumerate(measured):
         if score is not None:
             present |= 1 << position
     shares = _shares(model, segment, present)
     components: list[Component] = []
     total = 0.0
-    for (measure, value, score, shown_score), (share, shown_share) in zip(
+    for (measure, value, score, shown_score, missing), (share, shown_share) in zip(
         measured, shares, strict=True
     ):
         if score is None:
@@ -95,7 +99,7 @@ def score_account(
         components.append(
             Component(
                 measure.name, measure.group, value, shown_score, shown_share,
-                round(contribution, 3),
+                round(contribution, 3), missing,
             )
         )  # fmt: skip
     weighed = any(share for share, _ in shares)
