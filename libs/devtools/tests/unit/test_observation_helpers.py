@@ -31,10 +31,12 @@ pulse_wait_seconds_sum 0.05
 # HELP pulse_open Open.
 # TYPE pulse_open gauge
 pulse_open 3.0
+# HELP pulse_untouched_total Labelled, no child yet.
+# TYPE pulse_untouched_total counter
 """
 
 
-def test_exposed_metrics_name_type_and_labels_without_le() -> None:
+def test_exposed_metrics_name_type_and_labels_without_le_or_empty_families() -> None:
     assert exposed_metrics([EXPOSITION]) == {
         ExposedMetric("pulse_things", "counter", frozenset({"type", "reason"})),
         ExposedMetric("pulse_wait_seconds", "histogram", frozenset()),

@@ -25,10 +25,14 @@ class ExposedMetric:
 
 
 def exposed_metrics(expositions: Iterable[str]) -> set[ExposedMetric]:
-    """Every metric family seen in the expositions (bucket's `le` left out of the labels)."""
+    """Every metric family with samples in the expositions (bucket's `le` left out of the
+    labels). A labelled family no code path has touched yet shows only its HELP and TYPE
+    lines, which say nothing of its labels: it is left out."""
     seen: set[ExposedMetric] = set()
     for text in expositions:
         for family in text_string_to_metric_families(text):
+            if not family.samples:
+                continue
             names = {name for sample in family.samples for name in sample.labels} - {"le"}
             seen.add(ExposedMetric(family.name, family.type, frozenset(names)))
     return seen
