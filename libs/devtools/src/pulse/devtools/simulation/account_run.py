@@ -53,7 +53,7 @@ class AccountRun:
         reach = 0.5 if persona is Persona.OUTAGE_HIT else INCIDENT_REACH
         felt = [incident for incident in platform if r.random() < reach]
         if persona is Persona.OUTAGE_HIT:  # its own string of incidents once its story turns
-            onset = state.profile.onset_day
+            onset = max(0, state.profile.onset_day)
             for n in range(r.randint(2, 4)):
                 incident_id = f"inc-{state.profile.account_id}-{n + 1}"
                 felt.append(account_incident(r, incident_id, onset + r.randrange(60)))
@@ -81,7 +81,7 @@ class AccountRun:
         record = emit_usage(state, day, on, behaviour)
         state.days.append(record)
         emit_metrics(state, on, record)
-        if day == profile.onset_day:
+        if day == max(0, profile.onset_day):  # a turn before day 0 is told on day 0
             emit_persona_turn(state, day, on)
         felt = self.incidents.get(day, [])
         for incident in felt:

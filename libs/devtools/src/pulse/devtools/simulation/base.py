@@ -58,7 +58,7 @@ class AccountProfile:
     seats: int
     renewal_date: date
     persona: Persona
-    onset_day: int  # the day the persona's turn begins
+    onset_day: int  # the day the persona's turn begins (negative: before day 0)
     ramp_days: int  # how long the turn takes
     features: tuple[str, ...]  # what the account uses when all is well, most used first
     daily_active_share: float  # of seats, on a weekday, when all is well
@@ -136,9 +136,9 @@ def _turn(r: random.Random, persona: Persona, renewal_day: int, days: int) -> tu
     """When the persona's story turns and how long the turn takes (days)."""
     if persona is Persona.HEALTHY_GROWING:
         return 0, max(30, days)
-    # Troubles start months before the renewal they threaten (never before day 0).
-    onset = max(0, renewal_day - r.randint(45, 200))
-    return onset, r.randint(30, 120)
+    # Troubles start months before the renewal they threaten: for an early renewal, before
+    # the simulation does (a negative onset), so the account is already on its way down.
+    return renewal_day - r.randint(45, 200), r.randint(30, 120)
 
 
 def _features(r: random.Random, segment: str) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-SEGMENT_BASE_LOGIT = {"high_touch": -3.9, "low_touch": -3.5, "tech_touch": -3.1}
+SEGMENT_BASE_LOGIT = {"high_touch": -4.5, "low_touch": -4.1, "tech_touch": -3.7}
 REASONS = {
     "adoption": "usage never took hold across the team",
     "product_fit": "the product no longer fits how they work",
@@ -52,7 +52,7 @@ def risk_drivers(path: PathSummary) -> dict[str, float]:
     """Each reason category's share of the churn log-odds (≥ 0)."""
     overdue = path.max_days_overdue_90d
     return {
-        "adoption": 3.2 * max(0.0, 1 - path.usage_ratio) + 1.2 * max(0.0, 1 - path.breadth_ratio),
+        "adoption": 3.6 * max(0.0, 1 - path.usage_ratio) + 1.2 * max(0.0, 1 - path.breadth_ratio),
         "support": 0.3 * min(path.urgent_tickets_90d, 8)
         + 0.05 * min(path.tickets_90d, 20)
         + 0.4 * min(path.outages_90d, 4),

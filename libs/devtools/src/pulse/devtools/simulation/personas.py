@@ -25,13 +25,13 @@ class Persona(StrEnum):
 
 #: How common each persona is: most accounts are unremarkable.
 PERSONA_WEIGHTS: dict[Persona, int] = {
-    Persona.STEADY: 34,
+    Persona.STEADY: 40,
     Persona.HEALTHY_GROWING: 20,
-    Persona.SLOWLY_DISENGAGING: 15,
-    Persona.SUPPORT_HEAVY: 9,
-    Persona.BILLING_TROUBLE: 7,
-    Persona.SPONSOR_LOSS: 6,
-    Persona.OUTAGE_HIT: 5,
+    Persona.SLOWLY_DISENGAGING: 13,
+    Persona.SUPPORT_HEAVY: 8,
+    Persona.BILLING_TROUBLE: 6,
+    Persona.SPONSOR_LOSS: 5,
+    Persona.OUTAGE_HIT: 4,
     Persona.MERGER_ACQUISITION: 4,
 }
 
