@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -12,13 +13,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import uvicorn
 
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
+from pulse.devtools.embedded import free_port
 from pulse.devtools.ingest_sender import IngestError, IngestSender, RetryPolicy
-from pulse.devtools.simulate_command import write_truth
+from pulse.devtools.simulate_command import add_simulate_parser, run_simulate_command, write_truth
 from pulse.devtools.simulation import Simulation, SimulationConfig
 from pulse.devtools.simulation_runner import run_simulation
 from pulse.devtools.testing.kafka import read_topics
@@ -124,3 +127,59 @@ async def test_days_are_paced_to_the_speed(ingest: IngestFactory) -> None:
         )
     assert report.days == 4
     assert now[0] == pytest.approx(0.3)
+
+
+def simulate_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pulse")
+    add_simulate_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["simulate", *argv])
+
+
+async def test_the_command_sends_over_http_and_writes_the_truth(
+    pulse_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await asyncio.to_thread(
+        upgrade_to_head, pulse_settings, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR
+    )
+    await ensure_topics(pulse_settings, Topics(pulse_settings.topic_prefix).all)
+    port = free_port()
+    app = create_app(pulse_settings, IngestSettings())
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()  # raises why it stopped
+        await asyncio.sleep(0.05)
+    truth = tmp_path / "truth.jsonl"
+    argv = ("--accounts", "5", "--days", "3", "--speed", "max", "--seed", "4")
+    args = simulate_args(
+        *argv, "--ingest-url", f"http://127.0.0.1:{port}", "--api-key", INGEST_SECRET,
+        "--truth", str(truth),
+    )  # fmt: skip
+    try:
+        status = await asyncio.to_thread(run_simulate_command, args, pulse_settings)
+    finally:
+        server.should_exit = True
+        await serving
+    assert status == 0
+    assert len(truth.read_bytes().splitlines()) == 5
+    assert "events/s" in capsys.readouterr().err
+
+
+def test_the_command_refuses_days_past_tomorrow(
+    pulse_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    args = simulate_args(
+        "--start", tomorrow.isoformat(), "--days", "2", "--truth", str(tmp_path / "t")
+    )
+    assert run_simulate_command(args, pulse_settings) == 2
+    assert "24 h ahead" in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()
+
+
+def test_speed_takes_max_or_a_positive_number() -> None:
+    assert simulate_args("--speed", "max").speed is None
+    assert simulate_args("--speed", "90").speed == 90.0
+    with pytest.raises(SystemExit):
+        simulate_args("--speed", "0")
