@@ -58,18 +58,32 @@ async def run_simulation(
     started = clock()
     generated = 0
     report = RunReport(0, 0, 0, 0, 0, 0.0)
-    for day in simulation.days():
-        wait = started + day.day * pace - clock()
-        if wait > 0:
-            await sleep(wait)
-        generated += len(day.events)
-        await sender.send(day.events)
-        _check_nothing_rejected(sender)
-        tally = sender.tally
-        report = RunReport(
-            day.day + 1, generated, tally.accepted, tally.requests, tally.retries, clock() - started
-        )
-        on_day(day, report)
+    days = simulation.days()
+    # The next day is generated in a thread while this one is sent: ingest is the other
+    # process, so generating and sending overlap instead of taking turns.
+    upcoming = asyncio.ensure_future(asyncio.to_thread(next, days, None))
+    try:
+        while (day := await upcoming) is not None:
+            upcoming = asyncio.ensure_future(asyncio.to_thread(next, days, None))
+            wait = started + day.day * pace - clock()
+            if wait > 0:
+                await sleep(wait)
+            generated += len(day.events)
+            await sender.send(day.events)
+            _check_nothing_rejected(sender)
+            tally = sender.tally
+            report = RunReport(
+                day.day + 1,
+                generated,
+                tally.accepted,
+                tally.requests,
+                tally.retries,
+                clock() - started,
+            )
+            on_day(day, report)
+    finally:
+        if not upcoming.done():
+            await asyncio.wait([upcoming])  # a generator cannot be left running in a thread
     return report
 
 
