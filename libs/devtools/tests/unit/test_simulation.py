@@ -164,3 +164,20 @@ def test_troubled_accounts_churn_more_than_healthy_ones() -> None:
 def test_a_simulation_needs_accounts_and_days() -> None:
     with pytest.raises(ValueError, match="at least one account"):
         SimulationConfig(seed=1, accounts=0, days=10, start=START)
+
+
+def test_accounts_open_with_their_attributes_then_their_contract(large_run: LargeRun) -> None:
+    config, events, _ = large_run
+    by_account: dict[str, list[RawEvent]] = {}
+    for event in events:
+        by_account.setdefault(event["account_id"], []).append(event)
+    new_logos = 0
+    for own in by_account.values():
+        assert [e["type"] for e in own[:2]] == ["account.updated", "contract.changed"]
+        assert own[1]["data"]["change"] == "new"
+        signed = own[1]["data"]["effective_at"][:10]
+        if signed >= config.start.isoformat():  # a new logo: nothing before its signing day
+            new_logos += 1
+            assert own[0]["occurred_at"][:10] == signed
+    assert len(by_account) == config.accounts
+    assert new_logos > 0

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pulse.devtools.simulation.activity import emit_metrics, emit_outage, emit_support, emit_usage
 from pulse.devtools.simulation.base import AccountProfile, account_random
 from pulse.devtools.simulation.billing import emit_billing
-from pulse.devtools.simulation.contracts import emit_account_setup, emit_renewal
+from pulse.devtools.simulation.contracts import TERM_DAYS, emit_account_setup, emit_renewal
 from pulse.devtools.simulation.envelopes import EventLog, RawEvent
 from pulse.devtools.simulation.incidents import Incident, account_incident
 from pulse.devtools.simulation.personas import Persona, behaviour_on
@@ -16,7 +16,7 @@ from pulse.devtools.simulation.relationship import (
     emit_persona_turn,
     emit_relationship,
 )
-from pulse.devtools.simulation.state import AccountState, RecordedOutcome
+from pulse.devtools.simulation.state import AccountState, DayRecord, RecordedOutcome
 
 #: The chance that a platform incident reaches an account not of the outage-hit persona.
 INCIDENT_REACH = 0.015
@@ -46,6 +46,8 @@ class AccountRun:
             renewal_date=profile.renewal_date,
         )
         self.incidents = self._incidents_felt(incidents)
+        # A contract signed after day 0 is a new logo: the account appears on that day.
+        self.first_day = max(0, (profile.renewal_date - start).days - TERM_DAYS)
 
     def _incidents_felt(self, platform: tuple[Incident, ...]) -> dict[int, list[Incident]]:
         state, r = self.state, self.state.random
@@ -68,14 +70,18 @@ class AccountRun:
         return self.state.outcomes
 
     def day(self, day: int) -> list[RawEvent]:
-        """The account's events of simulated day `day` (none once it churned)."""
+        """The account's events of simulated day `day` (none before it signed, none once it
+        churned)."""
         state = self.state
         if state.churned:
+            return []
+        if day < self.first_day:
+            state.days.append(DayRecord())  # keeps `state.days` indexed by day
             return []
         on = self.start + timedelta(days=day)
         profile = state.profile
         behaviour = behaviour_on(profile.persona, day, profile.onset_day, profile.ramp_days)
-        if day == 0:
+        if day == self.first_day:
             emit_account_setup(state, on)
             emit_contacts_joined(state, on)
         record = emit_usage(state, day, on, behaviour)

@@ -18,7 +18,8 @@ TERM_DAYS = 365
 
 
 def emit_account_setup(state: AccountState, on: date) -> None:
-    """The account's attributes, then its current contract (signed a year before renewal)."""
+    """The account's attributes, then its current contract (signed a year before renewal:
+    before day 0, or on `on` for a new logo)."""
     profile = state.profile
     state.log.emit(
         "account.updated",
