@@ -162,7 +162,9 @@ async def test_the_command_sends_over_http_and_writes_the_truth(
         server.should_exit = True
         await serving
     assert status == 0
-    assert len(truth.read_bytes().splitlines()) == 5
+    lines = [orjson.loads(line) for line in truth.read_bytes().splitlines()]
+    assert len(lines) == 5
+    assert {line["currency"] for line in lines} == {"USD"}  # the default, for `make run`
     assert "events/s" in capsys.readouterr().err
 
 

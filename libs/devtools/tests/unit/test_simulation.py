@@ -181,3 +181,15 @@ def test_accounts_open_with_their_attributes_then_their_contract(large_run: Larg
             assert own[0]["occurred_at"][:10] == signed
     assert len(by_account) == config.accounts
     assert new_logos > 0
+
+
+def test_a_few_accounts_pay_in_other_currencies_unless_usd_only() -> None:
+    mixed = [generate_profile(2, n, START, 90) for n in range(200)]
+    usd = [generate_profile(2, n, START, 90, usd_only=True) for n in range(200)]
+    others = Counter(p.currency for p in mixed if p.currency != "USD")
+    assert 0 < sum(others.values()) < 50
+    assert len(others) >= 2
+    assert {p.currency for p in usd} == {"USD"}
+    assert [(p.segment, p.persona, p.seats) for p in usd] == [
+        (p.segment, p.persona, p.seats) for p in mixed
+    ]

@@ -53,9 +53,11 @@ def add_simulate_parser(commands: Any) -> None:
         "--truth", type=Path, default=DEFAULT_TRUTH, help=f"ground-truth JSONL ({DEFAULT_TRUTH})"
     )
     parser.add_argument(
-        "--usd-only",
-        action="store_true",
-        help="every account in USD (renewals needs a rates file for other currencies)",
+        "--currencies",
+        choices=("usd", "mixed"),
+        default="usd",
+        help="usd (default): every account in USD; mixed: some in EUR, GBP and JPY, which "
+        "renewals converts only with PULSE_RENEWALS_RATES_FILE (docs/simulation.md)",
     )
     parser.add_argument("--batch-size", type=_positive, default=1000, help="events a request")
 
@@ -91,7 +93,9 @@ def run_simulate_command(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    config = SimulationConfig(args.seed, args.accounts, args.days, start, usd_only=args.usd_only)
+    config = SimulationConfig(
+        args.seed, args.accounts, args.days, start, usd_only=args.currencies == "usd"
+    )
     url = args.ingest_url or f"http://{settings.host}:{settings.ingest_port}"
     return asyncio.run(_simulate(config, args, url))
 
