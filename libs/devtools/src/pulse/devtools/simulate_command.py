@@ -114,7 +114,7 @@ async def _simulate(config: SimulationConfig, args: argparse.Namespace, url: str
 
             def on_day(day: SimulatedDay, report: RunReport) -> None:
                 rate = f"{report.events_per_s:,.0f} events/s"
-                progress.update(task, completed=report.days, rate=rate)
+                progress.update(task, completed=report.days, description=str(day.date), rate=rate)
 
             try:
                 report = await run_simulation(

@@ -84,7 +84,7 @@ class AccountRun:
         if day == self.first_day:
             emit_account_setup(state, on)
             emit_contacts_joined(state, on)
-        record = emit_usage(state, day, on, behaviour)
+        record = emit_usage(state, on, behaviour)
         state.days.append(record)
         emit_metrics(state, on, record)
         if day == max(0, profile.onset_day):  # a turn before day 0 is told on day 0
@@ -95,7 +95,7 @@ class AccountRun:
         extra_tickets = sum(state.random.randint(0, TICKETS_AFTER_OUTAGE) for _ in felt)
         emit_support(state, day, on, behaviour, extra_tickets)
         emit_billing(state, day, on, behaviour)
-        emit_relationship(state, day, on, behaviour)
+        emit_relationship(state, on, behaviour)
         if on == state.renewal_date:
             emit_renewal(state, day, on)
         return state.log.take()

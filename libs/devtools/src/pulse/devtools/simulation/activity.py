@@ -18,7 +18,7 @@ CHANNELS = ("email", "web", "chat", "phone")
 RESOLUTION_DAYS = {"low": (2, 14), "normal": (1, 7), "high": (0, 3), "urgent": (0, 1)}
 
 
-def emit_usage(state: AccountState, day: int, on: date, behaviour: Behaviour) -> DayRecord:
+def emit_usage(state: AccountState, on: date, behaviour: Behaviour) -> DayRecord:
     """One `usage.activity` per active user (quantity: that user's actions of the day)."""
     profile, r = state.profile, state.random
     weekday_share = profile.daily_active_share * (1.0 if on.weekday() < 5 else WEEKEND_SHARE)

@@ -64,7 +64,7 @@ def emit_persona_turn(state: AccountState, day: int, on: date) -> None:
         state.corporate_event_day = day
 
 
-def emit_relationship(state: AccountState, day: int, on: date, behaviour: Behaviour) -> None:
+def emit_relationship(state: AccountState, on: date, behaviour: Behaviour) -> None:
     """Today's ordinary relationship events, each at its own small daily rate."""
     r, profile = state.random, state.profile
     if on.weekday() < 5 and r.random() < TOUCHPOINT_RATE[profile.segment] * behaviour.touchpoints:

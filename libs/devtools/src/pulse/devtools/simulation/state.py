@@ -19,6 +19,8 @@ QUARTER_DAYS = 90
 
 @dataclass(slots=True)
 class OpenTicket:
+    """A ticket not yet resolved: the day it will be, and the rating it will get."""
+
     ticket_id: str
     resolve_day: int
     csat: int | None
@@ -26,6 +28,8 @@ class OpenTicket:
 
 @dataclass(slots=True)
 class OpenInvoice:
+    """An invoice not yet paid."""
+
     invoice_id: str
     amount: Decimal
     due_day: int
