@@ -17,6 +17,7 @@ from pulse.devtools.demo.command import add_parser as add_demo_parser
 from pulse.devtools.demo.command import run_demo
 from pulse.devtools.devstack import DevStackSettings, run_dev
 from pulse.devtools.model_command import add_model_commands, run_model_command
+from pulse.devtools.simulate_command import add_simulate_parser, run_simulate_command
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     topics.add_argument("--create", action="store_true", help="create the missing ones first")
     add_model_commands(commands)
     add_dashboards_command(commands)
+    add_simulate_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "dashboards":
         raise SystemExit(run_dashboards(args))
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(run_dev(settings, dev, os.environ))
     if args.command == "model":
         raise SystemExit(run_model_command(args, settings))
+    if args.command == "simulate":
+        raise SystemExit(run_simulate_command(args, settings))
     topics_shown = show_topics(settings, create=args.create, create_command="pulse topics --create")
     raise SystemExit(asyncio.run(topics_shown))
 
