@@ -6,10 +6,10 @@ from typing import Any
 
 from pulse.devtools.demo.showing import (
     alert_lines,
-    at_risk_table,
     band_table,
     percent,
     retention_lines,
+    riskiest_renewals_table,
 )
 
 
@@ -61,35 +61,35 @@ def test_bands_are_counted_per_segment_with_totals() -> None:
     ]
 
 
-def test_only_at_risk_renewals_are_listed_biggest_first() -> None:
+def test_the_riskiest_renewals_come_first_then_the_biggest() -> None:
     renewals: list[dict[str, Any]] = [
         {
             "name": "Small",
             "category": "at_risk",
             "arr": "1000.00",
+            "probability": "0.5",
             "segment": "tech_touch",
             "renewal_date": "2027-01-02",
             "score": 30.2,
             "band": "red",
         },
-        {"name": "Safe", "category": "commit", "arr": "90000.00"},
+        {"name": "Safe", "category": "commit", "arr": "90000.00", "probability": "0.95"},
         {
             "name": "Big",
             "category": "at_risk",
             "arr": "250000.50",
+            "probability": "0.5",
             "segment": "low_touch",
             "renewal_date": "2027-02-01",
             "score": None,
-            "band": "yellow",
+            "band": "red",
         },
     ]
-    lines = at_risk_table(renewals, "USD", top=5)
+    lines = riskiest_renewals_table(renewals, "USD", top=2)
     assert [line.split()[0] for line in lines] == ["account", "Big", "Small"]
     assert "250,000 USD" in lines[1]
-    assert lines[1].rstrip().endswith("-  yellow")
-    assert at_risk_table(renewals[1:2], "USD", top=5) == [
-        "no renewal in the next 90 days is at risk"
-    ]
+    assert lines[1].split()[-5:] == ["-", "red", "at_risk", "50.0", "%"]
+    assert riskiest_renewals_table([], "USD", top=5) == ["no renewal in the next 90 days"]
 
 
 def test_retention_reads_the_cohort_figures() -> None:
@@ -98,16 +98,20 @@ def test_retention_reads_the_cohort_figures() -> None:
         "to": "2026-12-01",
         "currency": "USD",
         "total": {
-            "accounts": 10,
-            "starting_arr": "1000.00",
-            "nrr": 1.05,
-            "grr": 0.9,
-            "logo_churn_rate": 0.1,
-            "churned_accounts": 1,
+            "cohort": {
+                "accounts": 10,
+                "starting_arr": "1000.00",
+                "nrr": 1.05,
+                "grr": 0.9,
+                "logo_churn_rate": 0.1,
+                "churned_accounts": 1,
+            },
+            "churn_by_reason": [{"reason": "adoption", "accounts": 1, "arr": "50.00"}],
         },
     }
     assert retention_lines(body) == [
         "cohort: 10 accounts, 1,000 USD ARR on 2026-08-01; measured to 2026-12-01",
         "NRR 105.0 %   GRR 90.0 %   logo churn 10.0 % (1 accounts)",
+        "churned for adoption: 1 accounts, 50 USD",
     ]
     assert percent(None) == "-"

@@ -60,10 +60,14 @@ def band_table(accounts: Iterable[Mapping[str, Any]]) -> list[str]:
     return table(["segment", *BANDS, "total"], rows)
 
 
-def at_risk_table(renewals: Iterable[Mapping[str, Any]], currency: str, top: int) -> list[str]:
-    """The at-risk renewals with the most ARR, biggest first."""
-    risky = [r for r in renewals if r.get("category") == "at_risk"]
-    risky.sort(key=lambda r: float(r.get("arr") or 0), reverse=True)
+def riskiest_renewals_table(
+    renewals: Iterable[Mapping[str, Any]], currency: str, top: int
+) -> list[str]:
+    """The `top` renewals least likely to renew (biggest ARR first among equals), with the
+    forecast category and probability renewals gives them."""
+    ranked = sorted(
+        renewals, key=lambda r: (float(r.get("probability") or 0), -float(r.get("arr") or 0))
+    )
     rows = [
         [
             str(r.get("name") or r.get("account_id")),
@@ -72,12 +76,15 @@ def at_risk_table(renewals: Iterable[Mapping[str, Any]], currency: str, top: int
             r.get("renewal_date"),
             "-" if r.get("score") is None else f"{float(r['score']):.0f}",
             r.get("band"),
+            r.get("category"),
+            percent(r.get("probability")),
         ]
-        for r in risky[:top]
+        for r in ranked[:top]
     ]
     if not rows:
-        return ["no renewal in the next 90 days is at risk"]
-    return table(["account", "segment", "ARR", "renews", "score", "band"], rows)
+        return ["no renewal in the next 90 days"]
+    header = ["account", "segment", "ARR", "renews", "score", "band", "forecast", "renews %"]
+    return table(header, rows)
 
 
 def percent(value: object) -> str:
@@ -87,7 +94,7 @@ def percent(value: object) -> str:
 
 def retention_lines(body: Mapping[str, Any]) -> list[str]:
     """NRR, GRR and logo churn of `/v1/retention`'s cohort answer."""
-    total = body.get("total") or {}
+    total = (body.get("total") or {}).get("cohort") or {}
     currency = body.get("currency", "")
     starting = float(total.get("starting_arr") or 0)
     return [
@@ -96,6 +103,11 @@ def retention_lines(body: Mapping[str, Any]) -> list[str]:
         f"NRR {percent(total.get('nrr'))}   GRR {percent(total.get('grr'))}   "
         f"logo churn {percent(total.get('logo_churn_rate'))} "
         f"({total.get('churned_accounts', 0)} accounts)",
+        *(
+            f"churned for {reason.get('reason') or 'no reason given'}: "
+            f"{reason.get('accounts')} accounts, {float(reason.get('arr') or 0):,.0f} {currency}"
+            for reason in (body.get("total") or {}).get("churn_by_reason") or ()
+        ),
     ]
 
 

@@ -1,10 +1,11 @@
-"""The stack the demo talks to: the one `make run` already started, or its own `pulse dev`
-child, stopped (and drained) when the demo ends."""
+"""The demo's own stack: `pulse dev` as a child process on a fresh data folder and the
+simulated clock, stopped (after draining) when the demo ends."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,13 +20,13 @@ from pulse.common.topics import Topics
 from pulse.devtools.devstack import DevStackSettings
 from pulse.devtools.devstack.backlog import Backlog
 from pulse.devtools.devstack.processes import is_ready
-from pulse.devtools.embedded import EmbeddedPostgres
+from pulse.devtools.embedded import EmbeddedPostgres, port_is_free
 
 STOP_TIMEOUT_S = 90.0
 
 
 class DemoStackError(Exception):
-    """The stack did not come up; the message says why and where its log is."""
+    """The stack cannot start; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,6 @@ class Stack:
     bootstrap_servers: str
     database_url: str
     topics: Topics
-    started_here: bool
 
     async def events_left(self) -> int:
         """Accepted events the consumers have yet to consume."""
@@ -64,25 +64,35 @@ def demo_stack(
     dev: DevStackSettings,
     environ: Mapping[str, str],
     log_path: Path,
-    start_timeout_s: float,
 ) -> Iterator[Stack]:
-    """The running stack, started as a `pulse dev` child when nothing answers yet."""
+    """Start `pulse dev` with `environ` (its data folder wiped first) and yield once every
+    service answers /readyz."""
+    if environ.get("PULSE_KAFKA_BOOTSTRAP_SERVERS") or environ.get("PULSE_DATABASE_URL"):
+        raise DemoStackError(
+            "the demo starts its own broker and PostgreSQL on a simulated clock; "
+            "unset PULSE_KAFKA_BOOTSTRAP_SERVERS and PULSE_DATABASE_URL"
+        )
     urls: dict[str, str] = {
         name: f"http://{settings.host}:{settings.port_of(name)}" for name in SERVICE_NAMES
     }
-    embedded_database = EmbeddedPostgres(dev.postgres_data_dir, port=dev.postgres_port)
+    taken = [
+        name for name in SERVICE_NAMES if not port_is_free(settings.host, settings.port_of(name))
+    ]
+    if taken:
+        raise DemoStackError(
+            f"{', '.join(taken)} port(s) taken: stop `make run` first (the demo runs its own "
+            "stack, on a simulated clock)"
+        )
+    shutil.rmtree(dev.dir, ignore_errors=True)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     stack = Stack(
         urls=urls,
-        bootstrap_servers=environ.get("PULSE_KAFKA_BOOTSTRAP_SERVERS")
-        or f"127.0.0.1:{dev.kafka_port}",
-        database_url=environ.get("PULSE_DATABASE_URL") or embedded_database.url(dev.database),
+        bootstrap_servers=f"127.0.0.1:{dev.kafka_port}",
+        database_url=EmbeddedPostgres(dev.postgres_data_dir, port=dev.postgres_port).url(
+            dev.database
+        ),
         topics=Topics(settings.topic_prefix),
-        started_here=not all(is_ready(f"{url}/readyz") for url in urls.values()),
     )
-    if not stack.started_here:
-        yield stack
-        return
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "pulse.devtools.cli", "dev"],
@@ -91,7 +101,7 @@ def demo_stack(
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_ready(child, urls, log_path, start_timeout_s)
+            _wait_until_ready(child, urls, log_path, dev.start_timeout_s)
             yield stack
         finally:
             _stop(child)
