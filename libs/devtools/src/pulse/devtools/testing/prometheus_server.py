@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import yaml
 
+from pulse.devtools.testing.services import stop_process, wait_until_answering
+
 
 class PromQLError(RuntimeError):
     """Prometheus refused a query (a syntax error, an unknown function, ...)."""
@@ -54,25 +56,10 @@ def running_prometheus(
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + timeout_s
-            while not _ready(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Prometheus did not become ready; see {log_path}")
-                time.sleep(0.1)
+            wait_until_answering("Prometheus", f"{url}/-/ready", process, log_path, deadline)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+            stop_process(process)
 
 
 def instant_query(url: str, expr: str) -> list[dict[str, Any]]:

@@ -46,7 +46,7 @@ def running_service(
             _wait_until_ready(name, url, process, log_path, time.monotonic() + timeout_s)
             yield url, process
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 @contextmanager
@@ -77,7 +77,7 @@ def running_services(
         yield urls
     finally:
         for process in processes.values():
-            _stop(process)
+            stop_process(process)
 
 
 def _environment(name: str, env: Mapping[str, str], port: int) -> dict[str, str]:
@@ -101,13 +101,21 @@ def _serve(name: str, environment: Mapping[str, str], log: IO[bytes]) -> subproc
 def _wait_until_ready(
     name: str, url: str, process: subprocess.Popen[bytes], log_path: Path, deadline: float
 ) -> None:
-    while not _ready(url):
+    wait_until_answering(name, f"{url}/readyz", process, log_path, deadline)
+
+
+def wait_until_answering(
+    name: str, probe: str, process: subprocess.Popen[bytes], log_path: Path, deadline: float
+) -> None:
+    """Poll `probe` until it answers 200; RuntimeError once `process` exits or at `deadline`."""
+    while not _answers_200(probe):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{name} did not become ready; see {log_path}")
         time.sleep(0.1)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
     process.terminate()
     try:
         process.wait(15)
@@ -116,8 +124,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _ready(url: str) -> bool:
+def _answers_200(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+        return httpx.get(url, timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
