@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 # A `_created` gauge beside every counter and histogram doubles the series Prometheus stores
 # and nothing here reads them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 HTTP_REQUEST_DURATION = Histogram(
     "pulse_http_request_duration_seconds",
