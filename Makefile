@@ -1,5 +1,6 @@
-# Pulse: `make run` starts the whole stack, `make test` runs every test.
-# Both install what is missing first: uv (from PyPI, into .tools/ when not on PATH),
+# Pulse: `make run` starts the whole stack, `make test` runs every test but the long fault
+# runs, which `make faults` runs at full strength.
+# They install what is missing first: uv (from PyPI, into .tools/ when not on PATH),
 # then the locked workspace (uv sync --frozen).
 
 SHELL := /bin/bash
@@ -9,7 +10,7 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
 SYNC_STAMP := .venv/.pulse-synced
 
-.PHONY: help install run demo test lint fmt bench clean dashboards
+.PHONY: help install run demo test faults lint fmt bench clean dashboards
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,8 +34,11 @@ run: $(SYNC_STAMP) ## start broker, PostgreSQL and all four services (Ctrl-C sto
 demo: $(SYNC_STAMP) ## start the stack (or use a running one) and watch a simulated customer base go through it
 	exec .venv/bin/pulse demo
 
-test: $(SYNC_STAMP) ## run every package's tests against a real broker and PostgreSQL
-	.venv/bin/pytest
+test: $(SYNC_STAMP) ## run every package's tests against a real broker and PostgreSQL (quick fault forms)
+	.venv/bin/pytest -m "not faults"
+
+faults: $(SYNC_STAMP) ## run the long kill -9, restart and crash-loop tests at full strength
+	.venv/bin/pytest -m faults
 
 lint: $(SYNC_STAMP) ## ruff (lint and format check) and mypy --strict
 	.venv/bin/ruff check .

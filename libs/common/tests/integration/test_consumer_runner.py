@@ -1,5 +1,6 @@
 """The consumer runner on the real broker and Postgres: keyed partitioning, dead letters,
-and effectively-once state across kill -9."""
+and effectively-once state across kill -9 (three kills under `make faults`, one in
+`make test`)."""
 
 from __future__ import annotations
 
@@ -249,16 +250,24 @@ async def test_a_consumer_killed_after_writing_state_before_commit_resumes_witho
     assert stop(survivor) == 0
 
 
+@pytest.mark.parametrize(
+    "kill_after_s",
+    [
+        pytest.param((2.0,), id="quick"),
+        pytest.param((1.5, 2.0, 2.5), id="full", marks=pytest.mark.faults),
+    ],
+)
 async def test_kill_9_at_any_moment_neither_loses_nor_double_counts(
     producer: PulseProducer,
     topic: str,
     counting_db: AsyncEngine,
     start_consumer: Callable[..., subprocess.Popen[bytes]],
+    kill_after_s: tuple[float, ...],
 ) -> None:
     messages, expected = stream_with_duplicates()
     await produce(producer, topic, messages)
 
-    for delay in (1.5, 2.0, 2.5):
+    for delay in kill_after_s:  # a consumer killed that long after it was started
         child = start_consumer()
         await asyncio.sleep(delay)
         child.kill()

@@ -2,7 +2,10 @@
 single uninterrupted run: none lost, none doubled, every event id delivered twice, and
 each alert's `alert.opened` webhook received under one `webhook-id`. Real broker, real
 PostgreSQL, real `python -m pulse.alerts` children, a real HTTP receiver verifying every
-signature; the expected alerts follow from the events by hand."""
+signature; the expected alerts follow from the events by hand.
+
+`make test` runs the quick form (one kill, fewer accounts); `make faults` the full one.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import signal
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,7 +43,6 @@ from .webhooks.webhook_endpoint import Received, WebhookReceiver
 pytestmark = pytest.mark.integration
 
 GROUP_ID = "pulse-alerts"  # pulse.alerts.background.GROUP_ID
-ACCOUNTS = 160
 #: Failure timeouts only: nothing asserts how long anything took.
 START_TIMEOUT_S = 90.0
 PROGRESS_TIMEOUT_S = 150.0
@@ -56,6 +59,22 @@ CHILD_SETTINGS = {
     # A delivery cut short by a kill waits for its lease (twice this, plus 10 s).
     "PULSE_WEBHOOK_ATTEMPT_TIMEOUT_S": "2",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """How hard a run hits: kills at these fractions of the stream, over this many accounts."""
+
+    kill_at: tuple[float, ...]
+    accounts: int
+
+
+QUICK = Strength(kill_at=(0.5,), accounts=60)
+FULL = Strength(kill_at=(0.15, 0.45, 0.75), accounts=160)
+STRENGTHS = [
+    pytest.param(QUICK, id="quick"),
+    pytest.param(FULL, id="full", marks=pytest.mark.faults),
+]
 
 
 @pytest.fixture
@@ -84,11 +103,13 @@ def _event(kind: str, account: str, event_id: str, at: datetime, **data: Any) ->
     return validate_event({**raw, "data": data})
 
 
-def make_stream(rng: random.Random, now: datetime) -> tuple[list[Event], set[tuple[Any, ...]]]:
-    """Events of ACCOUNTS accounts, and the alerts they must leave: (account, rule, id, count)."""
+def make_stream(
+    rng: random.Random, now: datetime, accounts: int
+) -> tuple[list[Event], set[tuple[Any, ...]]]:
+    """Events of `accounts` accounts, and the alerts they must leave: (account, rule, id, count)."""
     events: list[Event] = []
     expected: set[tuple[Any, ...]] = set()
-    for n in range(ACCOUNTS):
+    for n in range(accounts):
         account = f"acct-{n:03d}"
         phones = 0
         for t in range(rng.randint(0, 6)):
@@ -127,13 +148,14 @@ def make_stream(rng: random.Random, now: datetime) -> tuple[list[Event], set[tup
     return events, expected
 
 
+@pytest.mark.parametrize("strength", STRENGTHS)
 async def test_kill_9_mid_stream_again_and_again_leaves_each_alert_once(
-    recovery_settings: Settings, alerts_db: AsyncEngine, tmp_path: Path
+    recovery_settings: Settings, alerts_db: AsyncEngine, tmp_path: Path, strength: Strength
 ) -> None:
     settings = recovery_settings
     topics = Topics(settings.topic_prefix)
     rng = random.Random(20261203)
-    events, expected = make_stream(rng, datetime.now(UTC))
+    events, expected = make_stream(rng, datetime.now(UTC), strength.accounts)
     messages = [
         OutgoingMessage(topics.for_event_type(e.type), e.account_id.encode(), event_to_json(e))
         for e in events
@@ -148,7 +170,7 @@ async def test_kill_9_mid_stream_again_and_again_leaves_each_alert_once(
     logs: list[Path] = []
     kills: list[int] = []
     try:
-        for target in (0.15, 0.45, 0.75):
+        for target in strength.kill_at:
             log = tmp_path / f"alerts-{len(logs)}.log"
             logs.append(log)
             port = free_port()

@@ -1,6 +1,9 @@
 """Health processes killed, stopped and scaled out mid-stream end with the scores of a
 single uninterrupted run: real broker, real PostgreSQL, real `python -m pulse.health`
-children. The expected scores come from the pure scoring domain, with no I/O."""
+children. The expected scores come from the pure scoring domain, with no I/O.
+
+`make test` runs the quick form of each (one kill, fewer accounts); `make faults` the full one.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +47,31 @@ from .recovery_stream import Stream, make_events, to_message
 pytestmark = pytest.mark.integration
 
 
+@dataclass(frozen=True, slots=True)
+class KillRun:
+    """How hard the kill -9 run hits: kills at these fractions of the stream, over
+    `accounts` accounts of `events_each` events."""
+
+    kill_at: tuple[float, ...]
+    accounts: int
+    events_each: int
+
+
+KILL_RUNS = [
+    pytest.param(KillRun(kill_at=(0.5,), accounts=60, events_each=50), id="quick"),
+    pytest.param(
+        KillRun(kill_at=(0.15, 0.45, 0.75), accounts=200, events_each=100),
+        id="full",
+        marks=pytest.mark.faults,
+    ),
+]
+#: Accounts of the scale-out run (60 events each).
+SHARED_ACCOUNTS = [
+    pytest.param(40, id="quick"),
+    pytest.param(120, id="full", marks=pytest.mark.faults),
+]
+
+
 @pytest.fixture
 def recovery_settings(
     pulse_postgres_server_url: str, pulse_kafka_bootstrap: str, topic_prefix: str
@@ -65,14 +94,15 @@ async def health_db(recovery_settings: Settings) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.mark.parametrize("run", KILL_RUNS)
 async def test_kill_9_mid_stream_again_and_again_gives_the_scores_of_one_clean_run(
-    recovery_settings: Settings, health_db: AsyncEngine, tmp_path: Path
+    recovery_settings: Settings, health_db: AsyncEngine, tmp_path: Path, run: KillRun
 ) -> None:
     settings = recovery_settings
     topics = Topics(settings.topic_prefix)
     rng = random.Random(20261123)
-    accounts = [f"acct-{n:03d}" for n in range(200)]
-    events = make_events(rng, accounts, 100, datetime.now(UTC))
+    accounts = [f"acct-{n:03d}" for n in range(run.accounts)]
+    events = make_events(rng, accounts, run.events_each, datetime.now(UTC))
     messages = [to_message(topics, e) for e in events] * 2  # every event id twice
     rng.shuffle(messages)
     stream = Stream(events, messages)
@@ -84,7 +114,7 @@ async def test_kill_9_mid_stream_again_and_again_gives_the_scores_of_one_clean_r
     env = health_env(settings)
     logs: list[Path] = []
     kills: list[int] = []
-    for target in (0.15, 0.45, 0.75):
+    for target in run.kill_at:
         log = tmp_path / f"health-{len(logs)}.log"
         logs.append(log)
         with running_service("health", env, free_port(), log, START_TIMEOUT_S) as (_, process):
@@ -102,7 +132,7 @@ async def test_kill_9_mid_stream_again_and_again_gives_the_scores_of_one_clean_r
         done = sum((await committed(health_db, settings.topic_prefix)).values())
         assert done < total, f"health finished before the kill at {target:.0%}; see {log}"
         kills.append(done)
-    assert kills == sorted(set(kills)), kills  # three different progress points
+    assert kills == sorted(set(kills)), kills  # a different progress point each time
     print(f"killed at {kills} of {total} messages committed")
 
     log = tmp_path / f"health-{len(logs)}.log"
@@ -121,13 +151,18 @@ async def test_kill_9_mid_stream_again_and_again_gives_the_scores_of_one_clean_r
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
+@pytest.mark.parametrize("shared_accounts", SHARED_ACCOUNTS)
 async def test_a_second_process_shares_the_load_and_its_partitions_move_to_the_survivor(
-    recovery_settings: Settings, health_db: AsyncEngine, tmp_path: Path, stop_signal: int
+    recovery_settings: Settings,
+    health_db: AsyncEngine,
+    tmp_path: Path,
+    stop_signal: int,
+    shared_accounts: int,
 ) -> None:
     settings = recovery_settings.model_copy(update={"topic_partitions": 6})
     topics = Topics(settings.topic_prefix)
     rng = random.Random(20261124)
-    accounts = [f"acct-{n:03d}" for n in range(120)]
+    accounts = [f"acct-{n:03d}" for n in range(shared_accounts)]
     events = make_events(rng, accounts, 60, datetime.now(UTC))
     # Every account has events in both halves; each event is sent twice, and half of the
     # first half's repeats come only in the second half (after their first owner stopped).

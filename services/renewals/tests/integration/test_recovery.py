@@ -1,8 +1,10 @@
-"""Renewals processes killed mid-stream (kill -9, three times) end with the figures of a
-single uninterrupted run: the retention movements, the forecast totals and one
-`renewal.at_risk` id per account entering at risk. Real broker, real PostgreSQL, real
-`python -m pulse.renewals` children; every message is sent twice and each account's
+"""Renewals processes killed mid-stream (kill -9, three times at full strength) end with
+the figures of a single uninterrupted run: the retention movements, the forecast totals
+and one `renewal.at_risk` id per account entering at risk. Real broker, real PostgreSQL,
+real `python -m pulse.renewals` children; every message is sent twice and each account's
 contract changes arrive newest first. The expected figures follow from the stream by hand.
+
+`make test` runs the quick form (one kill, fewer accounts); `make faults` the full one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import random
 import signal
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,6 @@ from pulse.devtools.testing.services import running_service, settings_env
 pytestmark = pytest.mark.integration
 
 GROUP_ID = "pulse-renewals"  # pulse.renewals.background.GROUP_ID
-ACCOUNTS = 200
 #: Failure timeouts only: nothing asserts how long anything took.
 START_TIMEOUT_S = 90.0
 PROGRESS_TIMEOUT_S = 150.0
@@ -49,6 +51,22 @@ CHILD_SETTINGS = {
     "PULSE_RENEWALS_TICK_S": "0.5",
 }
 PERIOD = {"from": "2026-01-01", "to": "2027-01-01"}
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """How hard a run hits: kills at these fractions of the stream, over this many accounts."""
+
+    kill_at: tuple[float, ...]
+    accounts: int
+
+
+QUICK = Strength(kill_at=(0.5,), accounts=60)
+FULL = Strength(kill_at=(0.15, 0.45, 0.75), accounts=200)
+STRENGTHS = [
+    pytest.param(QUICK, id="quick"),
+    pytest.param(FULL, id="full", marks=pytest.mark.faults),
+]
 
 
 @pytest.fixture
@@ -64,13 +82,13 @@ def first_arr(n: int) -> int:
     return 1000 * (1 + n % 5)
 
 
-def make_stream(topics: Topics, today: date) -> list[OutgoingMessage]:
+def make_stream(topics: Topics, today: date, accounts: int) -> list[OutgoingMessage]:
     """Per account: its profile, then its contract changes newest first, then one score;
     all of it twice. n % 3 == 0 expands by 500 on 2026-03-01, n % 3 == 1 churns on
     2026-05-01; n % 4 == 0 is red (at risk: every renewal is 0-99 days away)."""
     now = datetime.now(UTC)
     messages: list[OutgoingMessage] = []
-    for n in range(ACCOUNTS):
+    for n in range(accounts):
         account = f"acct-{n:03d}"
         events = [
             _event(
@@ -106,16 +124,16 @@ def make_stream(topics: Topics, today: date) -> list[OutgoingMessage]:
     return messages + messages
 
 
-def expected_figures() -> dict[str, Any]:
-    """The retention lines and the 90-day forecast the stream must leave."""
-    starting = sum(first_arr(n) for n in range(ACCOUNTS))
-    expansion = 500 * len([n for n in range(ACCOUNTS) if n % 3 == 0])
-    churn = sum(first_arr(n) for n in range(ACCOUNTS) if n % 3 == 1)
+def expected_figures(accounts: int) -> dict[str, Any]:
+    """The retention lines and the 90-day forecast the stream of `accounts` must leave."""
+    starting = sum(first_arr(n) for n in range(accounts))
+    expansion = 500 * len([n for n in range(accounts) if n % 3 == 0])
+    churn = sum(first_arr(n) for n in range(accounts) if n % 3 == 1)
 
     def arr_now(n: int) -> int:
         return {0: first_arr(n) + 500, 1: 0, 2: first_arr(n)}[n % 3]
 
-    renewing = [n for n in range(ACCOUNTS) if n % 100 <= 90]
+    renewing = [n for n in range(accounts) if n % 100 <= 90]
     return {
         "starting": starting,
         "expansion": expansion,
@@ -124,7 +142,7 @@ def expected_figures() -> dict[str, Any]:
         "renewals": len(renewing),
         "arr": sum(arr_now(n) for n in renewing),
         "arr_at_risk": sum(arr_now(n) for n in renewing if n % 4 == 0),
-        "at_risk_accounts": {f"acct-{n:03d}" for n in range(ACCOUNTS) if n % 4 == 0},
+        "at_risk_accounts": {f"acct-{n:03d}" for n in range(accounts) if n % 4 == 0},
     }
 
 
@@ -145,13 +163,14 @@ def _contract(account: str, suffix: str, change: str, arr: int, day: str) -> Any
     )
 
 
+@pytest.mark.parametrize("strength", STRENGTHS)
 async def test_kill_9_mid_stream_changes_no_figure(
-    own_database: Settings, renewals_db: AsyncEngine, tmp_path: Path
+    own_database: Settings, renewals_db: AsyncEngine, tmp_path: Path, strength: Strength
 ) -> None:
     settings = own_database
     topics = Topics(settings.topic_prefix)
     rng = random.Random(20261203)
-    messages = make_stream(topics, datetime.now(UTC).date())
+    messages = make_stream(topics, datetime.now(UTC).date(), strength.accounts)
     total = sum(end_offsets(messages, settings.topic_partitions).values())
     await ensure_topics(settings, topics.all)
     await produce(settings, messages)
@@ -159,7 +178,7 @@ async def test_kill_9_mid_stream_changes_no_figure(
     env = settings_env(settings, **CHILD_SETTINGS)
     logs: list[Path] = []
     kills: list[int] = []
-    for target in (0.15, 0.45, 0.75):
+    for target in strength.kill_at:
         log = tmp_path / f"renewals-{len(logs)}.log"
         logs.append(log)
         with running_service("renewals", env, free_port(), log, START_TIMEOUT_S) as (_, process):
@@ -192,10 +211,12 @@ async def test_kill_9_mid_stream_changes_no_figure(
             ).json()
             forecast = (await client.get("/v1/forecast")).json()
         records = await read_topics(
-            settings.kafka_bootstrap_servers, [topics.renewals_at_risk], at_least=ACCOUNTS // 4
+            settings.kafka_bootstrap_servers,
+            [topics.renewals_at_risk],
+            at_least=strength.accounts // 4,
         )
 
-    expected = expected_figures()
+    expected = expected_figures(strength.accounts)
     movements = retention["total"]["period"]
     for line in ("starting", "expansion", "churn", "ending"):
         assert movements[line] == f"{expected[line]}.00", (line, movements, kills, logs)
