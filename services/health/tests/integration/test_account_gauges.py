@@ -85,8 +85,9 @@ async def test_gauges_count_the_scores_after_events_and_after_a_restart(
         bodies.append(await stack.score("noisy", has_open_urgent(6)))
         by_band = Counter((b["band"], b["segment"]) for b in bodies)
         assert by_band[bodies[0]["band"], "high_touch"] == 2
-        # All seats active: green; the profile alone, and six urgent tickets, yellow.
-        assert [b["band"] for b in bodies] == ["green", "green", "yellow", "yellow"], bodies
+        # Whatever bands the default model gives, they must differ, so that a gauge mixing
+        # bands up could not match (the profile alone and six urgent tickets score lower).
+        assert len({b["band"] for b in bodies}) >= 2, bodies
         by_decile = Counter(decile_of(b["score"]) for b in bodies)
         samples = await settled(stack, dict(by_band))
         assert deciles_gauge(samples) == dict(by_decile)
