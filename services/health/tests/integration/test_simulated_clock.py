@@ -60,8 +60,11 @@ async def wait_for(clock: Clock, moment: datetime) -> datetime:
     return clock()
 
 
-async def urgent_tickets(health: httpx.AsyncClient, account: str, count: int) -> dict[str, Any]:
-    """The account's health once it counts `count` open urgent tickets (fails after 60 s)."""
+async def urgent_tickets(
+    health: httpx.AsyncClient, account: str, count: int | None
+) -> dict[str, Any]:
+    """The account's health once it counts `count` open urgent tickets (None: before its
+    first ticket, when the measure is absent; fails after 60 s)."""
     body: dict[str, Any] = {}
     for _ in range(600):
         response = await health.get(f"/v1/accounts/{account}/health", headers=READ_KEY)
@@ -106,7 +109,7 @@ async def test_scores_and_history_land_at_simulated_times(pulse_settings: Settin
             "data": {"segment": "low_touch", "licensed_seats": 10},
         }
         assert (await ingest.post("/v1/events", json=[profile], headers=INGEST_KEY)).is_success
-        await urgent_tickets(health, "sim", 0)
+        await urgent_tickets(health, "sim", None)  # scored; no ticket source yet
         first = clock()
         sent: list[datetime] = []
         computed: list[datetime] = []
