@@ -7,6 +7,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3
 TOOLS := .tools
+# Test processes side by side, each with its own broker and PostgreSQL; a module's tests
+# stay in one process (its fixtures are per module). Most integration tests wait on
+# consumers, so two processes fit two cores.
+TEST_WORKERS ?= 2
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
 SYNC_STAMP := .venv/.pulse-synced
 
@@ -35,7 +39,7 @@ demo: $(SYNC_STAMP) ## start the stack (or use a running one) and watch a simula
 	exec .venv/bin/pulse demo
 
 test: $(SYNC_STAMP) ## run every package's tests against a real broker and PostgreSQL (quick fault forms)
-	.venv/bin/pytest -m "not faults"
+	.venv/bin/pytest -m "not faults" -n $(TEST_WORKERS) --dist loadfile
 
 faults: $(SYNC_STAMP) ## run the long kill -9, restart and crash-loop tests at full strength
 	.venv/bin/pytest -m faults

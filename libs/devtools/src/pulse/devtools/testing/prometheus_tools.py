@@ -10,6 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from pulse.devtools.testing.install_lock import installing
+
 #: The variable naming each binary, checked before PATH.
 OVERRIDES = {"prometheus": "PULSE_PROMETHEUS", "promtool": "PULSE_PROMTOOL"}
 
@@ -64,7 +66,10 @@ def prometheus_tool(name: str, unpacked: Path) -> str:
     """`name`'s path, unpacking Debian's package under `unpacked` first when it is missing."""
     found = find_prometheus_tool(name, unpacked)
     if found is None:
-        failure = unpack_debian_prometheus(unpacked)
+        with installing(unpacked.parent):
+            # Another process may have unpacked it while this one waited for the lock.
+            found = find_prometheus_tool(name, unpacked)
+            failure = "" if found else unpack_debian_prometheus(unpacked)
         found = find_prometheus_tool(name, unpacked)
         if found is None:
             raise PrometheusToolMissingError(f"{how_to_install(name)}\n{failure}".strip())

