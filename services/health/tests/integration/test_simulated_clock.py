@@ -55,9 +55,13 @@ async def simulated_stack(settings: Settings) -> AsyncIterator[tuple[httpx.Async
 
 async def wait_for(clock: Clock, moment: datetime) -> datetime:
     """Sleep until the simulated `clock` has passed `moment`; what it reads then."""
-    # A hundredth of a wall second past it: asyncio's timer and the wall clock may differ.
-    await asyncio.sleep(max((moment - clock()).total_seconds() / SPEED, 0.0) + 0.01)
-    return clock()
+    # asyncio's timer may wake a millisecond before the wall clock agrees: a simulated
+    # minute and more at this speed, so check and sleep again.
+    for _ in range(1000):
+        if (now := clock()) >= moment:
+            return now
+        await asyncio.sleep(max((moment - now).total_seconds() / SPEED, 0.001))
+    raise AssertionError(f"the simulated clock never reached {moment}")
 
 
 async def urgent_tickets(
