@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,10 +16,8 @@ from fastapi import FastAPI
 from pulse.alerts import app as alerts_app
 from pulse.alerts.config import AlertsSettings
 from pulse.alerts.delivery.config import WebhookSettings
-from pulse.common.db.migrations import upgrade_to_head
-from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.topics import Topics
+from pulse.devtools.testing.in_process import prepare, serving
 from pulse.devtools.testing.plugin import INGEST_KEY, READ_KEY
 from pulse.ingest import app as ingest_app
 from pulse.ingest.config import IngestSettings
@@ -34,22 +32,11 @@ async def simulated_stack(
     settings: Settings,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]]:
     """Alerts (no clock injected: the settings' clock) and ingest, in this process."""
-    for module in (alerts_app, ingest_app):
-        await asyncio.to_thread(
-            upgrade_to_head, settings, schema=module.SCHEMA, migrations_dir=module.MIGRATIONS_DIR
-        )
-    await ensure_topics(settings, Topics(settings.topic_prefix).all)
+    await prepare(settings, (alerts_app, ingest_app))
     alerts = alerts_app.create_app(settings, AlertsSettings(tick_s=0.2), None, WebhookSettings())
     ingest = ingest_app.create_app(settings, IngestSettings())
-    async with AsyncExitStack() as stack:
-        clients = []
-        for name, app in (("alerts", alerts), ("ingest", ingest)):
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
-            )
-            clients.append(await stack.enter_async_context(client))
-        yield alerts, clients[0], clients[1]
+    async with serving({"alerts": alerts, "ingest": ingest}) as clients:
+        yield alerts, clients["alerts"], clients["ingest"]
 
 
 async def test_alerts_open_at_simulated_time_and_webhooks_keep_real_time(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,10 +14,8 @@ import httpx
 import pytest
 
 from pulse.common.clock import Clock, CompressedClock, clock_from_settings
-from pulse.common.db.migrations import upgrade_to_head
-from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.topics import Topics
+from pulse.devtools.testing.in_process import prepare, serving
 from pulse.devtools.testing.plugin import INGEST_KEY, READ_KEY
 from pulse.health import app as health_app
 from pulse.health.config import HealthSettings
@@ -35,22 +33,11 @@ STEP = timedelta(days=3)
 @asynccontextmanager
 async def simulated_stack(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, ...]]:
     """Health (on `settings`' clock: no clock injected) and ingest, in this process."""
-    for module in (health_app, ingest_app):
-        await asyncio.to_thread(
-            upgrade_to_head, settings, schema=module.SCHEMA, migrations_dir=module.MIGRATIONS_DIR
-        )
-    await ensure_topics(settings, Topics(settings.topic_prefix).all)
+    await prepare(settings, (health_app, ingest_app))
     health = health_app.create_app(settings, HealthSettings(tick_s=0.2))
     ingest = ingest_app.create_app(settings, IngestSettings())
-    async with AsyncExitStack() as stack:
-        clients = []
-        for name, app in (("health", health), ("ingest", ingest)):
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
-            )
-            clients.append(await stack.enter_async_context(client))
-        yield tuple(clients)
+    async with serving({"health": health, "ingest": ingest}) as clients:
+        yield clients["health"], clients["ingest"]
 
 
 async def wait_for(clock: Clock, moment: datetime) -> datetime:
