@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,11 +17,9 @@ from fastapi import FastAPI
 from pulse.alerts import app as alerts_app
 from pulse.alerts.config import AlertsSettings
 from pulse.alerts.delivery.config import WebhookSettings
-from pulse.common.db.migrations import upgrade_to_head
-from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.topics import Topics
 from pulse.devtools.testing.clock import MovableClock
+from pulse.devtools.testing.in_process import prepare, serving
 from pulse.devtools.testing.plugin import ADMIN_KEY, INGEST_KEY
 from pulse.ingest import app as ingest_app
 from pulse.ingest.config import IngestSettings
@@ -85,29 +83,15 @@ def alerts_stack(pulse_settings: Settings) -> StackFactory:
     async def start(
         tick_s: float = 0.2, clock: MovableClock | None = None, **config: Any
     ) -> AsyncIterator[AlertsStack]:
-        for module in (alerts_app, ingest_app):
-            await asyncio.to_thread(
-                upgrade_to_head,
-                pulse_settings,
-                schema=module.SCHEMA,
-                migrations_dir=module.MIGRATIONS_DIR,
-            )
-        await ensure_topics(pulse_settings, Topics(pulse_settings.topic_prefix).all)
+        await prepare(pulse_settings, (alerts_app, ingest_app))
         clock = clock or MovableClock()
         webhooks = WebhookSettings(allow_private=True, poll_interval_s=0.2)
         alerts = alerts_app.create_app(
             pulse_settings, AlertsSettings(tick_s=tick_s, **config), clock, webhooks, clock
         )
         ingest = ingest_app.create_app(pulse_settings, IngestSettings())
-        async with AsyncExitStack() as stack:
-            clients = []
-            for name, app in (("alerts", alerts), ("ingest", ingest)):
-                await stack.enter_async_context(app.router.lifespan_context(app))
-                client = httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
-                )
-                clients.append(await stack.enter_async_context(client))
-            yield AlertsStack(clients[0], clients[1], clock, pulse_settings, alerts)
+        async with serving({"alerts": alerts, "ingest": ingest}) as clients:
+            yield AlertsStack(clients["alerts"], clients["ingest"], clock, pulse_settings, alerts)
 
     return start
 

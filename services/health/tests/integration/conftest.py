@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from pulse.common.db.engine import create_engine
-from pulse.common.db.migrations import upgrade_to_head
-from pulse.common.kafka.admin import ensure_topics
 from pulse.common.settings import Settings
-from pulse.common.topics import Topics
 from pulse.devtools.testing.clock import MovableClock
+from pulse.devtools.testing.in_process import prepare, serving
 from pulse.devtools.testing.plugin import READ_KEY
 from pulse.health import app as health_app
 from pulse.health.config import HealthSettings
@@ -72,27 +70,13 @@ def health_stack(pulse_settings: Settings) -> StackFactory:
 
     @asynccontextmanager
     async def start(tick_s: float = 0.2, **health_config: Any) -> AsyncIterator[HealthStack]:
-        for module in (health_app, ingest_app):
-            await asyncio.to_thread(
-                upgrade_to_head,
-                pulse_settings,
-                schema=module.SCHEMA,
-                migrations_dir=module.MIGRATIONS_DIR,
-            )
-        await ensure_topics(pulse_settings, Topics(pulse_settings.topic_prefix).all)
+        await prepare(pulse_settings, (health_app, ingest_app))
         clock = MovableClock()
         health = health_app.create_app(
             pulse_settings, HealthSettings(tick_s=tick_s, **health_config), clock=clock
         )
         ingest = ingest_app.create_app(pulse_settings, IngestSettings())
-        async with AsyncExitStack() as stack:
-            clients = []
-            for name, app in (("health", health), ("ingest", ingest)):
-                await stack.enter_async_context(app.router.lifespan_context(app))
-                client = httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
-                )
-                clients.append(await stack.enter_async_context(client))
-            yield HealthStack(clients[0], clients[1], clock, pulse_settings)
+        async with serving({"health": health, "ingest": ingest}) as clients:
+            yield HealthStack(clients["health"], clients["ingest"], clock, pulse_settings)
 
     return start
