@@ -229,8 +229,8 @@ async def _clear(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
         await session.execute(
             text(
-                "TRUNCATE account_states, account_changes, scores, score_history, outbox, "
-                "processed_events, consumer_offsets"
+                "TRUNCATE account_states, account_changes, archived_steps, scores, "
+                "score_history, outbox, processed_events, consumer_offsets"
             )
         )
 

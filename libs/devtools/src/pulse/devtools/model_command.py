@@ -1,5 +1,6 @@
-"""`pulse model validate` and `pulse model calibrate`: check the health model against the
-contract outcomes Pulse stores, and fit its group weights to them (see
+"""`pulse model validate`, `calibrate` and `backtest`: check the health model against the
+contract outcomes Pulse stores, fit its group weights to them, and replay history with a
+candidate model (see
 docs/model-validation.md). This module only sets up the arguments: the runs are in
 `model_run`, loaded when a `pulse model` command runs, because numpy, scikit-learn and
 matplotlib take seconds to import and every other `pulse` command would pay for them."""
@@ -19,7 +20,7 @@ _HORIZON = re.compile(r"^(\d{1,4})d$")
 
 
 def add_model_commands(commands: Any) -> None:
-    """Add `model validate` and `model calibrate` to the `pulse` sub-commands."""
+    """Add `model validate`, `calibrate` and `backtest` to the `pulse` sub-commands."""
     model = commands.add_parser("model", help="check the health model against outcomes")
     actions = model.add_subparsers(dest="model_command", required=True)
     check = actions.add_parser(
@@ -43,10 +44,21 @@ def add_model_commands(commands: Any) -> None:
     fit.add_argument("--out", type=Path, required=True, help="where to write the model YAML")
     fit.add_argument("--version", help="the new version string (default <old>+cal.<to>)")
     fit.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    trial = actions.add_parser(
+        "backtest",
+        help="re-score the archived history with a candidate model and compare",
+        description="Replay every account's archived events with the active model and "
+        "with --model, without touching live scores: check that the active model's replay "
+        "gives the stored scores, then compare bands, the alerts the score rules would have "
+        "opened, and both models' validation figures over outcomes dated --from to --to.",
+    )
+    trial.add_argument("--model", type=Path, required=True, help="the candidate model YAML")
+    _period_arguments(trial)
+    trial.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
 
 def run_model_command(args: argparse.Namespace, settings: Settings) -> int:
-    """Run `pulse model <validate|calibrate>`; the exit status."""
+    """Run `pulse model <validate|calibrate|backtest>`; the exit status."""
     if args.start > args.end:
         print(f"pulse model: --from {args.start} is after --to {args.end}", file=sys.stderr)
         return 2

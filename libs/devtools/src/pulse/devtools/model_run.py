@@ -1,6 +1,7 @@
 """The runs of `pulse model validate` and `pulse model calibrate` (arguments in
-`model_command`): read the outcomes and scores, print the figures, write the plot or the
-new model file. Both only read the database; calibrate never activates what it writes."""
+`model_command`; `backtest` runs in `pulse.devtools.backtest.run`): read the outcomes and
+scores, print the figures, write the plot or the new model file. Both only read the
+database; calibrate never activates what it writes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse.common.settings import Settings
+from pulse.devtools.backtest.run import run_backtest
 from pulse.devtools.model_check.dataset import UnreadableStore, load_dataset
 from pulse.devtools.model_check.model_file import calibrated_model_text, new_version
 from pulse.devtools.model_check.plot import write_plot
@@ -24,7 +26,8 @@ from pulse.health.scoring.model import load_model
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the `pulse model` command `args` names; the exit status."""
-    command = _validate if args.model_command == "validate" else _calibrate
+    commands = {"validate": _validate, "calibrate": _calibrate, "backtest": run_backtest}
+    command = commands[args.model_command]
     try:
         return asyncio.run(command(args, settings))
     except UnreadableStore as error:

@@ -12,7 +12,8 @@ Every transaction is read-only (`default_transaction_read_only`): this never wri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -60,18 +61,17 @@ class UnreadableStore(Exception):
     """The database cannot be reached, or holds no health or renewals tables."""
 
 
-async def load_dataset(settings: Settings, start: date, end: date, horizon: timedelta) -> Dataset:
-    """The observations of outcomes dated `start` to `end`, scores `horizon` before;
-    `UnreadableStore` saying why when the database cannot give them."""
+@asynccontextmanager
+async def read_only(settings: Settings) -> AsyncIterator[AsyncConnection]:
+    """A connection to Pulse's database whose transactions cannot write; `UnreadableStore`
+    saying why when it cannot be read."""
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
         connect_args={"server_settings": {"default_transaction_read_only": "on"}},
     )
     try:
         async with engine.connect() as connection:
-            outcomes = await _outcomes(connection, *period_bounds(start, end))
-            points = await _points(connection, outcomes, horizon)
-            model = await _active_model(connection)
+            yield connection
     except (DBAPIError, OSError) as error:
         raise UnreadableStore(
             f"cannot read health's and renewals' tables ({type(error).__name__}: "
@@ -80,6 +80,15 @@ async def load_dataset(settings: Settings, start: date, end: date, horizon: time
         ) from error
     finally:
         await engine.dispose()
+
+
+async def load_dataset(settings: Settings, start: date, end: date, horizon: timedelta) -> Dataset:
+    """The observations of outcomes dated `start` to `end`, scores `horizon` before;
+    `UnreadableStore` saying why when the database cannot give them."""
+    async with read_only(settings) as connection:
+        outcomes = await read_outcomes(connection, *period_bounds(start, end))
+        points = await _points(connection, outcomes, horizon)
+        model = await read_active_model(connection)
     observations = []
     versions = []
     for outcome in outcomes:
@@ -96,7 +105,10 @@ async def load_dataset(settings: Settings, start: date, end: date, horizon: time
     return Dataset(observations, versions, model)
 
 
-async def _outcomes(connection: AsyncConnection, start: datetime, end: datetime) -> list[Outcome]:
+async def read_outcomes(
+    connection: AsyncConnection, start: datetime, end: datetime
+) -> list[Outcome]:
+    """Each account's outcome effective in [start, end), by renewals' account books."""
     renewals = await connection.execution_options(schema_translate_map={None: RENEWALS_SCHEMA})
     rows = await renewals.execute(
         select(account_books.c.account_id, account_books.c.partition, account_books.c.state)
@@ -146,7 +158,8 @@ async def _points(
     return found
 
 
-async def _active_model(connection: AsyncConnection) -> str:
+async def read_active_model(connection: AsyncConnection) -> str:
+    """The text of health's active model (the shipped default when none is stored)."""
     health = await connection.execution_options(schema_translate_map={None: HEALTH_SCHEMA})
     body = await health.scalar(select(scoring_models.c.body).where(scoring_models.c.active))
     return str(body) if body is not None else default_model_text()

@@ -19,7 +19,7 @@ from pulse.common.kafka.outbox import add_to_outbox
 from pulse.common.kafka.producer import OutgoingMessage
 from pulse.health import metrics
 from pulse.health.keeping.cache import AccountCache, CachedAccount
-from pulse.health.storage import account_states, score_writes
+from pulse.health.storage import account_states, score_writes, step_archive
 
 #: Longest the keeper scores before stepping aside for HTTP requests. By time, not by
 #: count: how long an account takes varies widely with what it holds and the machine.
@@ -39,10 +39,11 @@ class ChunkWrites:
     scores: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+    archive: list[dict[str, Any]] = field(default_factory=list)
 
-    def add_snapshot(self, account: CachedAccount, state_json: bytes | None = None) -> None:
+    def add_snapshot(self, account: CachedAccount, state_json: bytes | None = None) -> bytes:
         """The account's `account_states` row (`state_json`: its state's JSON, when the
-        caller has it)."""
+        caller has it); the state's JSON."""
         if state_json is None:
             state_json = orjson.dumps(account.state.to_dict())
         self.snapshots.append(
@@ -52,6 +53,27 @@ class ChunkWrites:
                 account_states.snapshot_text(state_json, account.meta()),
                 account.next_due,
             )
+        )
+        return state_json
+
+    def archive_step(
+        self,
+        account: CachedAccount,
+        at: datetime,
+        inputs: bytes,
+        rescored: bool,
+        state_json: bytes | None = None,
+    ) -> None:
+        """The account's `archived_steps` row: `inputs` applied at `at`, re-scored after
+        them or not, and the state after the step when a snapshot was written."""
+        self.archive.append(
+            {
+                "account_id": account.account_id,
+                "at": at,
+                "inputs": inputs,
+                "rescored": rescored,
+                "state": None if state_json is None else state_json.decode(),
+            }
         )
 
     def add_change(
@@ -84,6 +106,7 @@ class ChunkWrites:
         await score_writes.save_scores(session, self.scores)
         await score_writes.add_history(session, self.history)
         await add_to_outbox(session, self.outbox)
+        await step_archive.add_steps(session, self.archive)
 
 
 #: Adds one account's rows to a chunk of writes.

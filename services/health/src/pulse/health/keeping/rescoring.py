@@ -112,15 +112,20 @@ def add_state(
 ) -> None:
     """Add the account's stored state to `writes`: a change holding `inputs` (applied at
     `at`, then pruned and re-scored if `rescored`), or a new snapshot once its changes
-    would replay too many steps."""
+    would replay too many steps; and the step to the archive, when it applied inputs or
+    wrote a snapshot (a time-driven re-score is the model's to repeat: see `replay`)."""
     steps = account.steps_since_snapshot
     steps = None if steps is None else steps + len(inputs) + rescored  # rescored: a prune
     kept = account.state.kept_items() // changes.KEPT_ITEMS_PER_STEP
+    applied = b"".join(inputs)
     if steps is None or steps > max(changes.SNAPSHOT_AFTER_STEPS, kept):
-        writes.add_snapshot(account)
+        state_json = writes.add_snapshot(account)
+        writes.archive_step(account, at, applied, rescored, state_json)
         account.steps_since_snapshot = 0
     else:
-        writes.add_change(account, at, b"".join(inputs), rescored)
+        writes.add_change(account, at, applied, rescored)
+        if applied:
+            writes.archive_step(account, at, applied, rescored)
         account.steps_since_snapshot = steps
 
 

@@ -66,6 +66,23 @@ account_changes = Table(
     Index("account_changes_partition", "partition"),
 )
 
+#: Every step the keeper took with inputs (and every snapshot it wrote), kept after the
+#: snapshot that makes `account_changes` drop them: what `pulse model backtest` replays
+#: (see `pulse.health.keeping.archive`). `state` is the state after the step, on the steps
+#: that wrote a snapshot: a replay can start there.
+archived_steps = Table(
+    "archived_steps",
+    metadata,
+    Column("seq", BigInteger, Identity(always=True), primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("inputs", LargeBinary, nullable=False),
+    Column("rescored", Boolean, nullable=False),
+    Column("state", JSON, nullable=True),
+    Index("archived_steps_account", "account_id", "seq"),
+    Index("archived_steps_at", "at"),
+)
+
 #: The current score of each account, as the API serves it.
 scores = Table(
     "scores",

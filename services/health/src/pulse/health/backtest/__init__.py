@@ -1,0 +1,1 @@
+"""Re-scoring archived history with any scoring model, without touching live scores."""

@@ -1,0 +1,135 @@
+"""One account's archived steps re-scored with a model, as the keeper would have scored
+them: pure, no I/O.
+
+The archive (`archived_steps`) holds every step that applied inputs, in order, and the
+state after the steps that wrote a snapshot. A replay starts from such a state and
+applies each later step's inputs at its moment, then prunes and scores, as the keeper
+did. Between events a score changes only at a UTC midnight (`AccountState.next_change_at`):
+the replay scores at each midnight the model says it can, where the keeper's ticker
+re-scored a little after it. Nothing arrives in between, so the score is the same, and
+the state too: pruning is by the day, and the next step applies its inputs at its own
+later moment either way. So the active model's replay gives, as of each moment health
+stored a score, that very score. A deferred re-score (see
+`pulse.health.keeping.deferral`) is replayed at the moment its inputs were applied: the
+same state, so the same score on the same day.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pulse.health.keeping.changes import apply_input, decode_inputs
+from pulse.health.scoring.model import ScoringModel
+from pulse.health.scoring.score import AccountScore, score_account
+from pulse.health.scoring.state import AccountState
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedStep:
+    """One archived step: `inputs` applied at `at` (see `pulse.health.keeping.changes`),
+    re-scored after them if `rescored`, and the state after it when the keeper wrote a
+    snapshot there."""
+
+    at: datetime
+    inputs: bytes
+    rescored: bool
+    state: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreChange:
+    """The account's score and band from `at` on (and its segment then)."""
+
+    at: datetime
+    score: float
+    band: str
+    segment: str
+
+
+@dataclass(slots=True)
+class Replay:
+    """What a replay scored: every change of score or band, and the full score as it
+    stood at each moment asked for (None before the first score)."""
+
+    changes: list[ScoreChange] = field(default_factory=list)
+    as_of: dict[datetime, AccountScore | None] = field(default_factory=dict)
+
+    def score_at(self, moment: datetime) -> ScoreChange | None:
+        """The score in force at `moment` (None before the first)."""
+        position = bisect_left(self.changes, moment, key=lambda c: c.at)
+        if position < len(self.changes) and self.changes[position].at == moment:
+            return self.changes[position]
+        return self.changes[position - 1] if position else None
+
+
+class UnreplayableSteps(ValueError):
+    """The steps do not start with a state to replay from."""
+
+
+def replay_account(
+    model: ScoringModel,
+    steps: Sequence[ArchivedStep],
+    end: datetime,
+    moments: Sequence[datetime] = (),
+) -> Replay:
+    """Re-score `steps` (the first carrying a state) with `model` up to `end` (excluded);
+    the full score as of each of `moments` too."""
+    if not steps or steps[0].state is None:
+        raise UnreplayableSteps("a replay starts at a step that carries the account's state")
+    run = _Run(model, AccountState.from_dict(steps[0].state), sorted(set(moments)))
+    if steps[0].rescored:
+        run.score(steps[0].at)
+    for step in steps[1:]:
+        if step.at >= end:
+            break
+        run.score_due_before(step.at)
+        for item in decode_inputs(step.inputs):
+            apply_input(run.state, item, step.at)
+        run.score(step.at)
+    run.score_due_before(end)
+    return run.finish()
+
+
+class _Run:
+    """A replay under way: the state, the latest full score, the next moment due."""
+
+    def __init__(self, model: ScoringModel, state: AccountState, moments: list[datetime]):
+        self.model = model
+        self.state = state
+        self.replay = Replay()
+        self.current: AccountScore | None = None
+        self.due: datetime | None = None
+        self._moments = moments
+        self._next_moment = 0
+
+    def score(self, now: datetime) -> None:
+        """Prune and score at `now`, as a keeper's re-score does."""
+        self._settle_moments_before(now)
+        self.state.prune(now)
+        result = score_account(self.model, self.state, now)
+        last = self.replay.changes[-1] if self.replay.changes else None
+        if last is None or (last.score, last.band) != (result.score, result.band):
+            self.replay.changes.append(ScoreChange(now, result.score, result.band, result.segment))
+        self.current = result
+        self.due = self.state.next_change_at(self.model, now)
+
+    def score_due_before(self, moment: datetime) -> None:
+        """Score at each moment due before `moment`."""
+        while self.due is not None and self.due < moment:
+            self.score(self.due)
+
+    def finish(self) -> Replay:
+        """The replay, with the moments after the last score settled."""
+        self._settle_moments_before(None)
+        return self.replay
+
+    def _settle_moments_before(self, now: datetime | None) -> None:
+        moments, position = self._moments, self._next_moment
+        while position < len(moments) and (now is None or moments[position] < now):
+            self.replay.as_of[moments[position]] = self.current
+            position += 1
+        self._next_moment = position
