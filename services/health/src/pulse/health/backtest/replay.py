@@ -1,22 +1,22 @@
 """One account's archived steps re-scored with a model, as the keeper would have scored
 them: pure, no I/O.
 
-The archive (`archived_steps`) holds every step that applied inputs, in order, and the
-state after the steps that wrote a snapshot. A replay starts from such a state and
-applies each later step's inputs at its moment, then prunes and scores, as the keeper
-did. Between events a score changes only at a UTC midnight (`AccountState.next_change_at`):
-the replay scores at each midnight the model says it can, where the keeper's ticker
-re-scored a little after it. Nothing arrives in between, so the score is the same, and
-the state too: pruning is by the day, and the next step applies its inputs at its own
-later moment either way. So the active model's replay gives, as of each moment health
-stored a score, that very score. A deferred re-score (see
-`pulse.health.keeping.deferral`) is replayed at the moment its inputs were applied: the
-same state, so the same score on the same day.
+The archive (`archived_steps`) holds every step the keeper took for the account, in
+order: inputs applied at a moment and the re-score after them (or none, when deferred
+under a backlog), and time-driven re-scores with no input; the steps that wrote a
+snapshot also carry the state after them. A replay starts from such a state and repeats
+each later step exactly: apply the inputs at its moment, then prune and score. The state
+so follows exactly what health's did, whatever the model.
+
+Between steps a score changes only at a UTC midnight (`AccountState.next_change_at`): the
+replay also scores, without touching the state, at each midnight the model says its score
+can change. The active model's time-driven re-scores are archived steps a little after
+those midnights, with the same score; a candidate model's are these midnights.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,9 +60,7 @@ class Replay:
 
     def score_at(self, moment: datetime) -> ScoreChange | None:
         """The score in force at `moment` (None before the first)."""
-        position = bisect_left(self.changes, moment, key=lambda c: c.at)
-        if position < len(self.changes) and self.changes[position].at == moment:
-            return self.changes[position]
+        position = bisect_right(self.changes, moment, key=lambda c: c.at)
         return self.changes[position - 1] if position else None
 
 
@@ -82,14 +80,16 @@ def replay_account(
         raise UnreplayableSteps("a replay starts at a step that carries the account's state")
     run = _Run(model, AccountState.from_dict(steps[0].state), sorted(set(moments)))
     if steps[0].rescored:
-        run.score(steps[0].at)
+        run.score(steps[0].at)  # its state is the one after the step's prune
     for step in steps[1:]:
         if step.at >= end:
             break
         run.score_due_before(step.at)
         for item in decode_inputs(step.inputs):
             apply_input(run.state, item, step.at)
-        run.score(step.at)
+        if step.rescored:
+            run.state.prune(step.at)
+            run.score(step.at)
     run.score_due_before(end)
     return run.finish()
 
@@ -107,13 +107,14 @@ class _Run:
         self._next_moment = 0
 
     def score(self, now: datetime) -> None:
-        """Prune and score at `now`, as a keeper's re-score does."""
+        """Score the state as it is at `now`."""
         self._settle_moments_before(now)
-        self.state.prune(now)
         result = score_account(self.model, self.state, now)
-        last = self.replay.changes[-1] if self.replay.changes else None
-        if last is None or (last.score, last.band) != (result.score, result.band):
-            self.replay.changes.append(ScoreChange(now, result.score, result.band, result.segment))
+        changes = self.replay.changes
+        if changes and changes[-1].at == now:
+            changes.pop()  # a later score of the same instant supersedes it
+        if not changes or (changes[-1].score, changes[-1].band) != (result.score, result.band):
+            changes.append(ScoreChange(now, result.score, result.band, result.segment))
         self.current = result
         self.due = self.state.next_change_at(self.model, now)
 

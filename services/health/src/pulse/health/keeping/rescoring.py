@@ -112,8 +112,8 @@ def add_state(
 ) -> None:
     """Add the account's stored state to `writes`: a change holding `inputs` (applied at
     `at`, then pruned and re-scored if `rescored`), or a new snapshot once its changes
-    would replay too many steps; and the step to the archive, when it applied inputs or
-    wrote a snapshot (a time-driven re-score is the model's to repeat: see `replay`)."""
+    would replay too many steps; and the step to the archive (see
+    `pulse.health.backtest.replay`)."""
     steps = account.steps_since_snapshot
     steps = None if steps is None else steps + len(inputs) + rescored  # rescored: a prune
     kept = account.state.kept_items() // changes.KEPT_ITEMS_PER_STEP
@@ -124,8 +124,7 @@ def add_state(
         account.steps_since_snapshot = 0
     else:
         writes.add_change(account, at, applied, rescored)
-        if applied:
-            writes.archive_step(account, at, applied, rescored)
+        writes.archive_step(account, at, applied, rescored)
         account.steps_since_snapshot = steps
 
 
