@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
+from sqlalchemy import text
 
 from pulse.common.db.engine import create_engine, create_session_factory
 from pulse.common.db.migrations import upgrade_to_head
@@ -27,6 +28,7 @@ from pulse.devtools.testing.plugin import settings_for_tests
 from pulse.health import app as health_app
 from pulse.health.keeping.deferral import RescoreDeferral
 from pulse.health.keeping.keeper import ScoreKeeper
+from pulse.health.keeping.rescoring import ARCHIVED_STATE_EVERY_DAYS
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model, default_model_text
 from pulse.renewals import app as renewals_app
@@ -243,3 +245,26 @@ def test_a_period_before_the_archive_says_there_is_nothing_to_replay(
     argv = ["model", "backtest", "--model", str(same), "--from", "2025-01-01", "--to", "2025-02-01"]
     assert _run(argv, monkeypatch, scored) == 1
     assert "archive holds no step before 2025-02-01" in capsys.readouterr().err
+
+
+def test_the_archive_keeps_a_state_a_week_per_account(scored: Settings) -> None:
+    async def count() -> list[tuple[str, int, int]]:
+        engine = create_engine(scored, schema=health_app.SCHEMA)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    text(
+                        "SELECT account_id, count(*) FILTER (WHERE state IS NOT NULL), "
+                        "count(*) FROM archived_steps GROUP BY account_id"
+                    )
+                )
+                return [(a, states, steps) for a, states, steps in rows]
+        finally:
+            await engine.dispose()
+
+    counted = asyncio.run(count())
+    assert len(counted) == ACCOUNTS
+    for _, states, steps in counted:
+        # One a week, and one more from the process that took over after the restart.
+        assert 1 <= states <= DAYS // ARCHIVED_STATE_EVERY_DAYS + 2
+        assert steps > DAYS  # a step per batch that touched it, and its daily re-scores

@@ -47,6 +47,7 @@ class CachedAccount:
         "_results",
         "_state",
         "account_id",
+        "archived_state_day",
         "band",
         "history_day",
         "history_score",
@@ -79,6 +80,9 @@ class CachedAccount:
         #: Steps stored as changes after the account's snapshot (see `changes`); None
         #: while no snapshot is stored.
         self.steps_since_snapshot: int | None = None
+        #: The day of the last state this process put in the step archive (see
+        #: `rescoring.add_state`); None: none yet.
+        self.archived_state_day: int | None = None
 
     def remember(self, meta: dict[str, Any], next_due: datetime | None) -> None:
         """Take what a stored scoring said (`meta()`) and when the account is next due."""

@@ -29,6 +29,11 @@ from pulse.health.scoring.score import AccountScore, drivers, score_account
 HISTORY_MIN_MOVE = 1.0
 #: Drivers carried by each `pulse.health.scores` event (the API lists more per horizon).
 MESSAGE_DRIVERS = 3
+#: Days between the states an account's steps carry in the archive. A replay starts from
+#: the latest at or before its start, so it replays at most a week more; a state with
+#: every snapshot (every other batch, for a busy account) made states a third of the
+#: archive's rows and most of its bytes.
+ARCHIVED_STATE_EVERY_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,12 @@ def add_state(
     applied = b"".join(inputs)
     if steps is None or steps > max(changes.SNAPSHOT_AFTER_STEPS, kept):
         state_json = writes.add_snapshot(account)
-        writes.archive_step(account, at, applied, rescored, state_json)
+        day = day_of(at)
+        last = account.archived_state_day
+        archived = last is None or day - last >= ARCHIVED_STATE_EVERY_DAYS
+        if archived:
+            account.archived_state_day = day
+        writes.archive_step(account, at, applied, rescored, state_json if archived else None)
         account.steps_since_snapshot = 0
     else:
         writes.add_change(account, at, applied, rescored)
