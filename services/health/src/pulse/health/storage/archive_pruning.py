@@ -72,16 +72,17 @@ _ANCHORS = text(
 )
 # `at < :cutoff` as well as below the anchor: a row stamped after the cutoff stays until
 # the cutoff passes it, whatever its place. SKIP LOCKED: another pruner is deleting it.
+# `= ANY(ARRAY(...))`, not `IN (...)`: the planner hashes an IN over the whole table.
 _DELETE = text(
     f"""
-    DELETE FROM {archived_steps.name} WHERE seq IN (
+    DELETE FROM {archived_steps.name} WHERE seq = ANY(ARRAY(
         SELECT s.seq
         FROM unnest(CAST(:ids AS text[]), CAST(:seqs AS bigint[])) AS a(account_id, seq)
         JOIN {archived_steps.name} s ON s.account_id = a.account_id AND s.seq < a.seq
         WHERE s.at < :cutoff
         LIMIT :limit
         FOR UPDATE OF s SKIP LOCKED
-    )
+    ))
     """
 )
 _SIZE = text("SELECT pg_total_relation_size(to_regclass(:table))")
