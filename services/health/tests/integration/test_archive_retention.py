@@ -27,6 +27,7 @@ from pulse.health.backtest.replay import ArchivedStep, Replay, replay_account
 from pulse.health.keeping import changes
 from pulse.health.keeping.archive_retention import keep_archive_pruned, prune_archive
 from pulse.health.keeping.keeper import ScoreKeeper
+from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 from pulse.health.storage.step_archive import stream_accounts
 
@@ -75,7 +76,7 @@ async def archived(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> date
     sessions = create_session_factory(engine)
     for batch in range(22):
         samples.now = clock[0]
-        records = [
+        records: list[Record[Incoming]] = [
             Record(ConsumedMessage("t", 0, batch * 30 + n, None, None, 0, ()), validate_event(e))
             for n, e in enumerate(samples.mixed(30))
         ]
