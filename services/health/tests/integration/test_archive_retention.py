@@ -1,7 +1,8 @@
 """The step archive's retention on a real PostgreSQL: steps older than the cutoff go,
 except each account's latest state at or before it and every step after that; an account
 with no early state keeps everything; a replay from the cutoff scores the same over the
-pruned archive as over the whole one; pruners running at once delete what one would."""
+pruned archive as over the whole one; pruners running at once delete what one would; the
+running service prunes on its own (possibly simulated) clock and exposes the metrics."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +33,8 @@ from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
 from pulse.health.storage.step_archive import stream_accounts
 
+from .conftest import StackFactory
+
 pytestmark = pytest.mark.integration
 
 START = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -39,6 +43,9 @@ ACCOUNTS = 12
 #: An account made to have no state at or before the cutoff (as one archived only
 #: after its history had begun).
 LEGACY = "acct-00003"
+#: A state as SQL (what it holds does not matter to pruning).
+STATE = "'{}'::json"
+DAY_S = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +190,41 @@ async def test_the_retention_loop_prunes_by_health_clock_and_measures_the_archiv
             text("SELECT pg_total_relation_size('archived_steps'::regclass)")
         )
     assert _sample("pulse_health_archive_bytes") == size.scalar_one()
+
+
+@pytest.mark.usefixtures("engine")  # an empty archive
+async def test_health_prunes_its_archive_by_its_own_clock(health_stack: StackFactory) -> None:
+    async with health_stack(archive_days=30, archive_prune_s=0.2) as stack:
+        stack.clock.advance(timedelta(days=100))  # by the wall clock, nothing is 30 days old
+        now = int(stack.clock().timestamp())
+        steps = [(40, True), (35, False), (32, True), (31, False), (5, False)]
+        rows = [
+            f"('acct-aged', to_timestamp({now - days * DAY_S}), "
+            f"'\\x00', true, {STATE if state else 'NULL'})"
+            for days, state in steps
+        ]
+        await stack.sql(
+            "INSERT INTO archived_steps (account_id, at, inputs, rescored, state) VALUES "
+            + ", ".join(rows)
+        )
+        kept: list[int] = []
+        for _ in range(600):  # until a round of the running service has pruned
+            kept = await stack.sql(
+                "SELECT extract(epoch FROM at)::bigint FROM archived_steps "
+                "WHERE account_id = 'acct-aged' ORDER BY seq"
+            )
+            if len(kept) < len(steps):
+                break
+            await asyncio.sleep(0.1)
+        assert kept == [now - days * DAY_S for days in (32, 31, 5)]
+        response = await stack.health.get("/metrics")
+        exposed = {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples
+        }
+        assert exposed["pulse_health_archive_rows_deleted_total"] >= 2
+        assert "pulse_health_archive_bytes" in exposed
 
 
 def _sample(name: str) -> float:
