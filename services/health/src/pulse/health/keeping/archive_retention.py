@@ -67,7 +67,7 @@ async def keep_archive_pruned(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, days: int, every_s: float
 ) -> None:
     """Prune the archive and measure it every `every_s` until cancelled; a failed round is
-    logged and the next one picks up where it left off (deleted rows stay deleted)."""
+    logged and the next one starts over (what was deleted stays deleted)."""
     while True:
         try:
             cutoff = archive_cutoff(clock(), days)
