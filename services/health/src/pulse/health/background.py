@@ -1,6 +1,6 @@
 """What runs inside the health process beside HTTP: the consumer feeding the score
-keeper, the ticker, the outbox relay and the hourly housekeeping, started and stopped
-with the app."""
+keeper, the ticker, the outbox relay, the hourly housekeeping, the account gauges and the
+step archive's retention, started and stopped with the app."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pulse.common.kafka.outbox import OutboxRelay
 from pulse.common.service import ServiceContext, ServiceHook
 from pulse.health.config import HealthSettings
 from pulse.health.keeping.account_gauges import keep_account_gauges
+from pulse.health.keeping.archive_retention import keep_archive_pruned
 from pulse.health.keeping.deferral import RescoreDeferral
 from pulse.health.keeping.freshness import event_time, record_newest_event
 from pulse.health.keeping.keeper import ScoreKeeper
@@ -129,6 +130,12 @@ def health_hook(
             asyncio.create_task(
                 keep_account_gauges(context.reads, config.account_gauges_s),
                 name="health-account-gauges",
+            ),
+            asyncio.create_task(
+                keep_archive_pruned(
+                    context.sessions, loops.now, config.archive_days, config.archive_prune_s
+                ),
+                name="health-archive-retention",
             ),
         ]
         try:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pulse.health.api.model_upload import DEFAULT_MAX_MODEL_BYTES
+
+#: The shortest step archive health keeps: a backtest needs a period to replay, and the
+#: archive cannot be turned off (the keeper writes it in every batch).
+MIN_ARCHIVE_DAYS = 30
 
 
 class HealthSettings(BaseSettings):
@@ -73,3 +77,27 @@ class HealthSettings(BaseSettings):
         description="Largest `PUT /v1/scoring-model` body; a larger one is refused (413) "
         "before it is parsed. The shipped model is about 20 KiB.",
     )
+    archive_days: int = Field(
+        400,
+        description="Days of the step archive kept for backtests (counted on health's "
+        "clock): older steps are deleted, except each account's latest state at or before "
+        "the cutoff and the steps after it, so a replay can still start at the cutoff. The "
+        "default covers a model's longest window (365 days) and a backtest period.",
+    )
+    archive_prune_s: float = Field(
+        3600.0,
+        gt=0,
+        le=86_400,
+        description="How often steps older than `archive_days` are deleted (in batches, "
+        "each in a short transaction of its own).",
+    )
+
+    @field_validator("archive_days")
+    @classmethod
+    def _archive_days_at_least_the_minimum(cls, days: int) -> int:
+        if days < MIN_ARCHIVE_DAYS:
+            raise ValueError(
+                f"expected at least {MIN_ARCHIVE_DAYS} days, got {days}: the archive cannot "
+                "be turned off, and a shorter one leaves a backtest no period to replay"
+            )
+        return days

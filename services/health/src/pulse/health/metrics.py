@@ -72,3 +72,13 @@ NEWEST_EVENT_TIMESTAMP = Gauge(
     "occurred_at (Unix seconds) of the newest event this process has applied; "
     "time() minus it is the age of the newest applied event. Absent until the first one.",
 )
+ARCHIVE_ROWS_DELETED = Counter(
+    "pulse_health_archive_rows_deleted_total",
+    "Step archive rows deleted past PULSE_HEALTH_ARCHIVE_DAYS (what a replay from the "
+    "cutoff reads is kept).",
+)
+ARCHIVE_BYTES = Gauge(
+    "pulse_health_archive_bytes",
+    "Size of the step archive on disk (indexes included), read every prune round by "
+    "each process: take max across instances.",
+)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import JSON
@@ -81,6 +82,14 @@ archived_steps = Table(
     Column("state", JSON, nullable=True),
     Index("archived_steps_account", "account_id", "seq"),
     Index("archived_steps_at", "at"),
+    # Where replays start and pruning stops: the rows carrying a state (a small share).
+    Index(
+        "archived_steps_states",
+        "account_id",
+        "seq",
+        "at",
+        postgresql_where=text("state IS NOT NULL"),
+    ),
 )
 
 #: The current score of each account, as the API serves it.
