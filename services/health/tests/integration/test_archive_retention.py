@@ -25,13 +25,13 @@ from pulse.common.settings import Settings
 from pulse.common.topics import Topics
 from pulse.devtools.samples import SampleEvents
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
-from pulse.health.backtest.replay import ArchivedStep, Replay, replay_account
+from pulse.health.backtest.replay import Replay, replay_account
 from pulse.health.keeping import changes
 from pulse.health.keeping.archive_retention import keep_archive_pruned, prune_archive
 from pulse.health.keeping.keeper import ScoreKeeper
 from pulse.health.messages import Incoming
 from pulse.health.scoring.model import default_model
-from pulse.health.storage.step_archive import stream_accounts
+from pulse.health.storage.step_archive import ArchivedStep, stream_accounts
 
 from .conftest import StackFactory
 

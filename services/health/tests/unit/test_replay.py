@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 
 from pulse.common.events import event_from_json
 from pulse.devtools.testing.strategies import NOW
-from pulse.health.backtest.replay import ArchivedStep, UnreplayableSteps, replay_account
+from pulse.health.backtest.replay import UnreplayableSteps, replay_account
 from pulse.health.keeping.changes import apply_input, decode_inputs, encode_input
 from pulse.health.scoring.model import default_model
 from pulse.health.scoring.score import AccountScore, score_account
 from pulse.health.scoring.state import AccountState
+from pulse.health.storage.step_archive import ArchivedStep
 
 from .event_plans import events
 

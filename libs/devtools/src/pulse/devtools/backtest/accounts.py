@@ -17,9 +17,10 @@ from pulse.alerts.evaluation.rulebook import Rulebook
 from pulse.common.db.bulk import json_text
 from pulse.devtools.backtest.score_alerts import OpenedAlert, opened_alerts
 from pulse.devtools.model_check.observations import Observation, Outcome, components_of
-from pulse.health.backtest.replay import ArchivedStep, Replay, replay_account
+from pulse.health.backtest.replay import Replay, replay_account
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.score import AccountScore
+from pulse.health.storage.step_archive import ArchivedStep
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,24 +20,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from pulse.health.keeping.changes import apply_input, decode_inputs
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.score import AccountScore, score_account
 from pulse.health.scoring.state import AccountState
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedStep:
-    """One archived step: `inputs` applied at `at` (see `pulse.health.keeping.changes`),
-    re-scored after them if `rescored`, and the state after it when the keeper wrote a
-    snapshot there."""
-
-    at: datetime
-    inputs: bytes
-    rescored: bool
-    state: dict[str, Any] | None = None
+from pulse.health.storage.step_archive import ArchivedStep
 
 
 @dataclass(frozen=True, slots=True)

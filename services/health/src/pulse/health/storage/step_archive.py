@@ -1,5 +1,6 @@
 """The step archive (`archived_steps`): appended in the keeper's transaction, read back
-per account, in order, by a backtest (see `pulse.health.backtest`). Reads never write."""
+per account, in order, by a backtest (see `pulse.health.backtest.replay`). Reads never
+write."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from pulse.common.db.bulk import bulk_insert, column_arrays
-from pulse.health.backtest.replay import ArchivedStep
 from pulse.health.storage.tables import archived_steps
 
 
@@ -32,6 +32,18 @@ _STEP_COLUMNS = {
     "state": "json",
 }
 _ADD_STEPS = bulk_insert(archived_steps.name, _STEP_COLUMNS, ordered=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedStep:
+    """One archived step: `inputs` applied at `at` (see `pulse.health.keeping.changes`),
+    re-scored after them if `rescored`, and the state after it when the keeper wrote a
+    snapshot there."""
+
+    at: datetime
+    inputs: bytes
+    rescored: bool
+    state: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ account_changes = Table(
 
 #: Every step the keeper took with inputs (and every snapshot it wrote), kept after the
 #: snapshot that makes `account_changes` drop them: what `pulse model backtest` replays
-#: (see `pulse.health.keeping.archive`). `state` is the state after the step, on the steps
+#: (see `pulse.health.backtest.replay`). `state` is the state after the step, on the steps
 #: that wrote a snapshot: a replay can start there.
 archived_steps = Table(
     "archived_steps",
