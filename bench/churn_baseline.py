@@ -26,12 +26,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from pulse.devtools.model_check.ranking import auc, auc_interval
+from pulse.devtools.model_check.usage_regression import cross_validated_risk
 from pulse.devtools.simulation import Simulation, SimulationConfig
 
 WINDOW_DAYS = 28
@@ -120,20 +117,9 @@ def main() -> None:
         f"{len(accounts)} outcomes, {sum(churned)} churned"
     )
     inputs = np.array([features_of(recent[a], before[a]) for a in accounts])
-    model = make_pipeline(
-        StandardScaler(),
-        LogisticRegressionCV(
-            Cs=10,
-            l1_ratios=(0.0,),
-            max_iter=1000,
-            scoring="neg_log_loss",
-            use_legacy_attributes=False,
-        ),
-    )
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    predicted = cross_val_predict(model, inputs, churned, cv=folds, method="predict_proba")
-    regression = auc(predicted[:, 1], churned)
-    interval = auc_interval(predicted[:, 1], churned, seed=0)
+    predicted = cross_validated_risk(inputs, churned)
+    regression = auc(predicted, churned)
+    interval = auc_interval(predicted, churned, seed=0)
     print(
         f"L2 logistic regression on usage metrics (5-fold cross-validated): AUC "
         f"{regression:.3f} (95 % interval {interval.low:.3f} to {interval.high:.3f})"
