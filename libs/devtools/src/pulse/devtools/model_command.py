@@ -8,6 +8,7 @@ matplotlib take seconds to import and every other `pulse` command would pay for 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from datetime import date, timedelta
@@ -54,6 +55,12 @@ def add_model_commands(commands: Any) -> None:
     )
     trial.add_argument("--model", type=Path, required=True, help="the candidate model YAML")
     _period_arguments(trial)
+    trial.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="processes replaying accounts (default: one per core)",
+    )
     trial.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
 
@@ -65,6 +72,13 @@ def run_model_command(args: argparse.Namespace, settings: Settings) -> int:
     from pulse.devtools.model_run import run  # heavy imports: see the module docstring
 
     return run(args, settings)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {number}")
+    return number
 
 
 def parse_horizon(value: str) -> timedelta:

@@ -17,7 +17,7 @@ from pulse.alerts.evaluation.rulebook import Rulebook
 from pulse.common.db.bulk import json_text
 from pulse.devtools.backtest.score_alerts import OpenedAlert, opened_alerts
 from pulse.devtools.model_check.observations import Observation, Outcome, components_of
-from pulse.health.backtest.replay import Replay, replay_account
+from pulse.health.backtest.replay import Replay, replay_models
 from pulse.health.scoring.model import ScoringModel
 from pulse.health.scoring.score import AccountScore
 from pulse.health.storage.step_archive import ArchivedStep
@@ -97,8 +97,9 @@ def backtest_account(
     checked = [p for p in in_period if p.model_version == active.version]
     comparable = [p for p in checked if p.at >= archived_from]
     probe = [] if outcome is None else [outcome.at - window.horizon]
-    active_replay = replay_account(active, steps, window.end, [*(p.at for p in comparable), *probe])
-    candidate_replay = replay_account(candidate, steps, window.end, probe)
+    active_replay, candidate_replay = replay_models(
+        [(active, [*(p.at for p in comparable), *probe]), (candidate, probe)], steps, window.end
+    )
     mismatches = [
         m for p in comparable if (m := _mismatch(account_id, p, active_replay)) is not None
     ]

@@ -8,11 +8,13 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from pulse.alerts.rules.definitions import ScoreDropRule
 from pulse.common.settings import Settings
-from pulse.devtools.backtest.accounts import Window, backtest_account
+from pulse.devtools.backtest.accounts import Window
+from pulse.devtools.backtest.parallel import Account, Backtesters, Job
 from pulse.devtools.backtest.reading import read_setting, stream_archive
 from pulse.devtools.backtest.score_alerts import score_rulebook
 from pulse.devtools.backtest.summary import Tally
@@ -32,29 +34,29 @@ async def run_backtest(args: argparse.Namespace, settings: Settings) -> int:
     candidate = _candidate(args)
     if candidate is None:
         return 2
+    candidate_text, candidate_model = candidate
     started = time.perf_counter()
     window = Window(*period_bounds(args.start, args.end), args.horizon)
+    tally = Tally()
     async with read_only(settings) as connection:
         setting = await read_setting(connection, window)
         active = load_model(setting.active_model)
         rulebook = score_rulebook(setting.rules)
         drops = [rule.within for rule in rulebook if isinstance(rule, ScoreDropRule)]
         replay_from = window.start - max([window.horizon, *drops]) - LEAD
-        tally = Tally()
-        async for chunk in stream_archive(connection, window, replay_from):
-            for account, stored in chunk:
-                tally.add(
-                    backtest_account(
-                        account.account_id,
-                        account.steps,
-                        active=active,
-                        candidate=candidate,
-                        window=window,
-                        stored=stored,
-                        outcome=setting.outcomes.get(account.account_id),
-                        rulebook=rulebook,
-                    )
-                )
+
+        async def chunks() -> AsyncIterator[list[Account]]:
+            async for chunk in stream_archive(connection, window, replay_from):
+                yield [
+                    (a.account_id, a.steps, stored, setting.outcomes.get(a.account_id))
+                    for a, stored in chunk
+                ]
+
+        job = Job(setting.active_model, candidate_text, list(rulebook), window)
+        with Backtesters(job, args.workers) as backtesters:
+            async for done in backtesters.backtest(chunks()):
+                for account in done:
+                    tally.add(account)
     if tally.accounts == 0:
         print(
             f"pulse model backtest: health's archive holds no step before {args.end}: "
@@ -67,7 +69,7 @@ async def run_backtest(args: argparse.Namespace, settings: Settings) -> int:
         window,
         replay_from,
         (setting.rules_source, list(rulebook.rules)),
-        (active.version, candidate.version),
+        (active.version, candidate_model.version),
         renewals_probabilities(),
         args.seed,
     )
@@ -83,10 +85,11 @@ async def run_backtest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _candidate(args: argparse.Namespace) -> ScoringModel | None:
-    """The candidate model, or None having said why it cannot be used."""
+def _candidate(args: argparse.Namespace) -> tuple[str, ScoringModel] | None:
+    """The candidate model's text and model, or None having said why it cannot be used."""
     try:
-        return load_model(args.model.read_text())
+        text = args.model.read_text()
+        return text, load_model(text)
     except OSError as error:
         print(f"pulse model backtest: cannot read {args.model}: {error.strerror}", file=sys.stderr)
     except ModelError as error:

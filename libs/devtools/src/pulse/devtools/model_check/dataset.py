@@ -68,6 +68,7 @@ async def read_only(settings: Settings) -> AsyncIterator[AsyncConnection]:
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
         connect_args={"server_settings": {"default_transaction_read_only": "on"}},
+        json_deserializer=orjson.loads,  # states and components: the stdlib's is 3x slower
     )
     try:
         async with engine.connect() as connection:

@@ -64,26 +64,42 @@ def replay_account(
 ) -> Replay:
     """Re-score `steps` (the first carrying a state) with `model` up to `end` (excluded);
     the full score as of each of `moments` too."""
+    return replay_models([(model, moments)], steps, end)[0]
+
+
+def replay_models(
+    models: Sequence[tuple[ScoringModel, Sequence[datetime]]],
+    steps: Sequence[ArchivedStep],
+    end: datetime,
+) -> list[Replay]:
+    """`replay_account` for several models (each with its moments) at once: the state
+    follows the steps whatever the model, so it is rebuilt once for all of them."""
     if not steps or steps[0].state is None:
         raise UnreplayableSteps("a replay starts at a step that carries the account's state")
-    run = _Run(model, AccountState.from_dict(steps[0].state), sorted(set(moments)))
-    if steps[0].rescored:
-        run.score(steps[0].at)  # its state is the one after the step's prune
+    state = AccountState.from_dict(steps[0].state)
+    runs = [_Run(model, state, sorted(set(moments))) for model, moments in models]
+    if steps[0].rescored:  # its state is the one after the step's prune
+        for run in runs:
+            run.score(steps[0].at)
     for step in steps[1:]:
         if step.at >= end:
             break
-        run.score_due_before(step.at)
+        for run in runs:
+            run.score_due_before(step.at)
         for item in decode_inputs(step.inputs):
-            apply_input(run.state, item, step.at)
+            apply_input(state, item, step.at)
         if step.rescored:
-            run.state.prune(step.at)
-            run.score(step.at)
-    run.score_due_before(end)
-    return run.finish()
+            state.prune(step.at)
+            for run in runs:
+                run.score(step.at)
+    for run in runs:
+        run.score_due_before(end)
+    return [run.finish() for run in runs]
 
 
 class _Run:
-    """A replay under way: the state, the latest full score, the next moment due."""
+    """One model's replay under way: the state it scores (shared, never changed here), the
+    latest full score, the next moment due."""
 
     def __init__(self, model: ScoringModel, state: AccountState, moments: list[datetime]):
         self.model = model
