@@ -22,8 +22,8 @@ from pulse.common.events import AccountUpdated, ContractChanged, validate_event
 from pulse.common.kafka.records import ConsumedMessage, Record
 from pulse.common.settings import Settings
 from pulse.common.topics import Topics
-from pulse.devtools.cli import main
 from pulse.devtools.simulation.simulation import Simulation, SimulationConfig
+from pulse.devtools.testing.commands import run_pulse
 from pulse.devtools.testing.plugin import settings_for_tests
 from pulse.health import app as health_app
 from pulse.health.keeping.deferral import RescoreDeferral
@@ -139,20 +139,19 @@ def scored(pulse_database_url: str) -> Settings:
     return settings
 
 
-def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch, settings: Settings) -> int:
-    monkeypatch.setenv("PULSE_DATABASE_URL", settings.database_url.get_secret_value())
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    code = exit_.value.code
-    assert isinstance(code, int)
-    return code
+@pytest.fixture
+def same(tmp_path: Path) -> Path:
+    """The active model (the shipped default) as a candidate."""
+    path = tmp_path / "same.yaml"
+    path.write_text(default_model_text())
+    return path
 
 
 def _backtest(
     model: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings, capsys: Any
 ) -> dict[str, Any]:
     argv = ["model", "backtest", "--model", str(model), *PERIOD, "--json"]
-    assert _run(argv, monkeypatch, settings) == 0
+    assert run_pulse(argv, monkeypatch, settings) == 0
     body: dict[str, Any] = json.loads(capsys.readouterr().out)
     return body
 
@@ -161,10 +160,8 @@ def test_the_active_models_replay_gives_every_stored_score_exactly(
     scored: Settings,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    same: Path,
 ) -> None:
-    same = tmp_path / "same.yaml"
-    same.write_text(default_model_text())
     body = _backtest(same, monkeypatch, scored, capsys)
     check = body["replay_check"]
     assert body["accounts"] == ACCOUNTS
@@ -209,7 +206,7 @@ def test_a_candidate_model_changes_bands_and_alerts(
     assert models["candidate"]["accounts_ever_red"] > models["active"]["accounts_ever_red"]
 
     argv = ["model", "backtest", "--model", str(candidate), *PERIOD]
-    assert _run(argv, monkeypatch, scored) == 0
+    assert run_pulse(argv, monkeypatch, scored) == 0
     out = capsys.readouterr().out
     compared = body["replay_check"]["compared"]
     assert f"gives {compared} of the {compared} scores health stored in the period" in out
@@ -225,12 +222,12 @@ def test_an_unusable_candidate_model_is_refused_with_its_problems(
     broken = tmp_path / "broken.yaml"
     broken.write_text(default_model_text().replace("green: 70", "green: lots"))
     argv = ["model", "backtest", "--model", str(broken), *PERIOD]
-    assert _run(argv, monkeypatch, scored) == 2
+    assert run_pulse(argv, monkeypatch, scored) == 2
     error = capsys.readouterr().err
     assert f"{broken} is not a usable model" in error
     assert "bands.green" in error
     argv = ["model", "backtest", "--model", str(tmp_path / "missing.yaml"), *PERIOD]
-    assert _run(argv, monkeypatch, scored) == 2
+    assert run_pulse(argv, monkeypatch, scored) == 2
     assert "cannot read" in capsys.readouterr().err
 
 
@@ -238,12 +235,10 @@ def test_a_period_before_the_archive_says_there_is_nothing_to_replay(
     scored: Settings,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    same: Path,
 ) -> None:
-    same = tmp_path / "same.yaml"
-    same.write_text(default_model_text())
     argv = ["model", "backtest", "--model", str(same), "--from", "2025-01-01", "--to", "2025-02-01"]
-    assert _run(argv, monkeypatch, scored) == 1
+    assert run_pulse(argv, monkeypatch, scored) == 1
     assert "archive holds no step before 2025-02-01" in capsys.readouterr().err
 
 

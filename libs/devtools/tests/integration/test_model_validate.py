@@ -18,8 +18,8 @@ from pulse.common.db.engine import create_engine, create_session_factory
 from pulse.common.db.migrations import upgrade_to_head
 from pulse.common.events.enums import ContractChange, ContractReasonCategory
 from pulse.common.settings import Settings
-from pulse.devtools.cli import main
 from pulse.devtools.embedded import create_database, drop_database
+from pulse.devtools.testing.commands import run_pulse
 from pulse.devtools.testing.plugin import settings_for_tests
 from pulse.health import app as health_app
 from pulse.health.scoring.model import default_model, load_model
@@ -153,15 +153,6 @@ def stored(pulse_database_url: str) -> Settings:
     return settings
 
 
-def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch, stored: Settings) -> int:
-    monkeypatch.setenv("PULSE_DATABASE_URL", stored.database_url.get_secret_value())
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    code = exit_.value.code
-    assert isinstance(code, int)
-    return code
-
-
 def test_validate_reports_the_figures(
     stored: Settings,
     monkeypatch: pytest.MonkeyPatch,
@@ -171,7 +162,9 @@ def test_validate_reports_the_figures(
     plot = tmp_path / "report.png"
     period = ["--from", "2026-09-01", "--to", "2026-09-30", "--horizon", "90d"]
     assert (
-        _run(["model", "validate", *period, "--json", "--plot", str(plot)], monkeypatch, stored)
+        run_pulse(
+            ["model", "validate", *period, "--json", "--plot", str(plot)], monkeypatch, stored
+        )
         == 0
     )
     body: dict[str, Any] = json.loads(capsys.readouterr().out)
@@ -195,7 +188,7 @@ def test_validate_reports_the_figures(
     assert body["model_versions"] == ["test-model.1"]
     assert plot.read_bytes().startswith(b"\x89PNG")
 
-    assert _run(["model", "validate", *period], monkeypatch, stored) == 0
+    assert run_pulse(["model", "validate", *period], monkeypatch, stored) == 0
     text = capsys.readouterr().out
     assert "AUC of (100 - score) for churn  0.975" in text
 
@@ -204,7 +197,7 @@ def test_validate_says_when_there_are_too_few_outcomes(
     stored: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     period = ["--from", "2026-09-01", "--to", "2026-09-02"]
-    assert _run(["model", "validate", *period], monkeypatch, stored) == 0
+    assert run_pulse(["model", "validate", *period], monkeypatch, stored) == 0
     text = capsys.readouterr().out
     assert "Too few outcomes to conclude: 4 churned and 4 kept" in text
     assert "AUC" not in text
@@ -218,7 +211,7 @@ def test_calibrate_refuses_periods_with_too_few_outcomes(
 ) -> None:
     out = tmp_path / "model.yaml"
     argv = ["model", "calibrate", "--from", "2026-09-01", "--to", "2026-09-30", "--out", str(out)]
-    assert _run(argv, monkeypatch, stored) == 1
+    assert run_pulse(argv, monkeypatch, stored) == 1
     assert "earlier (training) period: too few outcomes to conclude" in capsys.readouterr().err
     assert not out.exists()
 
@@ -232,7 +225,8 @@ def test_calibrate_writes_a_new_model_version_that_health_loads(
     out = tmp_path / "model.yaml"
     period = ["--from", "2026-11-01", "--to", "2026-11-30", "--horizon", "90d"]
     assert (
-        _run(["model", "calibrate", *period, "--out", str(out), "--json"], monkeypatch, stored) == 0
+        run_pulse(["model", "calibrate", *period, "--out", str(out), "--json"], monkeypatch, stored)
+        == 0
     )
     body = json.loads(capsys.readouterr().out)
     assert (body["trained_on"], body["held_out"]) == (168, 72)
@@ -258,7 +252,7 @@ def test_a_database_without_the_services_tables_is_named(
     )
     try:
         argv = ["model", "validate", "--from", "2026-09-01", "--to", "2026-09-30"]
-        assert _run(argv, monkeypatch, empty) == 1
+        assert run_pulse(argv, monkeypatch, empty) == 1
     finally:
         drop_database(pulse_postgres_server_url, name)
     error = capsys.readouterr().err
