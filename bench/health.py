@@ -226,6 +226,7 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{every_batch['ratio_to_ceiling']:.1%}",
                 )
             )
+        rows.extend(archive_rows(throughput["runs"]))
     fresh = results.get("freshness")
     if fresh:
         rows.append(
@@ -269,6 +270,20 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     if worst:
         rows.extend(worst_case_rows(worst))
     return rows
+
+
+def archive_rows(runs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """The step archive's bytes per event applied beside the event's own bytes."""
+    return [
+        (
+            f"  archive bytes/event, {run['partitions']} partition(s)",
+            f"{archive['bytes_per_event']:,}",
+            f"event {archive['mean_message_bytes']:,}",
+            f"{archive['ratio_to_message_bytes']:.1f}x",
+        )
+        for run in runs
+        if (archive := run.get("archive"))  # absent from older results
+    ]
 
 
 def worst_case_rows(worst: dict[str, Any]) -> list[tuple[str, str, str, str]]:

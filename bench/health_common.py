@@ -91,6 +91,25 @@ def memory_of(process: psutil.Process) -> dict[str, int]:
     return {"rss_bytes": process.memory_info().rss, "peak_rss_bytes": peak}
 
 
+def cpu_seconds(stack: Stack, process: psutil.Process) -> dict[str, float]:
+    """CPU seconds (user and system) used so far by `process` and by the PostgreSQL of
+    `stack`: its postmaster, the processes it runs and those it has reaped. Beside a rate,
+    they say what the work cost while other processes share the cores."""
+    postmaster = psutil.Process(
+        int((stack.workdir / "pg" / "postmaster.pid").read_text().split()[0])
+    )
+    times = postmaster.cpu_times()
+    postgres = times.user + times.system + times.children_user + times.children_system
+    for child in postmaster.children():
+        try:
+            child_times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        postgres += child_times.user + child_times.system
+    own = process.cpu_times()
+    return {"service": own.user + own.system, "postgres": postgres}
+
+
 def scrape(url: str, timeout_s: float = 10.0) -> dict[str, float]:
     """The service's Prometheus samples, `name{labels}` summed over label values: name."""
     body = httpx.get(f"{url}/metrics", timeout=timeout_s).text

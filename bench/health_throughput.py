@@ -9,6 +9,8 @@ bare aiokafka consumer reading the same messages and parsing each with orjson.
 While it drains this backlog, health defers re-scores (see
 `pulse.health.keeping.deferral`); one more run on the first partition count re-scores
 every batch at once instead, to show what deferring buys.
+
+Each run also says what the step archive took per event applied (`health_archive`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,11 +26,13 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench.health_archive import archive_footprint
 from bench.health_common import (
     API_KEYS,
     GROUP_ID,
     SCHEMA,
     batch_figures,
+    cpu_seconds,
     engine_of,
     fetch_all,
     memory_of,
@@ -64,6 +68,11 @@ def build_messages(events: int) -> list[Message]:
     now = datetime.now(UTC)
     raw = Storyteller(seed=11, count=ACCOUNTS).mixed(events, now - timedelta(hours=6), now)
     return to_messages(raw, Topics(BASE_PREFIX), now=now)
+
+
+def mean_message_bytes(messages: list[Message]) -> float:
+    """An event's mean size as consumed (its value's bytes)."""
+    return sum(len(value) for _, _, value in messages) / len(messages)
 
 
 def retarget(messages: list[Message], prefix: str) -> list[Message]:
@@ -126,13 +135,16 @@ async def wait_committed(
     timeout_s: float,
     group_id: str = GROUP_ID,
     schema: str = SCHEMA,
-) -> dict[str, float]:
+    cpu: Callable[[], dict[str, float]] | None = None,
+) -> dict[str, Any]:
     """Poll a group's committed offsets (health's unless told) until they reach `ends`;
     rate between the first commit seen and the last (what was committed before the first
-    poll is not counted)."""
+    poll is not counted), and the CPU microseconds per event `cpu` says were used
+    meanwhile (see `cpu_seconds`)."""
     engine = engine_of(stack, schema)
     total = sum(ends.values())
     first: tuple[float, int] | None = None
+    cpu_at_first: dict[str, float] = {}
     deadline = time.monotonic() + timeout_s
     try:
         while True:
@@ -145,6 +157,7 @@ async def wait_committed(
             now = time.perf_counter()
             if done and first is None:
                 first = (now, done)
+                cpu_at_first = cpu() if cpu else {}
             if done >= total and first is not None:
                 break
             if time.monotonic() > deadline:
@@ -153,12 +166,18 @@ async def wait_committed(
     finally:
         await engine.dispose()
     started, already = first
-    elapsed = now - started
-    return {
-        "events": total - already,
+    elapsed, events = now - started, total - already
+    figures: dict[str, Any] = {
+        "events": events,
         "seconds": round(elapsed, 2),
-        "events_per_s": round((total - already) / elapsed) if elapsed > 0 else 0,
+        "events_per_s": round(events / elapsed) if elapsed > 0 else 0,
     }
+    if cpu:
+        used = cpu()
+        figures["cpu_us_per_event"] = {
+            name: round(1e6 * (used[name] - cpu_at_first[name]) / events, 1) for name in used
+        }
+    return figures
 
 
 def run_partitions(
@@ -195,9 +214,14 @@ def run_partitions(
         service("health", own, free_port(), log_name=f"health-p{partitions}", **environment) as url,
     ):
         before = scrape(url)
-        measured = asyncio.run(wait_committed(own, ends, options.timeout_s))
+        health = service_process("health")
+        measured = asyncio.run(
+            wait_committed(own, ends, options.timeout_s, cpu=lambda: cpu_seconds(own, health))
+        )
         after = scrape(url)
-        memory = memory_of(service_process("health"))
+        memory = memory_of(health)
+        applied = int(after.get("pulse_health_events_applied_total", 0))
+        archive = archive_footprint(own, applied, mean_message_bytes(messages))
     return {
         "partitions": partitions,
         "profiled": profile and bool(os.environ.get("PULSE_BENCH_PROFILE")),
@@ -206,6 +230,7 @@ def run_partitions(
         "rss_after_mib": round(memory["rss_bytes"] / 2**20, 1),
         "ceiling_bare_consumer_messages_per_s": ceiling["messages_per_s"],
         "ratio_to_ceiling": round(measured["events_per_s"] / ceiling["messages_per_s"], 3),
+        "archive": archive,
     }
 
 
@@ -223,7 +248,7 @@ def run_throughput(
     return {
         "accounts": ACCOUNTS,
         "events_produced": len(messages),
-        "mean_message_bytes": round(sum(len(v) for _, _, v in messages) / len(messages)),
+        "mean_message_bytes": round(mean_message_bytes(messages)),
         "runs": runs,
         "rescoring_every_batch": every_batch,
         "target_events_per_s": 25_000,
