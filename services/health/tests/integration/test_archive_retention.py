@@ -26,7 +26,7 @@ from pulse.common.topics import Topics
 from pulse.devtools.samples import SampleEvents
 from pulse.health.app import MIGRATIONS_DIR, SCHEMA
 from pulse.health.backtest.replay import Replay, replay_account
-from pulse.health.keeping import changes
+from pulse.health.keeping import changes, rescoring
 from pulse.health.keeping.archive_retention import keep_archive_pruned, prune_archive
 from pulse.health.keeping.keeper import ScoreKeeper
 from pulse.health.messages import Incoming
@@ -72,9 +72,11 @@ async def engine(pulse_settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def archived(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> datetime:
-    """Eight days of a keeper's steps over 12 accounts, with a snapshot every few steps
-    and the ticker's re-scores between batches; the moment after the last step."""
+    """Eight days of a keeper's steps over 12 accounts, with a snapshot every few steps,
+    a state archived daily, and the ticker's re-scores between batches; the moment after
+    the last step."""
     monkeypatch.setattr(changes, "SNAPSHOT_AFTER_STEPS", 6)
+    monkeypatch.setattr(rescoring, "ARCHIVED_STATE_EVERY_DAYS", 1)
     clock = [START]
     keeper = ScoreKeeper(
         model=default_model(), topics=Topics("t"), clock=lambda: clock[0], hot_limit=5

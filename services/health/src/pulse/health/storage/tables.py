@@ -81,7 +81,6 @@ archived_steps = Table(
     Column("rescored", Boolean, nullable=False),
     Column("state", JSON, nullable=True),
     Index("archived_steps_account", "account_id", "seq"),
-    Index("archived_steps_at", "at"),
     # Where replays start and pruning stops: the rows carrying a state (a small share).
     Index(
         "archived_steps_states",
