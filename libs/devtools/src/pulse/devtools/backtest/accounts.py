@@ -114,18 +114,22 @@ def backtest_account(
 
 
 def _mismatch(account_id: str, point: StoredPoint, replay: Replay) -> Mismatch | None:
+    """None when the replay scored exactly the stored point at its moment (one of the
+    scores there, when steps share the instant: history keeps the first of a moment's
+    scores unless a later one moves a point or more)."""
+    for scored in replay.exactly_at.get(point.at, []):
+        same = (scored.score, scored.band) == (point.score, point.band)
+        if same and _components(scored) == point.components:
+            return None
     replayed = replay.as_of.get(point.at)
     if replayed is None:
         return Mismatch(account_id, point.at, (point.score, point.band), None, True)
-    components_differ = _components(replayed) != point.components
-    if (replayed.score, replayed.band) == (point.score, point.band) and not components_differ:
-        return None
     return Mismatch(
         account_id,
         point.at,
         (point.score, point.band),
         (replayed.score, replayed.band),
-        components_differ,
+        _components(replayed) != point.components,
     )
 
 

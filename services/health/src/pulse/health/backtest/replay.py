@@ -45,6 +45,9 @@ class Replay:
 
     changes: list[ScoreChange] = field(default_factory=list)
     as_of: dict[datetime, AccountScore | None] = field(default_factory=dict)
+    #: Every score given at exactly a moment asked for, in order: steps that share an
+    #: instant (a simulated clock held at its end) each score there.
+    exactly_at: dict[datetime, list[AccountScore]] = field(default_factory=dict)
 
     def score_at(self, moment: datetime) -> ScoreChange | None:
         """The score in force at `moment` (None before the first)."""
@@ -108,6 +111,7 @@ class _Run:
         self.current: AccountScore | None = None
         self.due: datetime | None = None
         self._moments = moments
+        self._wanted = set(moments)
         self._next_moment = 0
 
     def score(self, now: datetime) -> None:
@@ -120,6 +124,8 @@ class _Run:
         if not changes or (changes[-1].score, changes[-1].band) != (result.score, result.band):
             changes.append(ScoreChange(now, result.score, result.band, result.segment))
         self.current = result
+        if now in self._wanted:
+            self.replay.exactly_at.setdefault(now, []).append(result)
         self.due = self.state.next_change_at(self.model, now)
 
     def score_due_before(self, moment: datetime) -> None:
